@@ -1,0 +1,1 @@
+"""Benchmarks that ``redlane bench`` runs: each returns a flat dict of figures."""

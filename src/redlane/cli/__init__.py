@@ -1,0 +1,53 @@
+"""The ``redlane`` command: thin commands over the domain packages."""
+
+from __future__ import annotations
+
+import typer
+
+from redlane import __version__
+from redlane.cli.bench_cmds import bench_app
+from redlane.cli.data_cmds import batches, ingest, quarantine_app, status
+from redlane.cli.db_cmds import audit_app, db_app
+from redlane.cli.demo_cmd import demo
+from redlane.cli.sim_cmds import sim_app
+
+app = typer.Typer(
+    name="redlane",
+    help="Joint counterfeit interdiction: partner feeds in, targeted inspections out.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+feeds_app = typer.Typer(help="Feed formats.", no_args_is_help=True)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", help="Print the version and exit."),
+) -> None:
+    if version:
+        typer.echo(__version__)
+        raise typer.Exit()
+
+
+@feeds_app.command("docs")
+def feeds_docs() -> None:
+    """Print the feed formats as Markdown (the source of docs/feeds.md)."""
+    from redlane.feeds.docs import feeds_markdown
+
+    typer.echo(feeds_markdown(), nl=False)
+
+
+app.command()(ingest)
+app.command()(status)
+app.command()(batches)
+app.command()(demo)
+app.add_typer(sim_app, name="sim")
+app.add_typer(quarantine_app, name="quarantine")
+app.add_typer(db_app, name="db")
+app.add_typer(audit_app, name="audit")
+app.add_typer(feeds_app, name="feeds")
+app.add_typer(bench_app, name="bench")
+
+
+def main() -> None:
+    app()

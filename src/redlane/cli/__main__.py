@@ -1,0 +1,3 @@
+from redlane.cli import main
+
+main()

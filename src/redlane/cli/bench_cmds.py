@@ -1,0 +1,49 @@
+"""``redlane bench``: reproducible figures, appended to benchmarks/results/."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from redlane.cli.common import console
+
+bench_app = typer.Typer(
+    help="Benchmarks: time, rows/s per core, peak memory, baselines.", no_args_is_help=True
+)
+
+RESULTS = Path("benchmarks/results")
+
+
+def _report(name: str, figures: dict[str, object], out: Path | None, results_dir: Path) -> None:
+    from redlane.bench.record import append_result
+
+    path = append_result(results_dir, name, figures)
+    if out is not None:
+        out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    table = Table(title=f"bench {name}")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for key, value in figures.items():
+        table.add_row(key, f"{value:,}" if isinstance(value, int) else str(value))
+    console.print(table)
+    console.print(f"appended to {path}")
+
+
+@bench_app.command("ingest")
+def bench_ingest(
+    parcels: Annotated[
+        int, typer.Option(help="Parcels in the simulated world.", min=100)
+    ] = 200_000,
+    days: Annotated[int, typer.Option(help="Days of traffic.", min=1)] = 7,
+    seed: Annotated[int, typer.Option(help="World seed.")] = 11,
+    out: Annotated[Path | None, typer.Option("--json", help="Also write figures here.")] = None,
+    results_dir: Annotated[Path, typer.Option(help="Where results accumulate.")] = RESULTS,
+) -> None:
+    """Simulate a world, ingest it in a child process, compare with a plain DuckDB load."""
+    from redlane.bench.ingest_bench import run
+
+    _report("ingest", run(parcels, seed=seed, days=days), out, results_dir)

@@ -1,0 +1,240 @@
+"""Commands on the warehouse: ingest, status, batches, quarantine."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from redlane.cli.common import console, err_console, print_json, settings, warehouse
+from redlane.cli.progress import IngestBars
+from redlane.engine.warehouse import QUARANTINE_TABLE
+from redlane.feeds.ingest import FileResult, ingest_paths
+from redlane.feeds.spec import FEEDS_BY_KIND
+from redlane.feeds.validate import quote_literal
+
+quarantine_app = typer.Typer(help="See the rows that were refused, and why.", no_args_is_help=True)
+
+
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (walked; truth/ skipped).")],
+    feed: Annotated[
+        str | None, typer.Option("--feed", help=f"Feed kind: {', '.join(FEEDS_BY_KIND)}.")
+    ] = None,
+    partner: Annotated[
+        str | None, typer.Option(help="Partner that sent the files (default: the feed's).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print results as JSON.")] = False,
+) -> None:
+    """Validate and load partner files; bad rows go to quarantine, the rest loads."""
+    if feed is not None and feed not in FEEDS_BY_KIND:
+        raise typer.BadParameter(f"unknown feed {feed!r}; known: {', '.join(FEEDS_BY_KIND)}")
+    store = warehouse()
+    show_bars = not as_json
+    bars = IngestBars(err_console)
+    if show_bars:
+        bars.__enter__()
+    try:
+        results = ingest_paths(
+            paths,
+            store,
+            feed,
+            partner,
+            bars if show_bars else None,
+            memory_limit=settings().duckdb_memory_limit,
+        )
+    finally:
+        if show_bars:
+            bars.__exit__(None, None, None)
+    if as_json:
+        print_json([asdict(r) for r in results])
+    else:
+        ingest_table(results)
+    failed = [r for r in results if r.status == "failed"]
+    for r in failed:
+        err_console.print(f"[red]error:[/] {r.error}")
+    if failed:
+        raise typer.Exit(1)
+
+
+def ingest_table(results: list[FileResult]) -> None:
+    table = Table(title="Ingest")
+    for col in (
+        "file",
+        "feed",
+        "status",
+        "records",
+        "loaded",
+        "quarantined",
+        "duplicates",
+        "rows/s",
+    ):
+        table.add_column(col, justify="right" if col not in ("file", "feed", "status") else "left")
+    for r in results:
+        rate = f"{r.records / r.seconds:,.0f}" if r.seconds > 0 and r.status == "loaded" else ""
+        table.add_row(
+            Path(r.path).name,
+            r.feed or "",
+            r.status,
+            f"{r.records:,}",
+            f"{r.loaded:,}",
+            f"{r.quarantined:,}",
+            f"{r.duplicates:,}",
+            rate,
+        )
+    total_s = sum(r.seconds for r in results)
+    records = sum(r.records for r in results if r.status == "loaded")
+    table.add_section()
+    table.add_row(
+        "total",
+        "",
+        f"{len(results)} files",
+        f"{records:,}",
+        f"{sum(r.loaded for r in results):,}",
+        f"{sum(r.quarantined for r in results):,}",
+        f"{sum(r.duplicates for r in results):,}",
+        f"{records / total_s:,.0f}" if total_s > 0 else "",
+    )
+    console.print(table)
+    if any(r.quarantined for r in results):
+        console.print("Refused rows: [bold]redlane quarantine list[/]")
+
+
+def status(
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Rows per warehouse table, quarantined rows and batches."""
+    store = warehouse()
+    rows = store.table_rows()
+    quarantined = rows.pop(QUARANTINE_TABLE)
+    manifests = store.manifests()
+    data = {
+        "home": str(settings().home),
+        "warehouse": str(store.root),
+        "tables": rows,
+        "quarantined": quarantined,
+        "batches": len(manifests),
+        "last_batch_at": manifests[-1].committed_at if manifests else None,
+    }
+    if as_json:
+        print_json(data)
+        return
+    table = Table(title=f"Warehouse {store.root}")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, n in rows.items():
+        table.add_row(name, f"{n:,}")
+    table.add_section()
+    table.add_row("[yellow]quarantine", f"{quarantined:,}")
+    console.print(table)
+    console.print(f"{len(manifests)} batches committed")
+
+
+def batches(
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Committed ingestion batches, oldest first (the warehouse's history)."""
+    manifests = warehouse().manifests()
+    if as_json:
+        print_json([m.to_json() for m in manifests])
+        return
+    table = Table(title="Batches")
+    for col in ("seq", "batch", "feed", "partner", "file", "loaded", "quarantined", "committed"):
+        table.add_column(col)
+    for m in manifests:
+        table.add_row(
+            str(m.seq),
+            m.batch_id[:12],
+            m.feed,
+            m.partner,
+            Path(m.source_file).name,
+            f"{m.rows_loaded:,}",
+            f"{m.quarantined:,}",
+            m.committed_at[:19],
+        )
+    console.print(table)
+
+
+@quarantine_app.command("list")
+def quarantine_list(
+    table: Annotated[str | None, typer.Option(help="Only rows refused for this table.")] = None,
+    batch: Annotated[str | None, typer.Option(help="Only this batch (id or prefix).")] = None,
+    reason: Annotated[str | None, typer.Option(help="Only reasons containing this text.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many rows.")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """Refused rows with file, line, field, value and reason."""
+    where = ["TRUE"]
+    if table:
+        where.append(f"table_name = {quote_literal(table)}")
+    if batch:
+        where.append(f"starts_with(_batch_id, {quote_literal(batch)})")
+    if reason:
+        where.append(f"contains(reason, {quote_literal(reason)})")
+    con = warehouse().connect()
+    [total] = con.execute(f"SELECT count(*) FROM quarantine WHERE {' AND '.join(where)}").fetchall()
+    cur = con.execute(
+        "SELECT quarantine_id, feed, table_name, _source_file, line, location, field, value, "
+        f"reason FROM quarantine WHERE {' AND '.join(where)} "
+        f"ORDER BY _ingested_at, _source_file, line LIMIT {int(limit)}"
+    )
+    cols = [d[0] for d in cur.description]
+    rows = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+    count = int(total[0]) if total else 0
+    if as_json:
+        print_json({"total": count, "rows": rows})
+        return
+    out = Table(
+        title=f"Quarantine ({count:,} rows{', first ' + str(limit) if count > limit else ''})"
+    )
+    for col in ("id", "file", "line", "field", "value", "reason"):
+        out.add_column(col, overflow="fold")
+    for r in rows:
+        where_at = str(r["line"]) if r["line"] is not None else (r["location"] or "")
+        value = r["value"] if r["value"] is None or len(r["value"]) < 40 else r["value"][:37] + "…"
+        out.add_row(
+            r["quarantine_id"][:12],
+            Path(r["_source_file"]).name,
+            where_at,
+            r["field"] or "",
+            value or "",
+            r["reason"],
+        )
+    console.print(out)
+    console.print("Details of one row: [bold]redlane quarantine show ID[/]")
+
+
+@quarantine_app.command("show")
+def quarantine_show(
+    quarantine_id: Annotated[str, typer.Argument(help="Id (or its first characters).")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """One refused row: every error, and the record as it was received."""
+    con = warehouse().connect()
+    cur = con.execute(
+        "SELECT * FROM quarantine WHERE starts_with(quarantine_id, ?) LIMIT 2", [quarantine_id]
+    )
+    cols = [d[0] for d in cur.description]
+    found = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+    if not found:
+        err_console.print(f"[red]error:[/] no quarantined row with id {quarantine_id!r}")
+        raise typer.Exit(1)
+    if len(found) > 1:
+        err_console.print(f"[red]error:[/] {quarantine_id!r} matches several rows; give more")
+        raise typer.Exit(1)
+    row = found[0]
+    for key in ("errors", "record"):
+        if isinstance(row[key], str):
+            try:
+                row[key] = json.loads(row[key])
+            except json.JSONDecodeError:
+                pass
+    if as_json:
+        print_json(row)
+        return
+    for key, value in row.items():
+        console.print(f"[bold]{key}[/]: {value}")

@@ -1,0 +1,233 @@
+"""The warehouse: Parquet files under one folder, made visible batch by batch.
+
+Commit protocol (why: a batch spans several tables plus quarantine, and a crash must leave
+nothing half-visible):
+1. a batch writes its Parquet files as ``<table>/<batch_id>.parquet``;
+2. it then writes ``_batches/<seq>-<batch_id>.json`` (the manifest) by an atomic rename.
+Only files named by a manifest are part of the warehouse. Files of a batch without a manifest
+are invisible to readers and removed by ``recover()`` before the next write. The ordered list of
+manifests is the warehouse's history: the data as of batch N is the files of batches 1..N.
+
+Readers get a DuckDB connection with one view per table over the committed files; Spark (or any
+Parquet reader) can be handed the same file lists through ``table_files()``.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from redlane.feeds.spec import TABLES
+from redlane.feeds.validate import empty_table_sql, quote_ident, quote_literal
+
+BATCHES_DIR = "_batches"
+STAGING_DIR = "_staging"
+QUARANTINE_TABLE = "quarantine"
+
+
+@dataclass
+class TablePart:
+    file: str  # relative to the warehouse root
+    rows: int
+
+
+@dataclass
+class BatchManifest:
+    batch_id: str
+    seq: int
+    feed: str
+    partner: str
+    source_file: str
+    file_sha256: str
+    file_bytes: int
+    started_at: str
+    committed_at: str
+    records_read: int
+    rows_loaded: int
+    duplicates: int
+    quarantined: int
+    tables: dict[str, list[TablePart]] = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> BatchManifest:
+        tables = {
+            name: [TablePart(**part) for part in parts]
+            for name, parts in data.pop("tables", {}).items()
+        }
+        return cls(tables=tables, **data)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write a file so that readers see either nothing or all of it, even after a power cut."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    with tmp.open("w", encoding="utf-8") as out:
+        out.write(text)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(tmp, path)
+    _fsync_dir(path.parent)
+
+
+def fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class Warehouse:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @property
+    def batches_dir(self) -> Path:
+        return self.root / BATCHES_DIR
+
+    def ensure(self) -> None:
+        self.batches_dir.mkdir(parents=True, exist_ok=True)
+
+    @contextmanager
+    def writer_lock(self) -> Iterator[None]:
+        """One writer at a time; readers never wait (they only read committed files)."""
+        self.ensure()
+        with (self.root / ".lock").open("w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    def manifests(self) -> list[BatchManifest]:
+        if not self.batches_dir.exists():
+            return []
+        found = []
+        for path in sorted(self.batches_dir.glob("*.json")):
+            found.append(BatchManifest.from_json(json.loads(path.read_text(encoding="utf-8"))))
+        return sorted(found, key=lambda m: m.seq)
+
+    def next_seq(self) -> int:
+        batches = self.manifests()
+        return batches[-1].seq + 1 if batches else 1
+
+    def batch_for_file(self, sha256: str) -> BatchManifest | None:
+        return next((m for m in self.manifests() if m.file_sha256 == sha256), None)
+
+    def commit(self, manifest: BatchManifest) -> None:
+        for parts in manifest.tables.values():
+            for part in parts:
+                fsync_file(self.root / part.file)
+        for folder in {(self.root / p.file).parent for ps in manifest.tables.values() for p in ps}:
+            _fsync_dir(folder)
+        name = f"{manifest.seq:09d}-{manifest.batch_id}.json"
+        write_atomic(self.batches_dir / name, json.dumps(manifest.to_json(), indent=1))
+
+    def table_files(self, as_of_seq: int | None = None) -> dict[str, list[Path]]:
+        files: dict[str, list[Path]] = {}
+        for manifest in self.manifests():
+            if as_of_seq is not None and manifest.seq > as_of_seq:
+                break
+            for table, parts in manifest.tables.items():
+                files.setdefault(table, []).extend(self.root / p.file for p in parts)
+        return files
+
+    def table_rows(self) -> dict[str, int]:
+        """Committed rows per table, from the manifests (no data file is opened)."""
+        rows = dict.fromkeys(TABLES, 0)
+        rows[QUARANTINE_TABLE] = 0
+        for manifest in self.manifests():
+            for table, parts in manifest.tables.items():
+                rows[table] = rows.get(table, 0) + sum(p.rows for p in parts)
+        return rows
+
+    def recover(self) -> list[Path]:
+        """Remove files no manifest names: leftovers of a batch that crashed before commit."""
+        if not self.root.exists():
+            return []
+        committed = {
+            self.root / p.file for m in self.manifests() for ps in m.tables.values() for p in ps
+        }
+        removed = []
+        staging = self.root / STAGING_DIR
+        if staging.exists():
+            shutil.rmtree(staging)
+            removed.append(staging)
+        for path in self.root.glob("*/*.parquet"):
+            if path.parent.name.startswith("_"):
+                continue
+            if path not in committed:
+                path.unlink()
+                removed.append(path)
+        for tmp in self.batches_dir.glob(".*.tmp") if self.batches_dir.exists() else []:
+            tmp.unlink()
+            removed.append(tmp)
+        return removed
+
+    def connect(
+        self, memory_limit: str = "", as_of_seq: int | None = None
+    ) -> duckdb.DuckDBPyConnection:
+        """A DuckDB connection with a view per warehouse table over committed data."""
+        con = duckdb.connect()
+        con.execute("SET TimeZone = 'UTC'")
+        if memory_limit:
+            con.execute(f"SET memory_limit = {quote_literal(memory_limit)}")
+        files = self.table_files(as_of_seq)
+        for name, table in TABLES.items():
+            source = self._source(files.get(name), empty_table_sql(table))
+            con.execute(f"CREATE VIEW {quote_ident(name)} AS {source}")
+        con.execute(
+            f"CREATE VIEW {QUARANTINE_TABLE} AS "
+            f"{self._source(files.get(QUARANTINE_TABLE), EMPTY_QUARANTINE_SQL)}"
+        )
+        return con
+
+    @staticmethod
+    def _source(paths: list[Path] | None, empty_sql: str) -> str:
+        if not paths:
+            return empty_sql
+        listed = ", ".join(quote_literal(str(p)) for p in paths)
+        return f"SELECT * FROM read_parquet([{listed}], union_by_name = true)"
+
+
+QUARANTINE_COLUMNS = (
+    ("quarantine_id", "VARCHAR"),
+    ("feed", "VARCHAR"),
+    ("table_name", "VARCHAR"),
+    ("line", "BIGINT"),
+    ("location", "VARCHAR"),
+    ("field", "VARCHAR"),
+    ("value", "VARCHAR"),
+    ("reason", "VARCHAR"),
+    ("errors", "VARCHAR"),
+    ("record", "VARCHAR"),
+    ("_batch_id", "VARCHAR"),
+    ("_partner", "VARCHAR"),
+    ("_source_file", "VARCHAR"),
+    ("_file_sha256", "VARCHAR"),
+    ("_ingested_at", "TIMESTAMP"),
+)
+EMPTY_QUARANTINE_SQL = (
+    "SELECT "
+    + ", ".join(f"CAST(NULL AS {t}) AS {n}" for n, t in QUARANTINE_COLUMNS)
+    + " WHERE FALSE"
+)

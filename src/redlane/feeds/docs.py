@@ -1,0 +1,113 @@
+"""``docs/feeds.md`` written from the feed spec, so the documentation cannot drift from it."""
+
+from __future__ import annotations
+
+from redlane.feeds.spec import FEEDS, FieldSpec, TableSpec
+
+KIND_TEXT = {
+    "str": "text",
+    "id": "identifier (no spaces, ≤128 chars)",
+    "int": "whole number",
+    "decimal": "number",
+    "bool": "true/false (also 1/0, yes/no)",
+    "date": "date YYYY-MM-DD",
+    "datetime": "ISO 8601 date-time (offset converted to UTC; none means UTC)",
+    "country": "ISO 3166-1 alpha-2 country",
+    "currency": "ISO 4217 currency",
+    "hs6": "HS code, 6 digits (dots/spaces ignored)",
+    "hts10": "HTS number, 10 digits (dots/spaces ignored)",
+    "email": "email address",
+    "enum": "one of a fixed set",
+    "list": "list of strings (JSON array; in CSV `|`-separated)",
+}
+
+INTRO = """# Feed formats
+
+Written by `redlane feeds docs` from `src/redlane/feeds/spec.py`; a test fails when this file
+and the spec disagree. Every partner file is one **batch**: it loads whole or not at all.
+
+How a file is read:
+- Feed kind: `--feed KIND`, else detected from the CSV header or the first JSON record's keys.
+- Encoding: UTF-8 (a byte-order mark is fine; UTF-16 with a BOM is accepted). Bytes that are not
+  UTF-8 refuse their row ("invalid UTF-8 bytes"), not the file.
+- Values are trimmed; an empty value is a missing value. Column names are case-insensitive.
+  Columns or keys not listed here are ignored (the ingest summary names ignored CSV columns).
+- A row that breaks a rule goes to quarantine with file, line (JSON documents: a JSON pointer
+  such as `/brands/2/product_lines/0`), field, value and reason, plus every other error of that
+  row and the record as received. The good rows of the file still load.
+- A file that cannot be read at all (unknown type, empty, a CSV header missing a required
+  column, a JSON document that does not parse) is refused whole with an error naming it; the
+  command exits non-zero and the other files still load.
+- Idempotency: a file whose sha256 was already loaded is skipped. A row whose natural key was
+  loaded before with the same content is counted as a duplicate and skipped; the same key with
+  different content is quarantined ("same key … with different content"): nothing is replaced.
+- Lineage columns on every loaded row: `_batch_id`, `_partner`, `_source_file`, `_file_sha256`,
+  `_line`, `_location`, `_ingested_at`, plus `_key` and `_row_hash`.
+
+Errors a field can get, by type:
+
+| type | error reasons |
+| --- | --- |
+| any required field | `required field is missing` |
+| text | `longer than N characters` |
+| identifier | `identifier contains whitespace`, `longer than N characters` |
+| whole number | `not a whole number`, `must be at least N`, `must be at most N` |
+| number | `not a number`, `must be at least N`, `must be at most N` |
+| true/false | `not true/false` |
+| date | `not a date (YYYY-MM-DD)`, `date outside 1990-01-01..2100-12-31` |
+| date-time | `not an ISO 8601 date-time`, `date outside 1990-01-01..2100-12-31` |
+| country | `not an ISO 3166 country code` |
+| currency | `not an ISO 4217 currency code` |
+| HS / HTS | `HS code must be 6 digits`, `tariff number must be 10 digits` |
+| email | `not an email address` |
+| one of a set | `must be one of: …` |
+| list | `not a list of strings` |
+| CSV row | `expected N fields, found M`, `bad CSV: …` |
+| JSON line | `not valid JSON: …`, `expected a JSON object, found …` |
+| JSON record | `record_type must be one of …`, `expected a single value, found …` |
+"""
+
+
+def _rule(f: FieldSpec) -> str:
+    parts = []
+    if f.choices:
+        parts.append(", ".join(f"`{c}`" for c in f.choices))
+    if f.min is not None:
+        parts.append(f"≥ {f.min:g}")
+    if f.max is not None:
+        parts.append(f"≤ {f.max:g}")
+    if f.kind == "str" and f.max_len != 1000:
+        parts.append(f"≤ {f.max_len} chars")
+    return "; ".join(parts)
+
+
+def _table(t: TableSpec) -> list[str]:
+    lines = [f"### Table `{t.name}`", "", t.doc, "", f"Natural key: `{', '.join(t.key)}`."]
+    if t.record_type:
+        lines.append(f'Records with `"record_type": "{t.record_type}"`.')
+    if t.json_path:
+        lines.append(f"Records at `{'/'.join(t.json_path)}` (lists expanded).")
+    lines += [
+        "",
+        "| field | type | required | allowed | description | example |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for f in t.fields:
+        example = f.example.replace("|", "\\|")
+        lines.append(
+            f"| `{f.name}` | {KIND_TEXT[f.kind]} | {'yes' if f.required else 'no'} | "
+            f"{_rule(f)} | {f.doc} | `{example}` |"
+        )
+    return lines + [""]
+
+
+def feeds_markdown() -> str:
+    lines = [INTRO]
+    for feed in FEEDS:
+        lines += [f"## Feed `{feed.kind}` ({feed.format}, from {feed.partner})", "", feed.doc, ""]
+        if feed.signature:
+            keys = ", ".join(f"`{k}`" for k in sorted(feed.signature))
+            lines += [f"Detected by: {keys}.", ""]
+        for table in feed.tables:
+            lines += _table(table)
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,284 @@
+"""Validation as SQL, built from the feed spec: one verdict per field, per row, in one pass.
+
+Pure builders: they return SQL text and run nothing, so DuckDB runs them today and Spark SQL
+can run the same logic later. Each field yields a typed value and an error message (NULL when
+the value is acceptable); a row with any error is quarantined whole, with every reason kept.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pycountry
+
+from redlane.feeds.spec import DATE_MAX, DATE_MIN, FieldSpec, TableSpec
+
+ID_MAX_LEN = 128
+EMAIL_MAX_LEN = 254
+DATETIME_SHAPE = (
+    r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?(Z|z|[+-]\d{2}(:?\d{2})?)?"
+)
+DATE_SHAPE = r"\d{4}-\d{2}-\d{2}"
+EMAIL_SHAPE = r"[^@\s]+@[^@\s]+\.[^@\s]+"
+TRUE_WORDS = ("true", "1", "yes", "y", "t")
+FALSE_WORDS = ("false", "0", "no", "n", "f")
+
+SQL_TYPES: dict[str, str] = {
+    "str": "VARCHAR",
+    "id": "VARCHAR",
+    "int": "BIGINT",
+    "decimal": "DECIMAL(18,4)",
+    "bool": "BOOLEAN",
+    "date": "DATE",
+    "datetime": "TIMESTAMP",
+    "country": "VARCHAR",
+    "currency": "VARCHAR",
+    "hs6": "VARCHAR",
+    "hts10": "VARCHAR",
+    "email": "VARCHAR",
+    "enum": "VARCHAR",
+    "list": "VARCHAR[]",
+}
+
+
+def quote_ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _in_list(values: tuple[str, ...]) -> str:
+    return "(" + ", ".join(quote_literal(v) for v in values) + ")"
+
+
+@cache
+def country_codes() -> tuple[str, ...]:
+    return tuple(sorted(c.alpha_2 for c in pycountry.countries))
+
+
+@cache
+def currency_codes() -> tuple[str, ...]:
+    return tuple(sorted(c.alpha_3 for c in pycountry.currencies))
+
+
+# Trimmed around every value: ASCII whitespace and the no-break space that exports often carry.
+WHITESPACE = " \t\n\r\x0b\x0c\xa0"
+_WHITESPACE_SQL = " || ".join(f"chr({ord(c)})" for c in WHITESPACE)
+
+
+def cleaned_sql(f: FieldSpec) -> str:
+    """The raw value trimmed, with empty strings read as missing."""
+    return f"NULLIF(trim({quote_ident(f.name)}, {_WHITESPACE_SQL}), '')"
+
+
+def _digits(v: str) -> str:
+    return f"regexp_replace({v}, '[.\\s-]', '', 'g')"
+
+
+def _datetime_sql(v: str) -> str:
+    return f"(TRY_CAST({v} AS TIMESTAMPTZ) AT TIME ZONE 'UTC')"
+
+
+def typed_sql(f: FieldSpec) -> str:
+    """Expression giving the field's typed value (only meaningful where its error is NULL)."""
+    v = cleaned_sql(f)
+    match f.kind:
+        case "int":
+            return f"TRY_CAST({v} AS BIGINT)"
+        case "decimal":
+            return f"TRY_CAST(TRY_CAST({v} AS DOUBLE) AS DECIMAL(18,4))"
+        case "bool":
+            return (
+                f"CASE WHEN lower({v}) IN {_in_list(TRUE_WORDS)} THEN TRUE "
+                f"WHEN lower({v}) IN {_in_list(FALSE_WORDS)} THEN FALSE END"
+            )
+        case "date":
+            return f"TRY_CAST({v} AS DATE)"
+        case "datetime":
+            return _datetime_sql(v)
+        case "country" | "currency":
+            return f"upper({v})"
+        case "hs6" | "hts10":
+            return _digits(v)
+        case "email" | "enum":
+            return f"lower({v})"
+        case "list":
+            return f"CASE WHEN json_valid({v}) THEN TRY_CAST(json({v}) AS VARCHAR[]) END"
+        case _:
+            return v
+
+
+def error_sql(f: FieldSpec) -> str:
+    """Expression giving why the field is refused, or NULL when it is fine."""
+    v = cleaned_sql(f)
+    whens = [f"WHEN {v} IS NULL THEN 'required field is missing'"] if f.required else []
+    whens += [
+        f"WHEN {v} IS NOT NULL AND ({cond}) THEN {quote_literal(reason)}"
+        for cond, reason in _kind_checks(f, v)
+    ]
+    return f"CASE {' '.join(whens)} END" if whens else "NULL"
+
+
+def _range_checks(f: FieldSpec, typed: str) -> list[tuple[str, str]]:
+    checks = []
+    if f.min is not None:
+        checks.append((f"{typed} < {f.min!r}", f"must be at least {f.min:g}"))
+    if f.max is not None:
+        checks.append((f"{typed} > {f.max!r}", f"must be at most {f.max:g}"))
+    return checks
+
+
+def _kind_checks(f: FieldSpec, v: str) -> list[tuple[str, str]]:
+    typed = typed_sql(f)
+    match f.kind:
+        case "str":
+            return [(f"length({v}) > {f.max_len}", f"longer than {f.max_len} characters")]
+        case "id":
+            limit = min(f.max_len, ID_MAX_LEN)
+            return [
+                (f"regexp_matches({v}, '\\s')", "identifier contains whitespace"),
+                (f"length({v}) > {limit}", f"longer than {limit} characters"),
+            ]
+        case "int":
+            whole = f"NOT regexp_full_match({v}, '[+-]?\\d{{1,18}}')"
+            return [(whole, "not a whole number")] + _range_checks(f, typed)
+        case "decimal":
+            number = f"TRY_CAST({v} AS DOUBLE)"
+            return [
+                (f"{number} IS NULL OR isnan({number}) OR isinf({number})", "not a number"),
+                *_range_checks(f, number),
+            ]
+        case "bool":
+            return [(f"{typed} IS NULL", "not true/false")]
+        case "date":
+            return [
+                (
+                    f"NOT regexp_full_match({v}, '{DATE_SHAPE}') OR {typed} IS NULL",
+                    "not a date (YYYY-MM-DD)",
+                ),
+                (
+                    f"{typed} NOT BETWEEN DATE '{DATE_MIN}' AND DATE '{DATE_MAX}'",
+                    f"date outside {DATE_MIN}..{DATE_MAX}",
+                ),
+            ]
+        case "datetime":
+            return [
+                (
+                    f"NOT regexp_full_match({v}, '{DATETIME_SHAPE}') OR {typed} IS NULL",
+                    "not an ISO 8601 date-time",
+                ),
+                (
+                    f"{typed} NOT BETWEEN TIMESTAMP '{DATE_MIN}' "
+                    f"AND TIMESTAMP '{DATE_MAX} 23:59:59'",
+                    f"date outside {DATE_MIN}..{DATE_MAX}",
+                ),
+            ]
+        case "country":
+            return [(f"{typed} NOT IN {_in_list(country_codes())}", "not an ISO 3166 country code")]
+        case "currency":
+            return [
+                (f"{typed} NOT IN {_in_list(currency_codes())}", "not an ISO 4217 currency code")
+            ]
+        case "hs6":
+            return [(f"NOT regexp_full_match({typed}, '\\d{{6}}')", "HS code must be 6 digits")]
+        case "hts10":
+            return [
+                (f"NOT regexp_full_match({typed}, '\\d{{10}}')", "tariff number must be 10 digits")
+            ]
+        case "email":
+            return [
+                (
+                    f"NOT regexp_full_match({v}, '{EMAIL_SHAPE}') OR length({v}) > {EMAIL_MAX_LEN}",
+                    "not an email address",
+                ),
+            ]
+        case "enum":
+            allowed = ", ".join(f.choices)
+            return [(f"{typed} NOT IN {_in_list(f.choices)}", f"must be one of: {allowed}")]
+        case "list":
+            return [(f"{typed} IS NULL", "not a list of strings")]
+    return []
+
+
+def error_column(name: str) -> str:
+    return quote_ident(f"__err_{name}")
+
+
+def checked_select_sql(table: TableSpec, source: str) -> str:
+    """Rows of ``source`` (raw strings + ``_line``/``_location``) with typed values and errors."""
+    typed = ", ".join(f"{typed_sql(f)} AS {quote_ident(f.name)}" for f in table.fields)
+    errors = ", ".join(f"{error_sql(f)} AS {error_column(f.name)}" for f in table.fields)
+    raw_struct = ", ".join(f"{quote_literal(f.name)}: {quote_ident(f.name)}" for f in table.fields)
+    return (
+        f"SELECT _line, _location, {typed}, {errors}, "
+        f"to_json({{{raw_struct}}}) AS __record FROM {source}"
+    )
+
+
+def first_error_sqls(table: TableSpec) -> tuple[str, str, str]:
+    """(field, value, reason) of a row's first failing field, in spec order."""
+    field = (
+        "CASE "
+        + " ".join(
+            f"WHEN {error_column(f.name)} IS NOT NULL THEN {quote_literal(f.name)}"
+            for f in table.fields
+        )
+        + " END"
+    )
+    reason = "coalesce(" + ", ".join(error_column(f.name) for f in table.fields) + ")"
+    value = (
+        "CASE "
+        + " ".join(
+            f"WHEN {error_column(f.name)} IS NOT NULL THEN json_extract_string(__record, "
+            f"{quote_literal('$.' + quote_ident(f.name))})"
+            for f in table.fields
+        )
+        + " END"
+    )
+    return field, value, reason
+
+
+def all_errors_sql(table: TableSpec) -> str:
+    """JSON array of every failing field of a row: [{field, reason}]."""
+    items = ", ".join(
+        f"CASE WHEN {error_column(f.name)} IS NOT NULL THEN "
+        f"{{'field': {quote_literal(f.name)}, 'reason': {error_column(f.name)}}} END"
+        for f in table.fields
+    )
+    return f"to_json(list_filter([{items}], lambda x: x IS NOT NULL))"
+
+
+def any_error_sql(table: TableSpec) -> str:
+    return "(" + " OR ".join(f"{error_column(f.name)} IS NOT NULL" for f in table.fields) + ")"
+
+
+def key_hash_sql(table: TableSpec) -> str:
+    parts = ", ".join(f"CAST({quote_ident(k)} AS VARCHAR)" for k in table.key)
+    return f"md5(to_json([{parts}]))"
+
+
+def row_hash_sql(table: TableSpec) -> str:
+    parts = ", ".join(f"{quote_literal(f.name)}: {quote_ident(f.name)}" for f in table.fields)
+    return f"md5(to_json({{{parts}}}))"
+
+
+def empty_table_sql(table: TableSpec) -> str:
+    """A typed, empty relation with the table's final columns (for views before any load)."""
+    cols = [f"CAST(NULL AS {SQL_TYPES[f.kind]}) AS {quote_ident(f.name)}" for f in table.fields]
+    return f"SELECT {', '.join(cols + LINEAGE_EMPTY)} WHERE FALSE"
+
+
+LINEAGE_COLUMNS = (
+    ("_key", "VARCHAR"),
+    ("_row_hash", "VARCHAR"),
+    ("_batch_id", "VARCHAR"),
+    ("_partner", "VARCHAR"),
+    ("_source_file", "VARCHAR"),
+    ("_file_sha256", "VARCHAR"),
+    ("_line", "BIGINT"),
+    ("_location", "VARCHAR"),
+    ("_ingested_at", "TIMESTAMP"),
+)
+LINEAGE_EMPTY = [f"CAST(NULL AS {t}) AS {n}" for n, t in LINEAGE_COLUMNS]

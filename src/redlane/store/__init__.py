@@ -1,0 +1,1 @@
+"""redlane.store"""

@@ -1,0 +1,288 @@
+"""Ingestion as a user sees it: what loads, what is refused and why, and what re-runs do."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from redlane.engine.warehouse import Warehouse
+from redlane.feeds.ingest import ingest_paths
+from redlane.feeds.spec import CARRIER, FEEDS, MARKETPLACE, RECORDATIONS, SOCIAL, TABLES
+from tests.utils.feed_files import (
+    recordations_document,
+    valid_record,
+    write_csv,
+    write_jsonl,
+    write_valid_feed,
+)
+
+AED = CARRIER.tables[0]
+
+
+def quarantine_rows(warehouse: Warehouse) -> list[dict[str, object]]:
+    cur = warehouse.connect().execute(
+        "SELECT table_name, _source_file, line, location, field, value, reason, errors, record "
+        "FROM quarantine ORDER BY line, location"
+    )
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+
+@pytest.mark.parametrize("feed", FEEDS, ids=lambda f: f.kind)
+def test_each_feed_loads_its_valid_file_whole(feed, tmp_path, warehouse):
+    path = write_valid_feed(tmp_path / "in", feed, rows=4)
+    [result] = ingest_paths([path], warehouse)
+    assert result.status == "loaded", result.error
+    assert result.feed == feed.kind
+    assert result.quarantined == 0
+    rows = warehouse.table_rows()
+    for table in feed.tables:
+        expected = 8 if feed is RECORDATIONS and table.json_path != ("brands",) else 4
+        assert rows[table.name] == expected, table.name
+
+
+def test_loaded_rows_are_typed_and_carry_lineage(tmp_path, warehouse):
+    path = write_valid_feed(tmp_path, CARRIER, rows=3)
+    ingest_paths([path], warehouse, partner="expr-carrier")
+    row = (
+        warehouse.connect()
+        .execute(
+            "SELECT declared_value, pieces, expected_arrival, hs6, currency, _partner, "
+            "_source_file, _line, _file_sha256, _batch_id, _ingested_at "
+            "FROM aed_shipments ORDER BY _line LIMIT 1"
+        )
+        .fetchone()
+    )
+    assert row is not None
+    value, pieces, arrival, hs6, currency, partner, source, line, sha, batch, at = row
+    assert float(value) == 18.5 and pieces == 1 and hs6 == "851830" and currency == "USD"
+    assert str(arrival) == "2025-06-03 06:40:00"
+    assert partner == "expr-carrier" and source == str(path.resolve()) and line == 2
+    assert len(sha) == 64 and batch and at is not None
+
+
+def test_bad_rows_go_to_quarantine_with_file_line_field_value_reason(tmp_path, warehouse):
+    records = [valid_record(AED, i) for i in range(5)]
+    records[1]["shipper_country"] = "XX"
+    records[1]["declared_value"] = "-4"
+    records[3]["expected_arrival"] = "next tuesday"
+    path = write_csv(tmp_path / "aed.csv", AED, records)
+    [result] = ingest_paths([path], warehouse)
+    assert (result.loaded, result.quarantined) == (3, 2)
+    bad = quarantine_rows(warehouse)
+    assert [(r["line"], r["field"], r["value"]) for r in bad] == [
+        (3, "shipper_country", "XX"),
+        (5, "expected_arrival", "next tuesday"),
+    ]
+    assert bad[0]["reason"] == "not an ISO 3166 country code"
+    assert bad[0]["_source_file"] == str(path.resolve())
+    errors = json.loads(str(bad[0]["errors"]))
+    assert {e["field"] for e in errors} == {"shipper_country", "declared_value"}
+    assert json.loads(str(bad[0]["record"]))["hawb"] == records[1]["hawb"]
+
+
+# (field, bad value, reason) for the carrier feed: one row per kind of rule.
+CARRIER_VIOLATIONS = [
+    ("hawb", "", "required field is missing"),
+    ("hawb", "EX 001", "identifier contains whitespace"),
+    ("shipper_name", "x" * 1001, "longer than 1000 characters"),
+    ("pieces", "1.5", "not a whole number"),
+    ("pieces", "0", "must be at least 1"),
+    ("declared_value", "12,50", "not a number"),
+    ("declared_value", "NaN", "not a number"),
+    ("declared_value", "1e9", "must be at most 1e+08"),
+    ("weight_kg", "0", "must be at least 0.001"),
+    ("expected_arrival", "2025-13-01T00:00:00Z", "not an ISO 8601 date-time"),
+    ("expected_arrival", "1950-01-01T00:00:00Z", "date outside 1990-01-01..2100-12-31"),
+    ("origin_country", "China", "not an ISO 3166 country code"),
+    ("currency", "XYZ", "not an ISO 4217 currency code"),
+    ("hs6", "8518", "HS code must be 6 digits"),
+    ("shipper_email", "not-an-email", "not an email address"),
+]
+
+
+@pytest.mark.parametrize(("field", "value", "reason"), CARRIER_VIOLATIONS)
+def test_each_validation_rule_refuses_its_row_and_names_it(
+    field, value, reason, tmp_path, warehouse
+):
+    records = [valid_record(AED, i) for i in range(3)]
+    records[2][field] = value
+    [result] = ingest_paths([write_csv(tmp_path / "aed.csv", AED, records)], warehouse)
+    assert (result.loaded, result.quarantined) == (2, 1)
+    [bad] = quarantine_rows(warehouse)
+    assert (bad["line"], bad["field"], bad["reason"]) == (4, field, reason)
+
+
+@pytest.mark.parametrize(
+    ("table", "field", "value", "reason"),
+    [
+        ("mp_sellers", "status", "banned", "must be one of: active, suspended, closed"),
+        ("mp_sellers", "other_stores", 5, None),  # a scalar is read as a one-item list
+        ("mp_takedowns", "account_closed", "maybe", "not true/false"),
+        ("mp_listings", "price", {"amount": 3}, "expected a single value, found dict"),
+    ],
+)
+def test_jsonl_rules(table, field, value, reason, tmp_path, warehouse):
+    spec = TABLES[table]
+    good = [(t, valid_record(t, i)) for t in MARKETPLACE.tables for i in range(2)]
+    bad = valid_record(spec, 9)
+    path = write_jsonl(tmp_path / "mp.jsonl", MARKETPLACE, good)
+    obj = {"record_type": spec.record_type, **bad, field: value}
+    with path.open("a", encoding="utf-8") as out:
+        out.write(json.dumps(obj) + "\n")
+    [result] = ingest_paths([path], warehouse)
+    quarantined = quarantine_rows(warehouse)
+    if reason is None:
+        assert result.quarantined == 0 and result.loaded == 7
+        return
+    assert result.loaded == 6 and result.quarantined == 1
+    assert (quarantined[0]["line"], quarantined[0]["field"]) == (7, field)
+    assert quarantined[0]["reason"] == reason
+
+
+def test_broken_lines_are_quarantined_and_the_rest_loads(tmp_path, warehouse):
+    path = write_jsonl(
+        tmp_path / "posts.jsonl",
+        SOCIAL,
+        [(SOCIAL.tables[0], valid_record(SOCIAL.tables[0], i)) for i in range(3)],
+    )
+    with path.open("ab") as out:
+        out.write(b'{"post_id": "P-1", "platform": \n')  # truncated JSON
+        out.write(b"[1, 2]\n")
+        out.write(b'{"post_id": "P-\xff", "platform": "x"}\n')  # not UTF-8
+    [result] = ingest_paths([path], warehouse)
+    assert (result.loaded, result.quarantined, result.records) == (3, 3, 6)
+    reasons = [r["reason"] for r in quarantine_rows(warehouse)]
+    assert reasons[0].startswith("not valid JSON")
+    assert reasons[1:] == ["expected a JSON object, found list", "invalid UTF-8 bytes"]
+
+
+def test_csv_row_with_wrong_field_count_is_quarantined(tmp_path, warehouse):
+    path = write_valid_feed(tmp_path, CARRIER, rows=2)
+    with path.open("a", encoding="utf-8") as out:
+        out.write("EXPR,short,row\n")
+    [result] = ingest_paths([path], warehouse)
+    assert (result.loaded, result.quarantined) == (2, 1)
+    [bad] = quarantine_rows(warehouse)
+    assert bad["line"] == 4 and bad["reason"] == f"expected {len(AED.fields)} fields, found 3"
+
+
+def test_json_document_errors_point_into_the_document(tmp_path, warehouse):
+    doc = recordations_document(2)
+    doc["brands"][1]["product_lines"][0]["hs6"] = "12"
+    doc["brands"][0]["authorized_parties"][1]["country"] = "ZZ"
+    path = tmp_path / "holder.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    [result] = ingest_paths([path], warehouse)
+    assert result.quarantined == 2
+    located = {(r["location"], r["field"]) for r in quarantine_rows(warehouse)}
+    assert located == {
+        ("/brands/1/product_lines/0", "hs6"),
+        ("/brands/0/authorized_parties/1", "country"),
+    }
+    # Children inherit the brand id of the brand they sit in.
+    brand_ids = (
+        warehouse.connect()
+        .execute("SELECT DISTINCT brand_id FROM product_lines ORDER BY 1")
+        .fetchall()
+    )
+    assert brand_ids == [(doc["brands"][0]["brand_id"],), (doc["brands"][1]["brand_id"],)]
+
+
+def test_reingesting_three_times_adds_nothing(tmp_path, warehouse):
+    folder = tmp_path / "drop"
+    for feed in FEEDS:
+        write_valid_feed(folder, feed, rows=3)
+    records = [valid_record(AED, i) for i in range(3)]
+    records[0]["currency"] = "???"
+    write_csv(folder / "carrier_bad.csv", AED, records + [valid_record(AED, 7)])
+    first = ingest_paths([folder], warehouse)
+    counts = warehouse.table_rows()
+    for _ in range(3):
+        again = ingest_paths([folder], warehouse)
+        assert all(r.status == "already_ingested" for r in again)
+        assert warehouse.table_rows() == counts
+    assert len(warehouse.manifests()) == len(first)
+
+
+def test_a_new_file_repeating_loaded_rows_adds_only_new_rows(tmp_path, warehouse):
+    first = write_csv(tmp_path / "day1.csv", AED, [valid_record(AED, i) for i in range(5)])
+    ingest_paths([first], warehouse)
+    resent = [valid_record(AED, i) for i in range(3, 8)]  # 3, 4 repeat; 5..7 new
+    resent[0] = {**resent[0]}  # identical content: a duplicate
+    [result] = ingest_paths([write_csv(tmp_path / "day2.csv", AED, resent)], warehouse)
+    assert (result.loaded, result.duplicates, result.quarantined) == (3, 2, 0)
+    assert warehouse.table_rows()["aed_shipments"] == 8
+
+
+def test_same_key_with_other_content_is_quarantined_not_replaced(tmp_path, warehouse):
+    ingest_paths([write_csv(tmp_path / "a.csv", AED, [valid_record(AED, 1)])], warehouse)
+    changed = {**valid_record(AED, 1), "declared_value": "999"}
+    [result] = ingest_paths([write_csv(tmp_path / "b.csv", AED, [changed])], warehouse)
+    assert (result.loaded, result.quarantined) == (0, 1)
+    [bad] = quarantine_rows(warehouse)
+    assert "a row loaded in batch" in str(bad["reason"]) and bad["field"] == "carrier,hawb"
+    value = warehouse.connect().execute("SELECT declared_value FROM aed_shipments").fetchone()
+    assert value is not None and float(value[0]) == 18.5
+
+
+def test_duplicates_inside_one_file(tmp_path, warehouse):
+    row = valid_record(AED, 1)
+    rows = [row, dict(row), {**row, "pieces": "3"}]
+    [result] = ingest_paths([write_csv(tmp_path / "a.csv", AED, rows)], warehouse)
+    assert (result.loaded, result.duplicates, result.quarantined) == (1, 1, 1)
+    [bad] = quarantine_rows(warehouse)
+    assert "line 2 of this file" in str(bad["reason"])
+
+
+def test_requarantining_the_same_bad_rows_from_a_renamed_file_adds_nothing(tmp_path, warehouse):
+    records = [valid_record(AED, i) for i in range(2)]
+    records[0]["origin_country"] = "XX"
+    path = write_csv(tmp_path / "a.csv", AED, records)
+    ingest_paths([path], warehouse)
+    copy = tmp_path / "b.csv"
+    copy.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
+    [result] = ingest_paths([copy], warehouse)
+    assert result.status == "loaded" and result.quarantined == 0 and result.duplicates == 1
+    assert warehouse.table_rows()["quarantine"] == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.csv", "", "file is empty"),
+        ("nohead.csv", "carrier,hawb\nEXPR,1\n", "cannot tell which feed"),
+        ("notes.txt", "hello", "unknown file type"),
+        ("broken.json", '{"brands": [', "not valid JSON"),
+    ],
+)
+def test_unreadable_file_is_refused_whole_and_others_still_load(
+    name, content, message, tmp_path, warehouse
+):
+    folder = tmp_path / "drop"
+    write_valid_feed(folder, CARRIER, rows=2)
+    (folder / name).write_text(content, encoding="utf-8")
+    results = ingest_paths(
+        [folder, folder / name] if name.endswith(".txt") else [folder], warehouse
+    )
+    failed = [r for r in results if r.status == "failed"]
+    assert len(failed) == 1 and message in str(failed[0].error) and name in str(failed[0].error)
+    assert warehouse.table_rows()["aed_shipments"] == 2
+
+
+def test_csv_missing_a_required_column_is_refused_whole(tmp_path, warehouse):
+    header = [c for c in AED.field_names() if c != "declared_value"]
+    path = write_csv(tmp_path / "aed.csv", AED, [valid_record(AED, 1)], header=header)
+    [result] = ingest_paths([path], warehouse, feed_kind="carrier")
+    assert result.status == "failed" and "declared_value" in str(result.error)
+    assert warehouse.table_rows()["aed_shipments"] == 0 and not warehouse.manifests()
+
+
+def test_truth_folder_is_never_ingested(tmp_path, warehouse):
+    write_valid_feed(tmp_path / "world" / "carrier", CARRIER, rows=2)
+    shutil.copytree(tmp_path / "world" / "carrier", tmp_path / "world" / "truth")
+    results = ingest_paths([tmp_path / "world"], warehouse)
+    assert [Path(r.path).parent.name for r in results] == ["carrier"]
