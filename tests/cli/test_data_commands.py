@@ -82,3 +82,30 @@ def test_unknown_feed_option_is_a_usage_error(home, tmp_path):
 def test_feeds_docs_prints_markdown(home):
     code, out = run("feeds", "docs")
     assert code == 0 and out.startswith("# Feed formats")
+
+
+def test_ingest_and_reading_a_quarantined_record_are_audited(home, tmp_path):
+    records = [valid_record(AED, i) for i in range(2)]
+    records[0]["consignee_country"] = "Narnia"
+    run("ingest", str(write_csv(tmp_path / "aed.csv", AED, records)))
+    _, out = run("quarantine", "list", "--json")
+    qid = json.loads(out)["rows"][0]["quarantine_id"]
+    run("quarantine", "show", qid, "--reason", "checking a carrier complaint")
+    code, out = run("audit", "verify", "--json")
+    assert code == 0 and json.loads(out) == {
+        "ok": True,
+        "entries": 2,
+        "first_bad_seq": None,
+        "problem": "",
+    }
+    from redlane.config import get_settings
+    from redlane.store.db import session_scope
+    from redlane.store.models import AuditEntry
+
+    with session_scope(get_settings().database) as session:
+        entries = session.query(AuditEntry).order_by(AuditEntry.seq).all()
+        assert [(e.action, e.object_type) for e in entries] == [
+            ("ingest", "batch"),
+            ("read", "quarantine_row"),
+        ]
+        assert entries[1].object_ids == [qid] and entries[1].reason.startswith("checking")

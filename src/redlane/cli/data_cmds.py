@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from redlane.cli.audit_log import record
 from redlane.cli.common import console, err_console, print_json, settings, warehouse
 from redlane.cli.progress import IngestBars
 from redlane.engine.warehouse import QUARANTINE_TABLE
@@ -50,6 +51,14 @@ def ingest(
     finally:
         if show_bars:
             bars.__exit__(None, None, None)
+    loaded = [r for r in results if r.status == "loaded" and r.batch_id]
+    if loaded:
+        record(
+            "ingest",
+            "batch",
+            [str(r.batch_id) for r in loaded],
+            details={"files": [r.path for r in loaded], "rows": sum(r.loaded for r in loaded)},
+        )
     if as_json:
         print_json([asdict(r) for r in results])
     else:
@@ -211,6 +220,9 @@ def quarantine_list(
 @quarantine_app.command("show")
 def quarantine_show(
     quarantine_id: Annotated[str, typer.Argument(help="Id (or its first characters).")],
+    reason_for_reading: Annotated[
+        str, typer.Option("--reason", help="Why you look at it (kept in the audit log).")
+    ] = "data quality review",
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
     """One refused row: every error, and the record as it was received."""
@@ -227,6 +239,8 @@ def quarantine_show(
         err_console.print(f"[red]error:[/] {quarantine_id!r} matches several rows; give more")
         raise typer.Exit(1)
     row = found[0]
+    # The record as received may hold personal data: its reading is audited.
+    record("read", "quarantine_row", [row["quarantine_id"]], reason=reason_for_reading)
     for key in ("errors", "record"):
         if isinstance(row[key], str):
             try:

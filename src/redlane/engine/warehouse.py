@@ -189,6 +189,8 @@ class Warehouse:
         """A DuckDB connection with a view per warehouse table over committed data."""
         con = duckdb.connect()
         con.execute("SET TimeZone = 'UTC'")
+        # Our own Rich bars report progress; DuckDB's would be drawn into the command's output.
+        con.execute("SET enable_progress_bar = false")
         if memory_limit:
             con.execute(f"SET memory_limit = {quote_literal(memory_limit)}")
         files = self.table_files(as_of_seq)

@@ -1,0 +1,225 @@
+"""The append-only, hash-chained audit log.
+
+Each entry's ``hash`` is the SHA-256 of a canonical JSON of its content and ``prev_hash`` (the
+hash of the entry before it; 64 zeros for the first). ``seq`` is left out of the hash because
+PostgreSQL sequences skip numbers on rollback, so gaps in ``seq`` are normal; a deleted entry
+shows instead as a ``prev_hash`` that no longer matches. Editing, deleting or reordering any entry
+but the newest breaks the chain; removing the newest entries leaves a shorter valid chain, which
+only a copy of :func:`head` kept elsewhere can reveal.
+
+Writers are serialised so the chain never forks: PostgreSQL takes a transaction-scoped advisory
+lock, SQLite relies on the ``BEGIN IMMEDIATE`` of sessions from :mod:`redlane.store.db`. The
+unique ``prev_hash`` column is the backstop: a writer that raced anyway fails instead of forking.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Final
+from uuid import UUID
+
+from sqlalchemy import Row, func, select
+from sqlalchemy.orm import Session
+
+from redlane.store.models import AuditEntry
+from redlane.store.sqltypes import iso_utc, utcnow
+
+GENESIS: Final = "0" * 64
+SYSTEM: Final = "system"
+
+# One app-wide key: every audit writer in the database queues on the same lock.
+_PG_LOCK_KEY: Final = int.from_bytes(
+    hashlib.sha256(b"redlane.audit_log").digest()[:8], "big", signed=True
+)
+_VERIFY_BATCH: Final = 1000
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    entries: int
+    first_bad_seq: int | None = None
+    problem: str = ""
+
+
+def append(
+    session: Session,
+    *,
+    actor: str,
+    action: str,
+    object_type: str,
+    object_ids: Sequence[str | int] | str | int,
+    reason: str = "",
+    partner_id: str | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> AuditEntry:
+    """Add one entry to the chain (flushed, not committed: it lands with the caller's work).
+
+    ``actor`` is a username or :data:`SYSTEM`. ``details`` must be JSON-like; datetimes, dates,
+    decimals and UUIDs are stored as strings, so what is hashed is exactly what is stored.
+    """
+    ids = _normalise_ids(object_ids)
+    clean_details = _normalise_json(dict(details or {}))
+    session.flush()
+    _lock_chain(session)
+    entry = AuditEntry(
+        at=utcnow(),
+        actor=actor,
+        partner_id=partner_id,
+        action=action,
+        object_type=object_type,
+        object_ids=ids,
+        reason=reason,
+        details=clean_details,
+        prev_hash=_last_hash(session),
+    )
+    entry.hash = entry_hash(
+        at=entry.at,
+        actor=actor,
+        partner_id=partner_id,
+        action=action,
+        object_type=object_type,
+        object_ids=ids,
+        reason=reason,
+        details=clean_details,
+        prev_hash=entry.prev_hash,
+    )
+    session.add(entry)
+    session.flush()
+    return entry
+
+
+def verify(session: Session) -> VerifyResult:
+    """Walk the chain in ``seq`` order and report the first entry that does not fit."""
+    table = AuditEntry.__table__
+    query = select(table).order_by(table.c.seq).execution_options(yield_per=_VERIFY_BATCH)
+    expected_prev, previous_seq, entries = GENESIS, 0, 0
+    first_bad: tuple[int, str] | None = None
+    try:
+        for row in session.execute(query):
+            entries += 1
+            if first_bad is None:
+                first_bad = _check(row, expected_prev, previous_seq)
+            expected_prev, previous_seq = row.hash, row.seq
+    except ValueError as e:
+        # A value edited into something the column type cannot read (bad JSON or timestamp).
+        bad_seq = _next_seq(session, previous_seq)
+        return VerifyResult(False, entries, bad_seq, f"entry cannot be read: {e}")
+    if first_bad is not None:
+        return VerifyResult(False, entries, first_bad[0], first_bad[1])
+    return VerifyResult(True, entries)
+
+
+def head(session: Session) -> tuple[int, str] | None:
+    """``(seq, hash)`` of the newest entry; keep copies elsewhere to detect truncation."""
+    row = session.execute(
+        select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).first()
+    return None if row is None else (row.seq, row.hash)
+
+
+def entry_hash(
+    *,
+    at: datetime,
+    actor: str,
+    partner_id: str | None,
+    action: str,
+    object_type: str,
+    object_ids: list[str],
+    reason: str,
+    details: dict[str, Any],
+    prev_hash: str,
+) -> str:
+    content = {
+        "at": iso_utc(at),
+        "actor": actor,
+        "partner_id": partner_id,
+        "action": action,
+        "object_type": object_type,
+        "object_ids": object_ids,
+        "reason": reason,
+        "details": details,
+        "prev_hash": prev_hash,
+    }
+    return hashlib.sha256(_canonical(content).encode("utf-8")).hexdigest()
+
+
+def _check(row: Row[Any], expected_prev: str, previous_seq: int) -> tuple[int, str] | None:
+    if row.prev_hash != expected_prev:
+        if previous_seq == 0:
+            return row.seq, "the first entry does not start the chain: earlier entries are gone"
+        return row.seq, (
+            f"prev_hash does not match entry {previous_seq}: "
+            "an entry was deleted, inserted or reordered"
+        )
+    recomputed = entry_hash(
+        at=row.at,
+        actor=row.actor,
+        partner_id=row.partner_id,
+        action=row.action,
+        object_type=row.object_type,
+        object_ids=row.object_ids,
+        reason=row.reason,
+        details=row.details,
+        prev_hash=row.prev_hash,
+    )
+    if recomputed != row.hash:
+        return row.seq, "content does not match its hash: the entry was edited"
+    return None
+
+
+def _lock_chain(session: Session) -> None:
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(_PG_LOCK_KEY)))
+
+
+def _last_hash(session: Session) -> str:
+    last = session.execute(
+        select(AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
+    ).scalar_one_or_none()
+    return GENESIS if last is None else last
+
+
+def _next_seq(session: Session, after: int) -> int | None:
+    return session.execute(
+        select(func.min(AuditEntry.seq)).where(AuditEntry.seq > after)
+    ).scalar_one_or_none()
+
+
+def _normalise_ids(object_ids: Sequence[str | int] | str | int) -> list[str]:
+    if isinstance(object_ids, str | int):
+        return [str(object_ids)]
+    return [str(i) for i in object_ids]
+
+
+def _normalise_json(value: dict[str, Any]) -> dict[str, Any]:
+    result: dict[str, Any] = json.loads(_canonical(value))
+    return result
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(
+        value,
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+        allow_nan=False,
+        default=_json_default,
+    )
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return iso_utc(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal | UUID):
+        return str(value)
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=str)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable in audit details")
