@@ -16,17 +16,29 @@ from hypothesis import strategies as st
 from redlane.errors import FeedError
 from redlane.feeds.parse import ParseProblem, ParseStats, RawChunk, parse_csv, parse_jsonl
 from redlane.feeds.spec import CARRIER, SOCIAL, FieldSpec
-from redlane.feeds.validate import WHITESPACE, country_codes, currency_codes, error_sql, typed_sql
+from redlane.feeds.validate import (
+    WHITESPACE,
+    cleaned_sql,
+    country_codes,
+    currency_codes,
+    error_sql,
+    reference_tables_sqls,
+    typed_sql,
+)
 
 CON = duckdb.connect()
 CON.execute("SET TimeZone = 'UTC'")
+for _sql in reference_tables_sqls():
+    CON.execute(_sql)
 
 
 def verdict(spec: FieldSpec, value: str | None) -> tuple[object, str | None]:
     table = pa.table({spec.name: pa.array([value], pa.string())})
     CON.register("t", table)
     try:
-        [row] = CON.execute(f"SELECT {typed_sql(spec)}, {error_sql(spec)} FROM t").fetchall()
+        [row] = CON.execute(
+            f"SELECT {typed_sql(spec)}, {error_sql(spec)} FROM (SELECT {cleaned_sql(spec)} AS v FROM t)"
+        ).fetchall()
     finally:
         CON.unregister("t")
     assert row is not None

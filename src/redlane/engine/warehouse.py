@@ -18,7 +18,7 @@ import fcntl
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -99,6 +99,8 @@ def fsync_file(path: Path) -> None:
 class Warehouse:
     def __init__(self, root: Path) -> None:
         self.root = root
+        # Manifests never change once committed, so each is parsed once per process.
+        self._parsed: dict[str, BatchManifest] = {}
 
     @property
     def batches_dir(self) -> Path:
@@ -123,7 +125,11 @@ class Warehouse:
             return []
         found = []
         for path in sorted(self.batches_dir.glob("*.json")):
-            found.append(BatchManifest.from_json(json.loads(path.read_text(encoding="utf-8"))))
+            manifest = self._parsed.get(path.name)
+            if manifest is None:
+                data = json.loads(path.read_text(encoding="utf-8"))
+                manifest = self._parsed[path.name] = BatchManifest.from_json(data)
+            found.append(manifest)
         return sorted(found, key=lambda m: m.seq)
 
     def next_seq(self) -> int:
@@ -184,9 +190,15 @@ class Warehouse:
         return removed
 
     def connect(
-        self, memory_limit: str = "", as_of_seq: int | None = None
+        self,
+        memory_limit: str = "",
+        as_of_seq: int | None = None,
+        tables: Iterable[str] | None = None,
     ) -> duckdb.DuckDBPyConnection:
-        """A DuckDB connection with a view per warehouse table over committed data."""
+        """A DuckDB connection with a view per warehouse table over committed data.
+
+        ``tables`` limits the views to those named (binding a view reads its files' schemas).
+        """
         con = duckdb.connect()
         con.execute("SET TimeZone = 'UTC'")
         # Our own Rich bars report progress; DuckDB's would be drawn into the command's output.
@@ -194,13 +206,14 @@ class Warehouse:
         if memory_limit:
             con.execute(f"SET memory_limit = {quote_literal(memory_limit)}")
         files = self.table_files(as_of_seq)
+        wanted = set(tables) if tables is not None else {*TABLES, QUARANTINE_TABLE}
         for name, table in TABLES.items():
-            source = self._source(files.get(name), empty_table_sql(table))
-            con.execute(f"CREATE VIEW {quote_ident(name)} AS {source}")
-        con.execute(
-            f"CREATE VIEW {QUARANTINE_TABLE} AS "
-            f"{self._source(files.get(QUARANTINE_TABLE), EMPTY_QUARANTINE_SQL)}"
-        )
+            if name in wanted:
+                source = self._source(files.get(name), empty_table_sql(table))
+                con.execute(f"CREATE VIEW {quote_ident(name)} AS {source}")
+        if QUARANTINE_TABLE in wanted:
+            source = self._source(files.get(QUARANTINE_TABLE), EMPTY_QUARANTINE_SQL)
+            con.execute(f"CREATE VIEW {QUARANTINE_TABLE} AS {source}")
         return con
 
     @staticmethod

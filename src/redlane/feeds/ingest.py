@@ -22,7 +22,13 @@ from typing import Literal, Protocol
 
 import pyarrow.parquet as pq
 
-from redlane.engine.warehouse import STAGING_DIR, BatchManifest, TablePart, Warehouse
+from redlane.engine.warehouse import (
+    QUARANTINE_TABLE,
+    STAGING_DIR,
+    BatchManifest,
+    TablePart,
+    Warehouse,
+)
 from redlane.errors import FeedError
 from redlane.feeds.detect import detect_feed, expand_paths
 from redlane.feeds.load import (
@@ -174,7 +180,8 @@ def _ingest(
     _fault("after_parse")
     if progress:
         progress.file_stage("validating")
-    con = warehouse.connect(memory_limit=memory_limit)
+    needed = [t.name for t in feed.tables] + [QUARANTINE_TABLE]
+    con = warehouse.connect(memory_limit=memory_limit, tables=needed)
     try:
         con.execute(f"SET temp_directory = '{staging / 'spill'}'")
         loaded = load_batch(con, ctx, staged, problems_file, warehouse.root)

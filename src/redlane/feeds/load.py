@@ -25,6 +25,7 @@ from redlane.feeds.validate import (
     key_hash_sql,
     quote_ident,
     quote_literal,
+    reference_tables_sqls,
     row_hash_sql,
 )
 
@@ -201,6 +202,8 @@ def load_batch(
     """Write the batch's table files and quarantine file; the caller commits the manifest."""
     result = LoadResult()
     quarantine_parts: list[str] = []
+    for sql in reference_tables_sqls():
+        con.execute(sql)
     for table in ctx.feed.tables:
         counts = result.tables.setdefault(table.name, TableCounts())
         raw_dir = staged.get(table.name)
