@@ -1,4 +1,4 @@
-"""A simulated world, ingested through the CLI: what the simulator broke is exactly what is refused."""
+"""A simulated world ingested through the CLI: exactly what the simulator broke is refused."""
 
 from __future__ import annotations
 
@@ -48,7 +48,9 @@ def test_sim_ingest_status_round_trip(small_world: Path, home: Path):
     refused = json.loads(
         runner.invoke(app, ["quarantine", "list", "--json", "--limit", "100000"]).stdout
     )["rows"]
-    where = {(Path(r["_source_file"]).relative_to(small_world).as_posix(), r["line"]) for r in refused}
+    where = {
+        (Path(r["_source_file"]).relative_to(small_world).as_posix(), r["line"]) for r in refused
+    }
     expected = {(e["file"], e["line"]) for e in injected}
     assert where == expected
 
@@ -66,8 +68,17 @@ def test_reingesting_the_world_changes_nothing(small_world: Path, home: Path):
 @pytest.mark.slow
 def test_demo_runs_end_to_end_in_a_fresh_home(tmp_path: Path):
     env = {**os.environ, "REDLANE_HOME": str(tmp_path / "home")}
-    cmd = [sys.executable, "-m", "redlane.cli", "demo", "--no-serve", "--scale", "3000",
-           "--days", "3"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "redlane.cli",
+        "demo",
+        "--no-serve",
+        "--scale",
+        "3000",
+        "--days",
+        "3",
+    ]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     assert "Where to look next" in done.stdout

@@ -37,7 +37,8 @@ def verdict(spec: FieldSpec, value: str | None) -> tuple[object, str | None]:
     CON.register("t", table)
     try:
         [row] = CON.execute(
-            f"SELECT {typed_sql(spec)}, {error_sql(spec)} FROM (SELECT {cleaned_sql(spec)} AS v FROM t)"
+            f"SELECT {typed_sql(spec)}, {error_sql(spec)} "
+            f"FROM (SELECT {cleaned_sql(spec)} AS v FROM t)"
         ).fetchall()
     finally:
         CON.unregister("t")

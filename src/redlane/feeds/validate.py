@@ -243,7 +243,8 @@ CURRENCY_TABLE = "__redlane__currencies"
 def reference_tables_sqls() -> list[str]:
     """Code lists as small tables: a join plans far faster than a 249-item IN list per field."""
     return [
-        f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT unnest([{', '.join(map(quote_literal, codes))}]) AS code"
+        f"CREATE OR REPLACE TEMP TABLE {name} AS "
+        f"SELECT unnest([{', '.join(map(quote_literal, codes))}]) AS code"
         for name, codes in ((COUNTRY_TABLE, country_codes()), (CURRENCY_TABLE, currency_codes()))
     ]
 
