@@ -41,11 +41,11 @@ def verify(
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
     """Check the audit log's hash chain; exits 1 naming the first bad entry."""
-    from redlane.store import audit
+    from redlane.store import audit as audit_log
     from redlane.store.db import session_scope
 
     with session_scope(settings().database) as session:
-        result = audit.verify(session)
+        result = audit_log.verify(session)
     if as_json:
         print_json(
             {

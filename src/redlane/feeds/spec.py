@@ -431,7 +431,7 @@ RECORDATIONS = FeedSpec(
             key=("recordation_number",),
             json_path=("brands", "trademarks"),
             fields=(
-                _f("recordation_number", "id", True, "Customs recordation number.", "TMK 25-00123"),
+                _f("recordation_number", "id", True, "Customs recordation number.", "TMK-25-00123"),
                 _f("brand_id", "id", True, "Brand (from the enclosing brand).", "B-017"),
                 _f("mark", "str", True, "The mark.", "AURALIS"),
                 _f("registered_at", "date", True, "Registration date.", "2019-04-11"),
