@@ -1,0 +1,36 @@
+"""`redlane bench ingest` measures a real run and appends it to the results log."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from redlane.cli import app
+
+
+@pytest.mark.slow
+def test_bench_ingest_small(home, tmp_path):
+    out = tmp_path / "bench.json"
+    results = tmp_path / "results"
+    args = [
+        "bench",
+        "ingest",
+        "--parcels",
+        "1500",
+        "--days",
+        "2",
+        "--json",
+        str(out),
+        "--results-dir",
+        str(results),
+    ]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    figures = json.loads(out.read_text())
+    assert figures["parcels"] == 1500 and figures["failed_files"] == 0
+    assert figures["loaded"] > 1500 and figures["ingest_rows_per_s"] > 0
+    assert figures["ingest_peak_rss_mb"] > 0 and figures["baseline_plain_load_s"] > 0
+    [line] = (results / "ingest.jsonl").read_text().splitlines()
+    assert json.loads(line)["machine"]["cpus"] >= 1
