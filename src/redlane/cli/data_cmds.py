@@ -51,6 +51,11 @@ def ingest(
     finally:
         if show_bars:
             bars.__exit__(None, None, None)
+    report_ingest(results, as_json)
+
+
+def report_ingest(results: list[FileResult], as_json: bool = False) -> None:
+    """Audit the committed batches, print the results, exit 1 if any file was refused."""
     loaded = [r for r in results if r.status == "loaded" and r.batch_id]
     if loaded:
         record(

@@ -14,9 +14,8 @@ from rich.panel import Panel
 from rich.table import Table
 
 from redlane.cli.common import console, err_console, settings, warehouse
-from redlane.cli.data_cmds import ingest_table
+from redlane.cli.data_cmds import report_ingest
 from redlane.cli.progress import IngestBars, StageBars
-from redlane.feeds.ingest import FileResult
 
 
 def demo(
@@ -54,7 +53,7 @@ def demo(
     console.rule("[bold]3. Ingest every partner feed")
     with IngestBars(err_console) as bars:
         results = ingest_paths([world], warehouse(), progress=bars)
-    _print_ingest_summary(results)
+    report_ingest(results)
     again = ingest_paths([world], warehouse())
     console.print(
         f"Re-ingesting the same files: {sum(r.loaded for r in again)} rows added, "
@@ -88,15 +87,6 @@ def _setup_operational_store() -> None:
         ensure_default_partners(session)
     shown = url.split("@")[-1] if "@" in url else url
     console.print(f"{shown} at revision {current(url)}; default partners present")
-
-
-def _print_ingest_summary(results: list[FileResult]) -> None:
-    ingest_table(results)
-    failed = [r for r in results if r.status == "failed"]
-    for r in failed:
-        err_console.print(f"[red]error:[/] {r.error}")
-    if failed:
-        raise typer.Exit(1)
 
 
 def _print_warehouse() -> None:

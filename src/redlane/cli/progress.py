@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 from rich.console import Console
 from rich.progress import (
@@ -20,7 +21,25 @@ from rich.progress import (
 from redlane.feeds.ingest import FileResult
 
 
-class IngestBars:
+class _Bars:
+    """Starts and stops its Rich ``Progress`` as a context manager."""
+
+    progress: Progress
+
+    def __enter__(self) -> Self:
+        self.progress.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.progress.stop()
+
+
+class IngestBars(_Bars):
     """One bar per file, by bytes read; implements ``redlane.feeds.ingest.IngestProgress``."""
 
     def __init__(self, console: Console) -> None:
@@ -34,18 +53,6 @@ class IngestBars:
             transient=False,
         )
         self.task: TaskID | None = None
-
-    def __enter__(self) -> IngestBars:
-        self.progress.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.progress.stop()
 
     def file_started(self, path: Path, total_bytes: int) -> None:
         self.task = self.progress.add_task(path.name, total=max(total_bytes, 1), records=0)
@@ -74,7 +81,7 @@ class IngestBars:
         self.task = None
 
 
-class StageBars:
+class StageBars(_Bars):
     """Bars keyed by stage name, fed by ``progress(stage, done, total)`` callbacks."""
 
     def __init__(self, console: Console) -> None:
@@ -87,18 +94,6 @@ class StageBars:
             console=console,
         )
         self.tasks: dict[str, TaskID] = {}
-
-    def __enter__(self) -> StageBars:
-        self.progress.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.progress.stop()
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if stage not in self.tasks:

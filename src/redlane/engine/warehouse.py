@@ -27,7 +27,12 @@ from typing import Any
 import duckdb
 
 from redlane.feeds.spec import TABLES
-from redlane.feeds.validate import empty_table_sql, quote_ident, quote_literal
+from redlane.feeds.validate import (
+    empty_table_sql,
+    null_columns_sql,
+    quote_ident,
+    quote_literal,
+)
 
 BATCHES_DIR = "_batches"
 STAGING_DIR = "_staging"
@@ -69,7 +74,8 @@ class BatchManifest:
         return asdict(self)
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_path(path: Path) -> None:
+    """Flush a file's or a folder's entry to disk (a folder's, so a rename survives a crash)."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -85,15 +91,7 @@ def write_atomic(path: Path, text: str) -> None:
         out.flush()
         os.fsync(out.fileno())
     os.replace(tmp, path)
-    _fsync_dir(path.parent)
-
-
-def fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    fsync_path(path.parent)
 
 
 class Warehouse:
@@ -142,9 +140,9 @@ class Warehouse:
     def commit(self, manifest: BatchManifest) -> None:
         for parts in manifest.tables.values():
             for part in parts:
-                fsync_file(self.root / part.file)
+                fsync_path(self.root / part.file)
         for folder in {(self.root / p.file).parent for ps in manifest.tables.values() for p in ps}:
-            _fsync_dir(folder)
+            fsync_path(folder)
         name = f"{manifest.seq:09d}-{manifest.batch_id}.json"
         write_atomic(self.batches_dir / name, json.dumps(manifest.to_json(), indent=1))
 
@@ -241,8 +239,4 @@ QUARANTINE_COLUMNS = (
     ("_file_sha256", "VARCHAR"),
     ("_ingested_at", "TIMESTAMP"),
 )
-EMPTY_QUARANTINE_SQL = (
-    "SELECT "
-    + ", ".join(f"CAST(NULL AS {t}) AS {n}" for n, t in QUARANTINE_COLUMNS)
-    + " WHERE FALSE"
-)
+EMPTY_QUARANTINE_SQL = f"SELECT {', '.join(null_columns_sql(QUARANTINE_COLUMNS))} WHERE FALSE"

@@ -313,4 +313,11 @@ LINEAGE_COLUMNS = (
     ("_location", "VARCHAR"),
     ("_ingested_at", "TIMESTAMP"),
 )
-LINEAGE_EMPTY = [f"CAST(NULL AS {t}) AS {n}" for n, t in LINEAGE_COLUMNS]
+
+
+def null_columns_sql(columns: tuple[tuple[str, str], ...]) -> list[str]:
+    """Typed NULL columns, for empty relations that still have the right schema."""
+    return [f"CAST(NULL AS {sql_type}) AS {name}" for name, sql_type in columns]
+
+
+LINEAGE_EMPTY = null_columns_sql(LINEAGE_COLUMNS)

@@ -1,0 +1,124 @@
+"""``redlane names …``: score name pairs from a CSV file."""
+
+from __future__ import annotations
+
+import csv
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from redlane.names import SCHEMAS, compare
+
+names_app = typer.Typer(help="Compare person, company and vessel names.", no_args_is_help=True)
+
+COLUMNS = ("id", "schema", "name1", "name2")
+DEFAULT_SCHEMA = "LegalEntity"
+PROGRESS_MIN_ROWS = 5_000
+
+_err = Console(stderr=True)
+
+
+@names_app.callback()
+def _names() -> None:
+    """Compare person, company and vessel names."""
+
+
+def _fail(message: str, code: int) -> typer.Exit:
+    _err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def _count_rows(path: Path) -> int:
+    with path.open("rb") as f:
+        return max(sum(1 for _ in f) - 1, 0)
+
+
+@names_app.command("score-pairs")
+def score_pairs(
+    in_path: Path = typer.Argument(..., metavar="IN.csv", help="CSV with id,schema,name1,name2."),
+    out: Path = typer.Option(..., "--out", help="Where to write id,score,match."),
+) -> None:
+    """Score each name pair: writes ``id,score,match`` (score 0–1, 4 decimals; match = score ≥ 0.5).
+
+    Rows keep their order. A row whose schema is not one of Person, Company, Organization,
+    LegalEntity, Vessel is scored as LegalEntity, with a warning. A wrong header exits with
+    code 2 and a row with missing or extra fields with code 1; either way the error names the
+    file and line, and OUT is not written.
+    """
+    label = str(in_path)
+    try:
+        handle = in_path.open(newline="", encoding="utf-8-sig")
+    except OSError as exc:
+        raise _fail(f"{label}: cannot read: {exc.strerror or exc}", 2) from None
+    with handle:
+        reader = csv.reader(handle)
+        try:
+            header = next(reader, None)
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise _fail(f"{label}:1: unreadable header: {exc}", 2) from None
+        names = [h.strip() for h in header] if header else []
+        missing = [c for c in COLUMNS if c not in names]
+        if missing or len(set(names)) != len(names):
+            found = ",".join(names) if names else "nothing"
+            raise _fail(
+                f"{label}:1: header must have the columns {','.join(COLUMNS)}; "
+                f"found {found}" + (f" (missing {', '.join(missing)})" if missing else ""),
+                2,
+            )
+        index = {c: names.index(c) for c in COLUMNS}
+        total = _count_rows(in_path)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+        tmp = Path(tmp_name)
+        progress = Progress(
+            TextColumn("scoring"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=_err,
+            disable=total < PROGRESS_MIN_ROWS,
+        )
+        try:
+            with os.fdopen(fd, "w", newline="", encoding="utf-8") as sink, progress:
+                task = progress.add_task("scoring", total=total)
+                writer = csv.writer(sink, lineterminator="\n")
+                writer.writerow(("id", "score", "match"))
+                line = 1
+                try:
+                    for n, row in enumerate(reader, start=1):
+                        line = reader.line_num
+                        if not row:
+                            continue
+                        if len(row) != len(names):
+                            raise _fail(
+                                f"{label}:{line}: expected {len(names)} fields "
+                                f"({','.join(names)}), got {len(row)}",
+                                1,
+                            )
+                        schema = row[index["schema"]].strip()
+                        if schema not in SCHEMAS:
+                            _err.print(
+                                f"[yellow]warning:[/yellow] {label}:{line}: unknown schema "
+                                f"{schema!r}, scored as {DEFAULT_SCHEMA}",
+                                highlight=False,
+                                soft_wrap=True,
+                            )
+                            schema = DEFAULT_SCHEMA
+                        result = compare(row[index["name1"]], row[index["name2"]], schema)
+                        match = "true" if result.match else "false"
+                        writer.writerow((row[index["id"]], f"{result.score:.4f}", match))
+                        if n % 1000 == 0:
+                            progress.update(task, completed=n)
+                except (csv.Error, UnicodeDecodeError) as exc:
+                    raise _fail(f"{label}:{line + 1}: unreadable row: {exc}", 1) from None
+                progress.update(task, completed=total)
+            tmp.replace(out)
+        finally:
+            tmp.unlink(missing_ok=True)
+    if sys.stderr.isatty():
+        _err.print(f"wrote {out}", highlight=False)
