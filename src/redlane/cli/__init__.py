@@ -9,6 +9,7 @@ from redlane.cli.bench_cmds import bench_app
 from redlane.cli.data_cmds import batches, ingest, quarantine_app, status
 from redlane.cli.db_cmds import audit_app, db_app
 from redlane.cli.demo_cmd import demo
+from redlane.cli.kcs_cmds import kcs_app
 from redlane.cli.sim_cmds import sim_app
 
 app = typer.Typer(
@@ -47,6 +48,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(audit_app, name="audit")
 app.add_typer(feeds_app, name="feeds")
 app.add_typer(bench_app, name="bench")
+app.add_typer(kcs_app, name="kcs")
 
 
 def main() -> None:

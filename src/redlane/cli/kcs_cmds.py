@@ -77,10 +77,14 @@ def train_cmd(
             min=0.0,
         ),
     ] = None,
-    slack: Annotated[
+    min_precision_5: Annotated[
         float,
-        typer.Option(help="Precision@5/10 % the weight may give up on the tuning slice.", min=0),
-    ] = 0.01,
+        typer.Option(help="Floor on precision@5 % when choosing w on the tuning slice.", min=0),
+    ] = TRAIN_DEFAULTS.min_precision_5,
+    min_precision_10: Annotated[
+        float,
+        typer.Option(help="Floor on precision@10 % when choosing w on the tuning slice.", min=0),
+    ] = TRAIN_DEFAULTS.min_precision_10,
     seed: Annotated[int, typer.Option(help="Random seed (LightGBM).")] = 7,
     bags: Annotated[
         int, typer.Option(help="Models per target (seeds averaged).", min=1)
@@ -112,7 +116,8 @@ def train_cmd(
                 seed=seed,
                 bags=bags,
                 weight=weight,
-                slack=slack,
+                min_precision_5=min_precision_5,
+                min_precision_10=min_precision_10,
                 fraud_rounds=fraud_rounds,
                 fraud_leaves=fraud_leaves,
                 critical_rounds=critical_rounds,
