@@ -10,6 +10,7 @@ from redlane.cli.data_cmds import batches, ingest, quarantine_app, status
 from redlane.cli.db_cmds import audit_app, db_app
 from redlane.cli.demo_cmd import demo
 from redlane.cli.kcs_cmds import kcs_app
+from redlane.cli.names_cmds import names_app
 from redlane.cli.sim_cmds import sim_app
 
 app = typer.Typer(
@@ -49,6 +50,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(feeds_app, name="feeds")
 app.add_typer(bench_app, name="bench")
 app.add_typer(kcs_app, name="kcs")
+app.add_typer(names_app, name="names")
 
 
 def main() -> None:
