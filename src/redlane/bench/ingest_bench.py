@@ -23,8 +23,9 @@ from redlane.feeds.validate import quote_literal
 from redlane.sim import generate_world
 
 
-def _peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    """Peak resident memory of this process, or of its waited-for children (Linux: KiB)."""
+    return resource.getrusage(who).ru_maxrss / 1024
 
 
 def plain_load_seconds(world: Path, out: Path) -> float:
@@ -54,18 +55,18 @@ def ingest_in_child(world: Path, home: Path) -> tuple[list[dict[str, Any]], floa
     seconds = time.perf_counter() - started
     if proc.returncode not in (0, 1):
         raise RuntimeError(f"ingest failed ({proc.returncode}): {err.decode()[-2000:]}")
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    rss = peak_rss_mb(resource.RUSAGE_CHILDREN)
     return json.loads(out), seconds, rss
 
 
-def run(parcels: int, seed: int = 11, days: int = 7, keep: Path | None = None) -> dict[str, Any]:
+def run(parcels: int, seed: int = 11, days: int = 7) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="redlane-bench-") as tmp:
-        root = keep or Path(tmp)
+        root = Path(tmp)
         world = root / "world"
         started = time.perf_counter()
         summary = generate_world(world, seed=seed, parcels=parcels, days=days)
         sim_s = time.perf_counter() - started
-        rss_after_sim = _peak_rss_mb()
+        rss_after_sim = peak_rss_mb()
         results, ingest_s, ingest_rss = ingest_in_child(world, root / "home")
         records = sum(int(r["records"]) for r in results)
         baseline_dir = root / "baseline"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import resource
 import sys
 from typing import Any
 
@@ -27,8 +26,3 @@ def warehouse() -> Warehouse:
 def print_json(data: Any) -> None:
     """Machine output goes to stdout alone, so it can be piped."""
     sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
-
-
-def peak_rss_mb() -> float:
-    """Peak resident memory of this process (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -137,15 +137,20 @@ def status(
     if as_json:
         print_json(data)
         return
-    table = Table(title=f"Warehouse {store.root}")
+    console.print(rows_table(store.root, rows, quarantined))
+    console.print(f"{len(manifests)} batches committed")
+
+
+def rows_table(root: Path, rows: dict[str, int], quarantined: int) -> Table:
+    """Rows per warehouse table, quarantine last."""
+    table = Table(title=f"Warehouse {root}")
     table.add_column("table")
     table.add_column("rows", justify="right")
     for name, n in rows.items():
         table.add_row(name, f"{n:,}")
     table.add_section()
     table.add_row("[yellow]quarantine", f"{quarantined:,}")
-    console.print(table)
-    console.print(f"{len(manifests)} batches committed")
+    return table
 
 
 def batches(

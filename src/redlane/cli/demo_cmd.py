@@ -14,8 +14,9 @@ from rich.panel import Panel
 from rich.table import Table
 
 from redlane.cli.common import console, err_console, settings, warehouse
-from redlane.cli.data_cmds import report_ingest
+from redlane.cli.data_cmds import report_ingest, rows_table
 from redlane.cli.progress import IngestBars, StageBars
+from redlane.engine.warehouse import QUARANTINE_TABLE
 
 
 def demo(
@@ -93,12 +94,7 @@ def _print_warehouse() -> None:
     store = warehouse()
     con = store.connect()
     rows = store.table_rows()
-    table = Table(title="Warehouse tables")
-    table.add_column("table")
-    table.add_column("rows", justify="right")
-    for name, n in rows.items():
-        table.add_row(name, f"{n:,}")
-    console.print(table)
+    console.print(rows_table(store.root, rows, rows.pop(QUARANTINE_TABLE)))
     reasons = con.execute(
         "SELECT table_name, reason, count(*) AS n FROM quarantine GROUP BY ALL ORDER BY n DESC "
         "LIMIT 8"

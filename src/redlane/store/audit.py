@@ -78,17 +78,7 @@ def append(
         details=clean_details,
         prev_hash=_last_hash(session),
     )
-    entry.hash = entry_hash(
-        at=entry.at,
-        actor=actor,
-        partner_id=partner_id,
-        action=action,
-        object_type=object_type,
-        object_ids=ids,
-        reason=reason,
-        details=clean_details,
-        prev_hash=entry.prev_hash,
-    )
+    entry.hash = entry_hash(entry)
     session.add(entry)
     session.flush()
     return entry
@@ -123,29 +113,24 @@ def head(session: Session) -> tuple[int, str] | None:
     return None if row is None else (row.seq, row.hash)
 
 
-def entry_hash(
-    *,
-    at: datetime,
-    actor: str,
-    partner_id: str | None,
-    action: str,
-    object_type: str,
-    object_ids: list[str],
-    reason: str,
-    details: dict[str, Any],
-    prev_hash: str,
-) -> str:
-    content = {
-        "at": iso_utc(at),
-        "actor": actor,
-        "partner_id": partner_id,
-        "action": action,
-        "object_type": object_type,
-        "object_ids": object_ids,
-        "reason": reason,
-        "details": details,
-        "prev_hash": prev_hash,
-    }
+# What the chain covers; ``seq`` is left out because PostgreSQL may skip numbers.
+HASHED_FIELDS = (
+    "at",
+    "actor",
+    "partner_id",
+    "action",
+    "object_type",
+    "object_ids",
+    "reason",
+    "details",
+    "prev_hash",
+)
+
+
+def entry_hash(entry: AuditEntry | Row[Any]) -> str:
+    """sha256 of an entry's hashed fields, from the model object or a row of ``audit_log``."""
+    content = {name: getattr(entry, name) for name in HASHED_FIELDS}
+    content["at"] = iso_utc(content["at"])
     return hashlib.sha256(_canonical(content).encode("utf-8")).hexdigest()
 
 
@@ -157,17 +142,7 @@ def _check(row: Row[Any], expected_prev: str, previous_seq: int) -> tuple[int, s
             f"prev_hash does not match entry {previous_seq}: "
             "an entry was deleted, inserted or reordered"
         )
-    recomputed = entry_hash(
-        at=row.at,
-        actor=row.actor,
-        partner_id=row.partner_id,
-        action=row.action,
-        object_type=row.object_type,
-        object_ids=row.object_ids,
-        reason=row.reason,
-        details=row.details,
-        prev_hash=row.prev_hash,
-    )
+    recomputed = entry_hash(row)
     if recomputed != row.hash:
         return row.seq, "content does not match its hash: the entry was edited"
     return None
