@@ -34,3 +34,19 @@ def test_bench_ingest_small(home, tmp_path):
     assert figures["ingest_peak_rss_mb"] > 0 and figures["baseline_plain_load_s"] > 0
     [line] = (results / "ingest.jsonl").read_text().splitlines()
     assert json.loads(line)["machine"]["cpus"] >= 1
+
+
+@pytest.mark.slow
+def test_bench_resolve_scores_redlane_and_the_baseline(home, tmp_path):
+    out = tmp_path / "resolve.json"
+    results = tmp_path / "results"
+    args = ["bench", "resolve", "--parcels", "1500", "--days", "2"]
+    args += ["--json", str(out), "--results-dir", str(results)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    figures = json.loads(out.read_text())
+    assert figures["parties"] > 1500 and figures["resolve_s"] > 0
+    for key in ("pairwise_f1", "bcubed_f1", "baseline_pairwise_f1", "baseline_bcubed_f1"):
+        assert 0.0 < figures[key] <= 1.0
+    assert figures["peak_rss_mb"] > 0 and figures["baseline_peak_rss_mb"] > 0
+    assert (results / "resolve.jsonl").exists()

@@ -11,6 +11,7 @@ from redlane.cli.db_cmds import audit_app, db_app
 from redlane.cli.demo_cmd import demo
 from redlane.cli.kcs_cmds import kcs_app
 from redlane.cli.names_cmds import names_app
+from redlane.cli.resolve_cmds import eval_app, match, network_app, resolve_app
 from redlane.cli.sim_cmds import sim_app
 
 app = typer.Typer(
@@ -51,6 +52,10 @@ app.add_typer(feeds_app, name="feeds")
 app.add_typer(bench_app, name="bench")
 app.add_typer(kcs_app, name="kcs")
 app.add_typer(names_app, name="names")
+app.add_typer(resolve_app, name="resolve")
+app.add_typer(eval_app, name="eval")
+app.add_typer(network_app, name="network")
+app.command()(match)
 
 
 def main() -> None:

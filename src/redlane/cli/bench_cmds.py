@@ -47,3 +47,21 @@ def bench_ingest(
     from redlane.bench.ingest_bench import run
 
     _report("ingest", run(parcels, seed=seed, days=days), out, results_dir)
+
+
+@bench_app.command("resolve")
+def bench_resolve(
+    parcels: Annotated[int, typer.Option(help="Parcels in the simulated world.", min=100)] = 20_000,
+    days: Annotated[int, typer.Option(help="Days of traffic.", min=1)] = 7,
+    seed: Annotated[int, typer.Option(help="World seed.")] = 13,
+    baseline: Annotated[
+        bool,
+        typer.Option("--baseline/--no-baseline", help="Also run Splink as tutorials set it up."),
+    ] = True,
+    out: Annotated[Path | None, typer.Option("--json", help="Also write figures here.")] = None,
+    results_dir: Annotated[Path, typer.Option(help="Where results accumulate.")] = RESULTS,
+) -> None:
+    """Simulate and ingest a world; resolve it with redlane and with the baseline; score both."""
+    from redlane.bench.resolve_bench import run
+
+    _report("resolve", run(parcels, seed=seed, days=days, baseline=baseline), out, results_dir)

@@ -1,0 +1,1 @@
+"""Actor networks: edges from shared identifiers and flows, rings, propagated risk."""

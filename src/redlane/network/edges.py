@@ -1,0 +1,71 @@
+"""Actor edges from shared identifiers (weighted down when many actors share a value) and flows."""
+
+from __future__ import annotations
+
+import duckdb
+
+# Base weight of sharing one value of each identifier kind. An address is weak evidence (busy
+# consolidators), a bank account or a device strong.
+IDENTIFIER_WEIGHTS = {
+    "bank_account": 1.0,
+    "device_id": 0.9,
+    "phone": 0.8,
+    "email": 0.8,
+    "ip_address": 0.5,
+    "handle": 0.6,
+    "address_core": 0.4,
+}
+# A value shared by more actors than this is infrastructure (a forwarder, a marketplace's
+# default IP range), not a link.
+MAX_SHARERS = 25
+FLOW_WEIGHT = 0.1
+
+
+def identifier_edges_sql(
+    parties: str = "parties_all", party_actors: str = "party_actors_all"
+) -> str:
+    """(src_actor_id, dst_actor_id, kind, weight, detail): one row per actor pair and kind."""
+    branches = []
+    for kind, weight in IDENTIFIER_WEIGHTS.items():
+        branches.append(
+            f"""
+            SELECT '{kind}' AS kind, p.{kind} AS value, a.actor_id, {weight} AS base
+            FROM {parties} p JOIN {party_actors} a USING (party_id)
+            WHERE p.{kind} IS NOT NULL
+            """
+        )
+    values = " UNION ALL ".join(branches)
+    return f"""
+        WITH v AS (SELECT DISTINCT kind, value, actor_id, base FROM ({values})),
+        sharers AS (SELECT kind, value, count(*) AS n FROM v GROUP BY kind, value),
+        pairs AS (
+            SELECT l.actor_id AS src_actor_id, r.actor_id AS dst_actor_id, l.kind,
+                   l.base / ln(1 + s.n) * ln(3) AS w, l.value
+            FROM v l JOIN v r ON l.kind = r.kind AND l.value = r.value AND l.actor_id < r.actor_id
+            JOIN sharers s ON s.kind = l.kind AND s.value = l.value
+            WHERE s.n <= {MAX_SHARERS}
+        )
+        SELECT src_actor_id, dst_actor_id, kind, least(1.0, max(w)) AS weight,
+               'shares ' || replace(kind, '_', ' ') || ' ' || min(value) AS detail
+        FROM pairs GROUP BY src_actor_id, dst_actor_id, kind
+    """
+
+
+def flow_edges_sql(parties: str = "parties_all", party_actors: str = "party_actors_all") -> str:
+    """Shipper → consignee actor edges (one per pair, with the parcel count)."""
+    return f"""
+        SELECT s.actor_id AS src_actor_id, c.actor_id AS dst_actor_id, 'ships_to' AS kind,
+               {FLOW_WEIGHT} AS weight, count(*) || ' parcels' AS detail
+        FROM {parties} ps JOIN {party_actors} s USING (party_id)
+        JOIN {parties} pc ON pc.source_table = ps.source_table AND pc.record_key = ps.record_key
+             AND pc.role = 'consignee' AND ps.role = 'shipper'
+        JOIN {party_actors} c ON c.party_id = pc.party_id
+        WHERE s.actor_id <> c.actor_id
+        GROUP BY ALL
+    """
+
+
+def build_actor_edges(con: duckdb.DuckDBPyConnection, out: str = "actor_edges_t") -> None:
+    con.execute(
+        f"CREATE OR REPLACE TABLE {out} AS {identifier_edges_sql()} UNION ALL {flow_edges_sql()}"
+    )

@@ -1,0 +1,1 @@
+"""Entity resolution: parties from every feed resolved into actors, actors into rings."""

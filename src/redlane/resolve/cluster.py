@@ -1,0 +1,216 @@
+"""Parties → actors: connected components over match edges, with actor ids stable across runs.
+
+Edges come from Splink (signature pairs at or above the threshold) and from flow links that
+identify a party outright (a customs entry's importer is the consignee of the waybill it clears;
+a seller-fulfilled parcel's shipper is the seller account it names).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import duckdb
+import igraph as ig
+import numpy as np
+import pyarrow as pa
+
+ACTOR_PREFIX = "AC-"
+_NO_LABELS = (
+    "SELECT NULL::VARCHAR party_id_l, NULL::VARCHAR party_id_r, NULL::VARCHAR label WHERE false"
+)
+
+
+def _node_tables(con: duckdb.DuckDBPyConnection, parties: str, previous: str | None) -> None:
+    """``party_node(party_id, node)`` and ``sig_node(sig_id, node)``.
+
+    Nodes are signatures (``s:``), weak importer parties (``p:``; identified only through their
+    waybill, so two people who share a name and nothing else are never chained) and, in an
+    incremental run, existing actors (``a:``): a party resolved before stays with its actor, and a
+    signature seen before stands for the actor most of its parties belong to.
+    """
+    prev = previous or "(SELECT NULL::VARCHAR party_id, NULL::VARCHAR actor_id WHERE false)"
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE sig_node AS
+        WITH prev_sig AS (
+            SELECT p.sig_id, mode(a.actor_id) AS actor_id
+            FROM {parties} p JOIN {prev} a USING (party_id) GROUP BY p.sig_id
+        )
+        SELECT DISTINCT p.sig_id,
+            CASE WHEN ps.actor_id IS NULL THEN 's:' || p.sig_id ELSE 'a:' || ps.actor_id END AS node
+        FROM {parties} p LEFT JOIN prev_sig ps USING (sig_id)
+        """
+    )
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE party_node AS
+        SELECT p.party_id,
+            CASE
+                WHEN a.actor_id IS NOT NULL THEN 'a:' || a.actor_id
+                WHEN p.role = 'importer' AND p.hawb_link IS NOT NULL AND p.registry_id IS NULL
+                     AND p.address IS NULL THEN 'p:' || p.party_id
+                ELSE sn.node
+            END AS node
+        FROM {parties} p
+        LEFT JOIN {prev} a USING (party_id)
+        LEFT JOIN sig_node sn USING (sig_id)
+        """
+    )
+
+
+def flow_edges_sql(parties: str) -> str:
+    """Party pairs joined by a flow identifier, as node pairs."""
+    return f"""
+        SELECT ni.node AS node_l, nc.node AS node_r
+        FROM {parties} i JOIN {parties} c
+          ON i.role = 'importer' AND c.role = 'consignee' AND i.hawb_link = c.hawb_link
+        JOIN party_node ni ON ni.party_id = i.party_id
+        JOIN party_node nc ON nc.party_id = c.party_id
+        UNION ALL
+        SELECT np.node, ns.node
+        FROM {parties} p JOIN {parties} s
+          ON p.role = 'shipper' AND s.role = 'seller' AND p.seller_link = s.seller_link
+        JOIN party_node np ON np.party_id = p.party_id
+        JOIN party_node ns ON ns.party_id = s.party_id
+    """
+
+
+def components(
+    con: duckdb.DuckDBPyConnection,
+    nodes_sql: str,
+    edges_sql: str,
+    cannot_link: Sequence[tuple[str, str]] = (),
+) -> dict[str, int]:
+    """Connected components: node id → component number.
+
+    For each cannot-link pair (an investigator's non-match) that ends up in one component, the
+    minimum set of edges separating the two is removed first.
+    """
+    nodes = [r[0] for r in con.execute(nodes_sql).fetchall()]
+    index = {node: i for i, node in enumerate(nodes)}
+    edges = con.execute(edges_sql).fetchall()
+    graph = ig.Graph(
+        n=len(nodes),
+        edges=[(index[a], index[b]) for a, b in edges if a in index and b in index and a != b],
+    )
+    for left, right in cannot_link:
+        a, b = index.get(left), index.get(right)
+        if a is None or b is None or a == b:
+            continue
+        if graph.connected_components().membership[a] == graph.connected_components().membership[b]:
+            graph.delete_edges(graph.st_mincut(a, b).cut)
+    membership = graph.connected_components().membership
+    return {node: int(membership[i]) for node, i in index.items()}
+
+
+def assign_party_clusters(
+    con: duckdb.DuckDBPyConnection,
+    sig_pairs_sql: str,
+    parties: str = "parties_norm",
+    previous: str | None = None,
+    out: str = "party_clusters",
+    labels: str | None = None,
+) -> None:
+    """Create ``out(party_id, cluster)`` from signature match pairs (``sig_l, sig_r``) and flow
+    links; with ``previous`` (party_id, actor_id), parties resolved before keep their actor.
+
+    ``labels`` (party_id_l, party_id_r, label) are investigators' verdicts: a match joins the two
+    parties' actors, a non-match separates them (minimum cut) wherever the data allows it.
+    """
+    _node_tables(con, parties, previous)
+    labels_sql = labels or _NO_LABELS
+    edges_sql = f"""
+        SELECT nl.node, nr.node FROM ({sig_pairs_sql}) pr
+        JOIN sig_node nl ON nl.sig_id = pr.sig_l JOIN sig_node nr ON nr.sig_id = pr.sig_r
+        UNION ALL
+        {flow_edges_sql(parties)}
+        UNION ALL
+        SELECT nl.node, nr.node FROM ({labels_sql}) lb
+        JOIN party_node nl ON nl.party_id = lb.party_id_l
+        JOIN party_node nr ON nr.party_id = lb.party_id_r
+        WHERE lb.label = 'match'
+    """
+    cannot = con.execute(
+        f"""
+        SELECT nl.node, nr.node FROM ({labels_sql}) lb
+        JOIN party_node nl ON nl.party_id = lb.party_id_l
+        JOIN party_node nr ON nr.party_id = lb.party_id_r
+        WHERE lb.label = 'non_match'
+        """
+    ).fetchall()
+    membership = components(
+        con, "SELECT DISTINCT node FROM party_node", edges_sql, [(a, b) for a, b in cannot]
+    )
+    table = pa.table(
+        {
+            "node": pa.array(list(membership.keys()), pa.string()),
+            "cluster": pa.array(np.fromiter(membership.values(), np.int64, len(membership))),
+        }
+    )
+    con.register("node_cluster_arrow", table)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE {out} AS
+        SELECT pn.party_id, nc.cluster
+        FROM party_node pn JOIN node_cluster_arrow nc USING (node)
+        """
+    )
+    con.unregister("node_cluster_arrow")
+
+
+def stable_actor_ids(
+    con: duckdb.DuckDBPyConnection,
+    clusters: str = "party_clusters",
+    previous: str | None = None,
+    out: str = "party_actor_ids",
+) -> None:
+    """Name each cluster: the previous actor id it overlaps most (each id used once), else new.
+
+    ``previous`` is a table (party_id, actor_id) from the last run, or None on the first.
+    """
+    if previous is None:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE prev_actor AS "
+            "SELECT NULL::VARCHAR party_id, NULL::VARCHAR actor_id WHERE false"
+        )
+    else:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE prev_actor AS SELECT * FROM {previous}")
+    overlaps = con.execute(
+        f"""
+        SELECT c.cluster, p.actor_id, count(*) AS n
+        FROM {clusters} c JOIN prev_actor p USING (party_id)
+        GROUP BY ALL ORDER BY n DESC, c.cluster, p.actor_id
+        """
+    ).fetchall()
+    taken_ids: set[str] = set()
+    named: dict[int, str] = {}
+    for cluster, actor_id, _ in overlaps:
+        if cluster not in named and actor_id not in taken_ids:
+            named[cluster] = actor_id
+            taken_ids.add(actor_id)
+    highest = con.execute(
+        f"SELECT max(TRY_CAST(substr(actor_id, {len(ACTOR_PREFIX) + 1}) AS BIGINT)) FROM prev_actor"
+    ).fetchall()[0][0]
+    next_number = int(highest or 0) + 1
+    # New clusters in a deterministic order (by their smallest party id) so re-runs agree.
+    unnamed = con.execute(
+        f"SELECT cluster, min(party_id) AS first FROM {clusters} GROUP BY cluster ORDER BY first"
+    ).fetchall()
+    for cluster, _ in unnamed:
+        if cluster not in named:
+            named[cluster] = f"{ACTOR_PREFIX}{next_number:07d}"
+            next_number += 1
+    table = pa.table(
+        {
+            "cluster": pa.array(list(named.keys()), pa.int64()),
+            "actor_id": pa.array(list(named.values()), pa.string()),
+        }
+    )
+    con.register("cluster_names_arrow", table)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE {out} AS
+        SELECT c.party_id, n.actor_id FROM {clusters} c JOIN cluster_names_arrow n USING (cluster)
+        """
+    )
+    con.unregister("cluster_names_arrow")

@@ -1,0 +1,106 @@
+"""Why two parties match (or not): Splink's waterfall for one pair, and the match-weights chart."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from splink import DuckDBAPI, Linker
+
+from redlane.errors import NotFound, NotReady
+from redlane.resolve.outputs import current_run_dir
+
+
+@dataclass(frozen=True)
+class PairExplanation:
+    party_a: str
+    party_b: str
+    match_probability: float
+    match_weight: float
+    same_actor: bool
+    levels: list[dict[str, Any]]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "party_a": self.party_a,
+            "party_b": self.party_b,
+            "match_probability": self.match_probability,
+            "match_weight": self.match_weight,
+            "same_actor": self.same_actor,
+            "levels": self.levels,
+        }
+
+
+def explain_pair(
+    home: Path, party_a: str, party_b: str, html_out: Path | None = None
+) -> PairExplanation:
+    run_dir = current_run_dir(home)
+    if run_dir is None or not (run_dir / "model.json").exists():
+        raise NotReady("no resolution run yet: run `redlane resolve` first")
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
+    parties = str(run_dir / "parties.parquet").replace("'", "''")
+    actors = str(run_dir / "party_actors.parquet").replace("'", "''")
+    sigs = str(run_dir / "signatures.parquet").replace("'", "''")
+    con.execute(f"CREATE TABLE signatures AS SELECT * FROM read_parquet('{sigs}')")
+    rows = con.execute(
+        f"SELECT p.party_id, p.sig_id, a.actor_id FROM read_parquet('{parties}') p "
+        f"JOIN read_parquet('{actors}') a USING (party_id) WHERE p.party_id IN (?, ?)",
+        [party_a, party_b],
+    ).fetchall()
+    found = {r[0]: (r[1], r[2]) for r in rows}
+    for party in (party_a, party_b):
+        if party not in found:
+            raise NotFound(f"no party {party!r} in the current resolution run")
+    model = json.loads((run_dir / "model.json").read_text("utf-8"))
+    model["retain_intermediate_calculation_columns"] = True
+    model["retain_matching_columns"] = True
+    db = DuckDBAPI(connection=con)
+    linker = Linker(db.register("signatures", dataset_display_name="signatures"), model)
+    records = []
+    for party in (party_a, party_b):
+        cursor = con.execute("SELECT * FROM signatures WHERE unique_id = ?", [found[party][0]])
+        columns = [d[0] for d in cursor.description or []]
+        records.append(dict(zip(columns, cursor.fetchall()[0], strict=True)))
+    scored = linker.inference.score_pair(records[0], records[1]).as_record_list()[0]
+    levels = []
+    for comparison in model["comparisons"]:
+        column = comparison["output_column_name"]
+        gamma = scored.get(f"gamma_{column}")
+        all_levels = comparison["comparison_levels"]
+        # Splink numbers levels from the bottom (else = 0) and the null level -1.
+        index = 0 if gamma is None or gamma < 0 else len(all_levels) - 1 - int(gamma)
+        level = all_levels[index]
+        m, u = level.get("m_probability"), level.get("u_probability")
+        levels.append(
+            {
+                "field": column,
+                "left": scored.get(f"{column}_l"),
+                "right": scored.get(f"{column}_r"),
+                "label": level.get("label_for_charts"),
+                "bayes_factor": (m / u) if m and u else 1.0,
+            }
+        )
+    if html_out is not None:
+        waterfall = linker.visualisations.waterfall_chart([scored])
+        weights = linker.visualisations.match_weights_chart()
+        html_out.write_text(
+            "<!doctype html><meta charset='utf-8'><title>redlane: why these parties match</title>"
+            f"<h1>{party_a} vs {party_b}</h1>"
+            f"<p>match probability {scored['match_probability']:.4f}</p>"
+            f"<h2>Waterfall</h2>{waterfall.to_html(inline=True)}"
+            f"<h2>Model match weights</h2>{weights.to_html(inline=True)}",
+            encoding="utf-8",
+        )
+    con.close()
+    return PairExplanation(
+        party_a=party_a,
+        party_b=party_b,
+        match_probability=float(scored["match_probability"]),
+        match_weight=float(scored["match_weight"]),
+        same_actor=found[party_a][1] == found[party_b][1],
+        levels=levels,
+    )

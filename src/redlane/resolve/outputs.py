@@ -1,0 +1,138 @@
+"""Where resolution results live and how readers see them.
+
+A resolution run writes one folder ``HOME/resolution/runs/<run_id>/`` holding one Parquet file
+per output table, then points ``HOME/resolution/current`` at it by an atomic rename of a small
+JSON file. Readers (targeting, cases, the service) only ever see a whole run: never half of one.
+
+Output tables (columns are a contract for the rest of the package):
+
+``parties``        one row per party appearance in a feed record
+    party_id, source_table, record_key, role, name, name_norm, address, country, phone, email,
+    bank_account, device_id, ip_address, handle, first_seen (TIMESTAMP)
+``party_actors``   party_id, source_table, record_key, role, actor_id
+``actors``         actor_id, display_name, n_parties, n_sources, first_seen, last_seen,
+                   ring_id (NULL when alone), risk (DOUBLE, 0..1), risk_reasons (VARCHAR[])
+``actor_edges``    src_actor_id, dst_actor_id, kind, weight, detail
+``rings``          ring_id, n_actors, actor_ids (VARCHAR[]), risk, seizures
+``pair_evidence``  sig_id_l, sig_id_r, match_probability, match_weight: Splink's scored pairs
+                   of signatures (a signature is one distinct normalised spelling of a party;
+                   ``parties.sig_id`` says which parties share it)
+
+A run folder also holds ``signatures.parquet`` and Splink's trained ``model.json``, which
+incremental runs, live matching and explanations reuse. ``actors`` also carries ``seizures`` and
+``takedowns``; ``parties`` also the normalised columns used for matching.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import duckdb
+
+from redlane.engine.warehouse import write_atomic
+
+OUTPUT_TABLES = (
+    "parties",
+    "party_actors",
+    "actors",
+    "actor_edges",
+    "rings",
+    "pair_evidence",
+)
+
+EMPTY_SQL = {
+    "parties": (
+        "SELECT NULL::VARCHAR party_id, NULL::VARCHAR source_table, NULL::VARCHAR record_key,"
+        " NULL::VARCHAR role, NULL::VARCHAR name, NULL::VARCHAR name_norm,"
+        " NULL::VARCHAR address, NULL::VARCHAR country, NULL::VARCHAR phone,"
+        " NULL::VARCHAR email, NULL::VARCHAR bank_account, NULL::VARCHAR device_id,"
+        " NULL::VARCHAR ip_address, NULL::VARCHAR handle, NULL::TIMESTAMP first_seen"
+        " WHERE false"
+    ),
+    "party_actors": (
+        "SELECT NULL::VARCHAR party_id, NULL::VARCHAR source_table, NULL::VARCHAR record_key,"
+        " NULL::VARCHAR role, NULL::VARCHAR actor_id WHERE false"
+    ),
+    "actors": (
+        "SELECT NULL::VARCHAR actor_id, NULL::VARCHAR display_name, NULL::BIGINT n_parties,"
+        " NULL::BIGINT n_sources, NULL::TIMESTAMP first_seen, NULL::TIMESTAMP last_seen,"
+        " NULL::VARCHAR ring_id, NULL::DOUBLE risk, NULL::VARCHAR[] risk_reasons,"
+        " NULL::BIGINT seizures, NULL::BIGINT takedowns WHERE false"
+    ),
+    "actor_edges": (
+        "SELECT NULL::VARCHAR src_actor_id, NULL::VARCHAR dst_actor_id, NULL::VARCHAR kind,"
+        " NULL::DOUBLE weight, NULL::VARCHAR detail WHERE false"
+    ),
+    "rings": (
+        "SELECT NULL::VARCHAR ring_id, NULL::BIGINT n_actors, NULL::VARCHAR[] actor_ids,"
+        " NULL::DOUBLE risk, NULL::BIGINT seizures WHERE false"
+    ),
+    "pair_evidence": (
+        "SELECT NULL::VARCHAR sig_id_l, NULL::VARCHAR sig_id_r,"
+        " NULL::DOUBLE match_probability, NULL::DOUBLE match_weight WHERE false"
+    ),
+}
+
+
+def resolution_root(home: Path) -> Path:
+    return home / "resolution"
+
+
+def current_run_dir(home: Path) -> Path | None:
+    """The folder of the current resolution run, or None before the first run."""
+    pointer = resolution_root(home) / "current.json"
+    if not pointer.exists():
+        return None
+    run_dir = resolution_root(home) / "runs" / json.loads(pointer.read_text())["run_id"]
+    return run_dir if run_dir.exists() else None
+
+
+def new_run_dir(home: Path, run_id: str) -> Path:
+    run_dir = resolution_root(home) / "runs" / run_id
+    if run_dir.exists():
+        shutil.rmtree(run_dir)
+    run_dir.mkdir(parents=True)
+    return run_dir
+
+
+def publish_run(home: Path, run_id: str, keep: int = 3) -> None:
+    """Make a fully written run current (atomic), then drop all but the newest ``keep`` runs."""
+    write_atomic(resolution_root(home) / "current.json", json.dumps({"run_id": run_id}))
+    runs = sorted(
+        (p for p in (resolution_root(home) / "runs").iterdir() if p.is_dir()),
+        key=lambda p: p.stat().st_mtime,
+    )
+    for old in runs[:-keep]:
+        if old.name != run_id:
+            shutil.rmtree(old, ignore_errors=True)
+
+
+def register_resolution_views(con: duckdb.DuckDBPyConnection, home: Path) -> bool:
+    """Create a view per output table on ``con``; empty views before the first run.
+
+    Returns whether a resolution run exists.
+    """
+    run_dir = current_run_dir(home)
+    for name in OUTPUT_TABLES:
+        path = run_dir / f"{name}.parquet" if run_dir is not None else None
+        if path is not None and path.exists():
+            literal = str(path).replace("'", "''")
+            con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet('{literal}')")
+        else:
+            con.execute(f"CREATE OR REPLACE VIEW {name} AS {EMPTY_SQL[name]}")
+    return run_dir is not None
+
+
+def write_table(con: duckdb.DuckDBPyConnection, sql: str, run_dir: Path, name: str) -> None:
+    """Write the result of ``sql`` as ``run_dir/<name>.parquet`` (fsynced before publishing)."""
+    target = run_dir / f"{name}.parquet"
+    literal = str(target).replace("'", "''")
+    con.execute(f"COPY ({sql}) TO '{literal}' (FORMAT parquet, COMPRESSION zstd)")
+    fd = os.open(target, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,138 @@
+"""Parties: every appearance of a person or company in a feed record, in one shape.
+
+One SQL per source role keeps the mapping readable and lets Spark run the same text later.
+``hawb_link`` and ``seller_link`` carry flow identifiers: a customs entry's importer is the
+consignee of the air waybill it clears, and a seller-fulfilled parcel's shipper is the seller
+account named in ``seller_ref``. Resolution uses them as link evidence, not as identity.
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+PARTY_COLUMNS = (
+    "party_id",
+    "source_table",
+    "record_key",
+    "role",
+    "name",
+    "alt_name",
+    "address",
+    "country",
+    "phone",
+    "email",
+    "bank_account",
+    "device_id",
+    "ip_address",
+    "handle",
+    "registry_id",
+    "hawb_link",
+    "seller_link",
+    "first_seen",
+)
+
+_NULL = "NULL::VARCHAR"
+
+# (source table, role, key expr, {column: expr}) — columns not named are NULL.
+PARTY_SOURCES: tuple[tuple[str, str, str, dict[str, str]], ...] = (
+    (
+        "aed_shipments",
+        "shipper",
+        "hawb",
+        {
+            "name": "shipper_name",
+            "address": "shipper_address",
+            "country": "shipper_country",
+            "phone": "shipper_phone",
+            "email": "shipper_email",
+            "seller_link": "seller_ref",
+            "first_seen": "submitted_at",
+        },
+    ),
+    (
+        "aed_shipments",
+        "consignee",
+        "hawb",
+        {
+            "name": "consignee_name",
+            "address": "consignee_address",
+            "country": "consignee_country",
+            "phone": "consignee_phone",
+            "email": "consignee_email",
+            "hawb_link": "hawb",
+            "first_seen": "submitted_at",
+        },
+    ),
+    (
+        "customs_entries",
+        "importer",
+        "entry_number",
+        {
+            "name": "importer_name",
+            "address": "importer_address",
+            "registry_id": "importer_id",
+            "hawb_link": "hawb",
+            "first_seen": "CAST(entry_date AS TIMESTAMP)",
+        },
+    ),
+    (
+        "mp_sellers",
+        "seller",
+        "seller_id",
+        {
+            "name": "registrant_name",
+            "alt_name": "store_name",
+            "address": "business_address",
+            "country": "country",
+            "phone": "phone",
+            "email": "email",
+            "bank_account": "bank_account",
+            "device_id": "device_id",
+            "ip_address": "ip_address",
+            "seller_link": "seller_id",
+            "first_seen": "CAST(registered_at AS TIMESTAMP)",
+        },
+    ),
+    (
+        "social_posts",
+        "social_handle",
+        "post_id",
+        {
+            "handle": "handle",
+            "first_seen": "CAST(posted_at AS TIMESTAMP)",
+        },
+    ),
+    (
+        "authorized_parties",
+        "authorized_party",
+        "party_id",
+        {"name": "name", "address": "address", "country": "country"},
+    ),
+)
+
+
+def party_select_sql(source_table: str, role: str, key: str, columns: dict[str, str]) -> str:
+    exprs = [
+        f"'{source_table}:{role}:' || {key} AS party_id",
+        f"'{source_table}' AS source_table",
+        f"CAST({key} AS VARCHAR) AS record_key",
+        f"'{role}' AS role",
+    ]
+    for column in PARTY_COLUMNS[4:]:
+        if column == "first_seen":
+            exprs.append(f"CAST({columns.get(column, 'NULL')} AS TIMESTAMP) AS first_seen")
+        else:
+            exprs.append(f"CAST({columns.get(column, _NULL)} AS VARCHAR) AS {column}")
+    return f"SELECT {', '.join(exprs)} FROM {source_table} WHERE {key} IS NOT NULL"
+
+
+def all_parties_sql() -> str:
+    # DISTINCT ON party_id: a record re-sent under the same key appears once.
+    union = " UNION ALL ".join(party_select_sql(*source) for source in PARTY_SOURCES)
+    return f"SELECT DISTINCT ON (party_id) * FROM ({union}) ORDER BY party_id, first_seen"
+
+
+def load_raw_parties(con: duckdb.DuckDBPyConnection, table: str = "raw_parties") -> int:
+    """Materialise every party of the warehouse views on ``con`` as ``table``; returns its rows."""
+    con.execute(f"CREATE OR REPLACE TABLE {table} AS {all_parties_sql()}")
+    return int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])

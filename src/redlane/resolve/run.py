@@ -1,0 +1,252 @@
+"""A resolution run: parties → signatures → Splink pairs → actors → network, published whole.
+
+Full: train Splink on all signatures and cluster everything (actor ids kept by overlap with the
+previous run). Incremental (default once a run exists): only parties not seen before are
+normalised and scored against the existing signatures with the saved model (Splink's
+``predict_between`` and ``predict_within``); parties resolved before keep their actor unless a
+new party bridges two actors, which merges them.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from redlane.engine.warehouse import Warehouse
+from redlane.network.edges import build_actor_edges
+from redlane.network.rings import detect_rings
+from redlane.network.risk import compute_risk
+from redlane.resolve import outputs
+from redlane.resolve.cluster import assign_party_clusters, stable_actor_ids
+from redlane.resolve.labels import register_labels
+from redlane.resolve.parties import load_raw_parties
+from redlane.resolve.prepare import prepare_parties
+from redlane.resolve.splink_model import load_settings, new_pairs, train_linker
+
+Step = Callable[[str], None]
+
+
+@dataclass
+class ResolveSummary:
+    run_id: str
+    mode: str
+    parties: int
+    new_parties: int
+    signatures: int
+    pairs: int
+    actors: int
+    rings: int
+    seconds: float
+    steps: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
+    return int(con.execute(f"SELECT count(*) FROM ({sql})").fetchall()[0][0])
+
+
+def _read_previous(con: duckdb.DuckDBPyConnection, run_dir: Path) -> None:
+    for name in ("parties", "party_actors", "signatures", "pair_evidence"):
+        path = str(run_dir / f"{name}.parquet").replace("'", "''")
+        con.execute(f"CREATE OR REPLACE TABLE prev_{name} AS SELECT * FROM read_parquet('{path}')")
+
+
+def resolve(
+    warehouse_path: Path,
+    home: Path,
+    *,
+    full: bool = False,
+    memory_limit: str = "",
+    on_step: Step | None = None,
+    settings_data: dict[str, Any] | None = None,
+    labels: list[tuple[str, str, str]] | None = None,
+) -> ResolveSummary:
+    """Resolve every party in the warehouse and publish a new run under ``home``.
+
+    ``labels`` are investigators' (party_id_l, party_id_r, 'match' | 'non_match') verdicts.
+    """
+    started = time.perf_counter()
+    timings: dict[str, float] = {}
+    mark = [time.perf_counter()]
+
+    def step(name: str) -> None:
+        now = time.perf_counter()
+        timings[name] = round(now - mark[0], 3)
+        mark[0] = now
+        if on_step is not None:
+            on_step(name)
+
+    data = settings_data or load_settings()
+    threshold = float(data["threshold"])
+    con = Warehouse(warehouse_path).connect(memory_limit=memory_limit)
+    previous_dir = outputs.current_run_dir(home)
+    incremental = not full and previous_dir is not None and (previous_dir / "model.json").exists()
+    run_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+    run_dir = outputs.new_run_dir(home, run_id)
+    try:
+        labels_sql = register_labels(con, labels or [])
+        total = load_raw_parties(con)
+        step("parties")
+        if incremental:
+            assert previous_dir is not None
+            _read_previous(con, previous_dir)
+            con.execute(
+                "CREATE OR REPLACE TABLE raw_new AS SELECT * FROM raw_parties "
+                "WHERE party_id NOT IN (SELECT party_id FROM prev_party_actors)"
+            )
+            prepare_parties(con, "raw_new", "parties_new", "signatures_new")
+            con.execute(
+                "CREATE OR REPLACE TABLE parties_all AS "
+                "SELECT * FROM prev_parties UNION ALL BY NAME SELECT * FROM parties_new"
+            )
+            con.execute(
+                "CREATE OR REPLACE TABLE signatures_all AS SELECT * FROM prev_signatures "
+                "UNION ALL BY NAME SELECT * FROM signatures_new "
+                "WHERE unique_id NOT IN (SELECT unique_id FROM prev_signatures)"
+            )
+            new_count = _count(con, "SELECT * FROM parties_new")
+            step("normalise")
+            pairs_table = new_pairs(con, previous_dir / "model.json", threshold)
+            con.execute(
+                "CREATE OR REPLACE TABLE pairs_all AS SELECT * FROM prev_pair_evidence "
+                f"UNION ALL BY NAME SELECT * FROM {pairs_table}"
+            )
+            step("score")
+            assign_party_clusters(
+                con,
+                f"SELECT sig_id_l sig_l, sig_id_r sig_r FROM {pairs_table} "
+                f"WHERE match_probability >= {threshold}",
+                parties="parties_all",
+                previous="prev_party_actors",
+                labels=labels_sql,
+            )
+            stable_actor_ids(con, previous="prev_party_actors")
+            # The model is carried over unchanged; `redlane resolve --full` retrains.
+            model_source: Path | None = previous_dir / "model.json"
+        else:
+            prepare_parties(con, "raw_parties", "parties_all", "signatures_all")
+            new_count = total
+            step("normalise")
+            trained = train_linker(con, "signatures_all", data)
+            step("train")
+            predictions = trained.linker.inference.predict(threshold_match_probability=0.5)
+            con.execute(
+                "CREATE OR REPLACE TABLE pairs_all AS SELECT unique_id_l AS sig_id_l, "
+                "unique_id_r AS sig_id_r, match_probability, match_weight "
+                f"FROM {predictions.physical_name}"
+            )
+            trained.linker.misc.save_model_to_json(str(run_dir / "model.json"), overwrite=True)
+            step("score")
+            previous = None
+            if previous_dir is not None and (previous_dir / "party_actors.parquet").exists():
+                _read_previous(con, previous_dir)
+                previous = "prev_party_actors"
+            assign_party_clusters(
+                con,
+                "SELECT sig_id_l sig_l, sig_id_r sig_r FROM pairs_all "
+                f"WHERE match_probability >= {threshold}",
+                parties="parties_all",
+                labels=labels_sql,
+            )
+            stable_actor_ids(con, previous=previous)
+            model_source = None
+        con.execute(
+            "CREATE OR REPLACE TABLE party_actors_all AS "
+            "SELECT p.party_id, p.source_table, p.record_key, p.role, a.actor_id "
+            "FROM parties_all p JOIN party_actor_ids a USING (party_id)"
+        )
+        step("cluster")
+        build_actor_edges(con)
+        detect_rings(con)
+        compute_risk(con)
+        step("network")
+        _write_outputs(con, run_dir, model_source)
+        outputs.publish_run(home, run_id)
+        step("publish")
+        summary = ResolveSummary(
+            run_id=run_id,
+            mode="incremental" if incremental else "full",
+            parties=_count(con, "SELECT * FROM parties_all"),
+            new_parties=new_count,
+            signatures=_count(con, "SELECT * FROM signatures_all"),
+            pairs=_count(con, f"SELECT * FROM pairs_all WHERE match_probability >= {threshold}"),
+            actors=_count(con, "SELECT DISTINCT actor_id FROM party_actors_all"),
+            rings=_count(con, "SELECT DISTINCT ring_id FROM actor_ring"),
+            seconds=round(time.perf_counter() - started, 3),
+            steps=timings,
+        )
+    except BaseException:
+        # Never published: readers still see the previous run.
+        shutil.rmtree(run_dir, ignore_errors=True)
+        raise
+    finally:
+        con.close()
+    return summary
+
+
+def _write_outputs(con: duckdb.DuckDBPyConnection, run_dir: Path, model: Path | None) -> None:
+    outputs.write_table(
+        con,
+        """
+        SELECT party_id, source_table, record_key, role, name, name_norm, address,
+            country_norm AS country, phone_norm AS phone, email_norm AS email,
+            bank_norm AS bank_account, device_norm AS device_id, ip_norm AS ip_address,
+            handle_norm AS handle, first_seen,
+            -- kept for incremental runs and the live matcher
+            alt_name, hawb_link, seller_link, registry_norm AS registry_id, address_core,
+            country_norm, phone_norm, email_norm, bank_norm, device_norm, ip_norm, handle_norm,
+            registry_norm, sig_id
+        FROM parties_all
+        """,
+        run_dir,
+        "parties",
+    )
+    outputs.write_table(con, "SELECT * FROM party_actors_all", run_dir, "party_actors")
+    outputs.write_table(con, "SELECT * FROM signatures_all", run_dir, "signatures")
+    outputs.write_table(con, "SELECT * FROM pairs_all", run_dir, "pair_evidence")
+    outputs.write_table(
+        con,
+        """
+        SELECT pa.actor_id,
+            mode(coalesce(p.name, p.alt_name, p.handle)) AS display_name,
+            count(*) AS n_parties,
+            count(DISTINCT p.source_table) AS n_sources,
+            min(p.first_seen) AS first_seen,
+            max(p.first_seen) AS last_seen,
+            any_value(r.ring_id) AS ring_id,
+            coalesce(any_value(k.risk), 0.0) AS risk,
+            coalesce(any_value(k.risk_reasons), []::VARCHAR[]) AS risk_reasons,
+            coalesce(any_value(k.seizures), 0) AS seizures,
+            coalesce(any_value(k.takedowns), 0) AS takedowns
+        FROM party_actors_all pa
+        JOIN parties_all p USING (party_id)
+        LEFT JOIN actor_ring r USING (actor_id)
+        LEFT JOIN actor_risk k USING (actor_id)
+        GROUP BY pa.actor_id
+        """,
+        run_dir,
+        "actors",
+    )
+    outputs.write_table(con, "SELECT * FROM actor_edges_t", run_dir, "actor_edges")
+    outputs.write_table(
+        con,
+        """
+        SELECT r.ring_id, count(*) AS n_actors, list(r.actor_id ORDER BY r.actor_id) AS actor_ids,
+            max(coalesce(k.risk, 0.0)) AS risk, sum(coalesce(k.seizures, 0)) AS seizures
+        FROM actor_ring r LEFT JOIN actor_risk k USING (actor_id)
+        GROUP BY r.ring_id
+        """,
+        run_dir,
+        "rings",
+    )
+    if model is not None:
+        (run_dir / "model.json").write_bytes(model.read_bytes())

@@ -1,0 +1,200 @@
+"""Build, train and apply redlane's Splink model from ``settings.json`` (settings as data)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+from splink import comparison_level_library as cll
+from splink import comparison_library as cl
+from splink.internals.comparison_creator import ComparisonCreator
+from splink.internals.exceptions import SplinkException
+
+logger = logging.getLogger(__name__)
+
+
+def load_settings() -> dict[str, Any]:
+    text = resources.files("redlane.resolve").joinpath("settings.json").read_text("utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def _tf(level: Any, column: str, tf: bool) -> Any:
+    return level.configure(tf_adjustment_column=column) if tf else level
+
+
+def _name_comparison(column: str, tf: bool) -> ComparisonCreator:
+    # Names arrive normalised (legal forms stripped, transliterated); the levels below catch
+    # word order (sorted tokens), joined/split words and typos, strongest first.
+    return cl.CustomComparison(
+        output_column_name=column,
+        comparison_levels=[
+            cll.NullLevel(column),
+            _tf(cll.ExactMatchLevel(column), column, tf),
+            cll.Or(cll.ExactMatchLevel("name_sorted"), cll.ExactMatchLevel("name_joined")),
+            cll.JaroWinklerLevel(column, 0.95),
+            cll.JaroWinklerLevel("name_sorted", 0.9),
+            cll.JaroWinklerLevel(column, 0.85),
+            cll.ElseLevel(),
+        ],
+        comparison_description="normalised name",
+    )
+
+
+def _address_comparison(column: str, tf: bool) -> ComparisonCreator:
+    return cl.CustomComparison(
+        output_column_name=column,
+        comparison_levels=[
+            cll.NullLevel(column),
+            _tf(cll.ExactMatchLevel(column), column, tf),
+            cll.LevenshteinLevel(column, 3),
+            cll.JaroWinklerLevel(column, 0.9),
+            cll.ElseLevel(),
+        ],
+        comparison_description="address without unit",
+    )
+
+
+def _email_comparison(column: str, tf: bool) -> ComparisonCreator:
+    return cl.CustomComparison(
+        output_column_name=column,
+        comparison_levels=[
+            cll.NullLevel(column),
+            _tf(cll.ExactMatchLevel(column), column, tf),
+            cll.CustomLevel(
+                f"split_part({column}_l, '@', 1) = split_part({column}_r, '@', 1)",
+                "same mailbox name, other domain",
+            ),
+            cll.ElseLevel(),
+        ],
+        comparison_description="email",
+    )
+
+
+def build_comparison(spec: dict[str, Any]) -> ComparisonCreator:
+    column, kind, tf = spec["column"], spec["kind"], bool(spec.get("tf", False))
+    if kind == "name":
+        return _name_comparison(column, tf)
+    if kind == "address":
+        return _address_comparison(column, tf)
+    if kind == "email":
+        return _email_comparison(column, tf)
+    if kind == "exact":
+        comparison = cl.ExactMatch(column)
+        return comparison.configure(term_frequency_adjustments=True) if tf else comparison
+    raise ValueError(f"unknown comparison kind {kind!r} for column {column!r}")
+
+
+def build_settings(data: dict[str, Any]) -> SettingsCreator:
+    return SettingsCreator(
+        link_type=data["link_type"],
+        unique_id_column_name="unique_id",
+        blocking_rules_to_generate_predictions=[block_on(*rule) for rule in data["blocking_rules"]],
+        comparisons=[build_comparison(spec) for spec in data["comparisons"]],
+        retain_intermediate_calculation_columns=False,
+        retain_matching_columns=False,
+    )
+
+
+@dataclass
+class TrainedLinker:
+    linker: Linker
+    db: DuckDBAPI
+
+
+def train_linker(
+    con: duckdb.DuckDBPyConnection, table: str, data: dict[str, Any] | None = None
+) -> TrainedLinker:
+    """A Splink linker over ``table`` on ``con``, with u by sampling and m by EM."""
+    data = data or load_settings()
+    db = DuckDBAPI(connection=con)
+    sdf = db.register(table, dataset_display_name=table)
+    linker = Linker(sdf, build_settings(data))
+    training = data["training"]
+    rows = int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on(*rule) for rule in training["deterministic_rules"]],
+        recall=float(training["deterministic_recall"]),
+    )
+    linker.training.estimate_u_using_random_sampling(
+        max_pairs=float(training["u_max_pairs"]), seed=1
+    )
+    # EM needs enough blocked pairs: sample more of a small table than of a big one.
+    proportion = min(1.0, max(0.05, 200_000 / max(rows, 1)))
+    trained_sessions = 0
+    for rule in training["em_blocking_rules"]:
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                block_on(*rule), record_sample_proportion=proportion
+            )
+            trained_sessions += 1
+        except (ValueError, SplinkException) as exc:
+            # On small or odd data one EM session can collapse a level to m = 0 (Splink refuses
+            # it) or find no pairs; the other sessions and the defaults still give a usable model.
+            logger.warning("EM blocking on %s skipped: %s", rule, str(exc).splitlines()[0])
+    if not trained_sessions:
+        logger.warning("no EM session converged: m probabilities are Splink's defaults")
+    return TrainedLinker(linker=linker, db=db)
+
+
+def tf_columns(data: dict[str, Any]) -> list[str]:
+    return [spec["column"] for spec in data["comparisons"] if spec.get("tf")]
+
+
+def new_pairs(
+    con: duckdb.DuckDBPyConnection,
+    model_path: Path,
+    threshold: float,
+    data: dict[str, Any] | None = None,
+) -> str:
+    """Score new signatures against existing ones and among themselves with a saved model.
+
+    Reads ``signatures_all`` (existing + new), ``prev_signatures`` and ``signatures_new``;
+    returns the name of a table (sig_id_l, sig_id_r, match_probability, match_weight).
+    """
+    data = data or load_settings()
+    con.execute(
+        "CREATE OR REPLACE TABLE sigs_new_only AS SELECT * FROM signatures_new "
+        "WHERE unique_id NOT IN (SELECT unique_id FROM prev_signatures)"
+    )
+    out = "pairs_new"
+    empty = (
+        f"CREATE OR REPLACE TABLE {out} AS SELECT NULL::VARCHAR sig_id_l, NULL::VARCHAR sig_id_r,"
+        " NULL::DOUBLE match_probability, NULL::DOUBLE match_weight WHERE false"
+    )
+    con.execute(empty)
+    if not con.execute("SELECT count(*) FROM sigs_new_only").fetchall()[0][0]:
+        return out
+    db = DuckDBAPI(connection=con)
+    linker = Linker(
+        db.register("signatures_all", dataset_display_name="signatures_all"), str(model_path)
+    )
+    for column in tf_columns(data):
+        linker.table_management.compute_tf_table(column)
+    new_sdf = db.register("sigs_new_only", dataset_display_name="new")
+    old_sdf = db.register("prev_signatures", dataset_display_name="existing")
+    floor = min(threshold, 0.5)
+    for result in (
+        linker.inference.predict_between(new_sdf, old_sdf, threshold_match_probability=floor),
+        linker.inference.predict_within(new_sdf, threshold_match_probability=floor),
+    ):
+        con.execute(
+            f"INSERT INTO {out} SELECT unique_id_l, unique_id_r, match_probability, match_weight "
+            f"FROM {result.physical_name}"
+        )
+    return out
+
+
+def quiet_splink() -> None:
+    """Splink logs every training step at INFO on its own loggers; commands show their own
+    progress, so keep only its warnings."""
+    for name in list(logging.root.manager.loggerDict):
+        if name.startswith("splink"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+    logging.getLogger("splink").setLevel(logging.WARNING)

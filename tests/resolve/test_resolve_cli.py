@@ -1,0 +1,201 @@
+"""Resolution through the CLI on a small simulated world: quality, stability, incremental runs,
+live matching, explanations and networks."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from redlane.cli import app
+from redlane.config import get_settings
+from redlane.resolve.evaluate import evaluate_assignments
+from redlane.resolve.outputs import current_run_dir, register_resolution_views
+
+runner = CliRunner()
+
+
+def _run(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("resolve") / "world"
+    _run("sim", "world", "--seed", "5", "--scale", "4000", "--days", "6", "--out", str(out))
+    return out
+
+
+@pytest.fixture(scope="module")
+def resolved_home(world: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    home = tmp_path_factory.mktemp("resolved") / "home"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("REDLANE_HOME", str(home))
+        mp.delenv("REDLANE_DATABASE_URL", raising=False)
+        get_settings.cache_clear()
+        _run("ingest", str(world))
+        _run("resolve")
+        yield home
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def use_home(resolved_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    monkeypatch.setenv("REDLANE_HOME", str(resolved_home))
+    get_settings.cache_clear()
+    yield resolved_home
+    get_settings.cache_clear()
+
+
+def _mapping(home: Path) -> dict[str, str]:
+    con = duckdb.connect()
+    register_resolution_views(con, home)
+    return dict(con.execute("SELECT party_id, actor_id FROM party_actors").fetchall())
+
+
+def test_eval_resolution_reports_contract_keys_and_quality(use_home: Path, world: Path):
+    metrics = json.loads(_run("eval", "resolution", "--truth", str(world / "truth"), "--json"))
+    for key in ("pairwise_precision", "pairwise_recall", "pairwise_f1", "bcubed_f1"):
+        assert 0.0 <= metrics[key] <= 1.0
+    assert metrics["actors"] > 0 and metrics["true_actors"] > 0
+    # A resolver that put every party in its own actor, or all in one, would fail these.
+    assert metrics["pairwise_f1"] >= 0.95, metrics
+    assert metrics["bcubed_f1"] >= 0.93, metrics
+
+
+def test_actor_ids_are_stable_across_full_reruns(use_home: Path):
+    before = _mapping(use_home)
+    _run("resolve", "--full")
+    after = _mapping(use_home)
+    assert before.keys() == after.keys()
+    changed = sum(1 for party, actor in before.items() if after[party] != actor)
+    assert changed / len(before) < 0.01
+
+
+def test_rerun_without_new_data_changes_nothing(use_home: Path):
+    before = _mapping(use_home)
+    summary = json.loads(_run("resolve", "--json"))
+    assert summary["mode"] == "incremental" and summary["new_parties"] == 0
+    assert _mapping(use_home) == before
+
+
+def test_incremental_run_agrees_with_full_run(
+    world: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, resolved_home: Path
+):
+    home = tmp_path / "home"
+    monkeypatch.setenv("REDLANE_HOME", str(home))
+    get_settings.cache_clear()
+    # First half of the days, resolve; then the rest, resolve incrementally.
+    first = tmp_path / "first"
+    shutil.copytree(world, first, ignore=shutil.ignore_patterns("truth"))
+    later = sorted((first / "carrier").glob("aed_*.csv"))[3:]
+    later += sorted((first / "customs").glob("entries_*.csv"))[3:]
+    for path in later:
+        path.unlink()
+    _run("ingest", str(first))
+    _run("resolve")
+    _run("ingest", str(world))
+    summary = json.loads(_run("resolve", "--json"))
+    assert summary["mode"] == "incremental" and summary["new_parties"] > 0
+
+    full = _mapping(resolved_home)
+    incremental = _mapping(home)
+    assert incremental.keys() == full.keys()
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE inc AS SELECT * FROM (VALUES "
+        + ",".join(f"('{p}', '{a}')" for p, a in incremental.items())
+        + ") t(party_id, actor_id)"
+    )
+    full_truth = tmp_path / "full_truth"
+    full_truth.mkdir()
+    con.execute(
+        "COPY (SELECT split_part(party_id, ':', 1) AS \"table\", "
+        "split_part(party_id, ':', 2) AS role, substr(party_id, length(split_part(party_id, "
+        "':', 1)) + length(split_part(party_id, ':', 2)) + 3) AS record_key, actor_id FROM ("
+        "SELECT * FROM (VALUES "
+        + ",".join(f"('{p}', '{a}')" for p, a in full.items())
+        + f") t(party_id, actor_id))) TO '{full_truth / 'party_links.parquet'}'"
+    )
+    agreement = evaluate_assignments(
+        con,
+        "SELECT split_part(party_id, ':', 1) AS source_table, split_part(party_id, ':', 2) AS role,"
+        " substr(party_id, length(split_part(party_id, ':', 1)) + length(split_part(party_id,"
+        " ':', 2)) + 3) AS record_key, actor_id FROM inc",
+        full_truth,
+    )
+    assert agreement.pairwise_f1 >= 0.97, agreement
+
+
+def test_live_match_finds_the_actor_of_a_known_party(use_home: Path):
+    con = duckdb.connect()
+    register_resolution_views(con, use_home)
+    name, address, country, actor = con.execute(
+        "SELECT p.name, p.address, p.country, a.actor_id FROM parties p "
+        "JOIN party_actors a USING (party_id) WHERE p.role = 'shipper' "
+        "AND p.address IS NOT NULL ORDER BY p.party_id LIMIT 1"
+    ).fetchall()[0]
+    out = json.loads(
+        _run("match", "--json", json.dumps({"name": name, "address": address, "country": country}))
+    )
+    top = out["candidates"][0]
+    assert top["actor_id"] == actor
+    assert top["probability"] > 0.5
+    assert {r["field"] for r in top["reasons"]} >= {"name_norm"}
+
+
+def test_match_rejects_bad_json(use_home: Path):
+    result = runner.invoke(app, ["match", "--json", "{not json"])
+    assert result.exit_code == 1
+    assert "not valid JSON" in result.output
+
+
+def test_explain_and_network_show_write_html(use_home: Path, tmp_path: Path):
+    con = duckdb.connect()
+    register_resolution_views(con, use_home)
+    a, b, actor = con.execute(
+        "SELECT list(party_id ORDER BY party_id)[1], list(party_id ORDER BY party_id)[2], actor_id "
+        "FROM party_actors GROUP BY actor_id HAVING count(*) > 2 ORDER BY actor_id LIMIT 1"
+    ).fetchall()[0]
+    explained = json.loads(
+        _run("resolve", "explain", a, b, "--json", "--html", str(tmp_path / "why.html"))
+    )
+    assert explained["same_actor"] is True
+    assert [lv["field"] for lv in explained["levels"]][0] == "name_norm"
+    assert (tmp_path / "why.html").stat().st_size > 1000
+
+    ring_actor = con.execute(
+        "SELECT actor_id FROM actors WHERE ring_id IS NOT NULL ORDER BY risk DESC LIMIT 1"
+    ).fetchall()
+    target = ring_actor[0][0] if ring_actor else actor
+    hood = json.loads(
+        _run("network", "show", target, "--json", "--html", str(tmp_path / "net.html"))
+    )
+    assert hood["center"] == target and any(n["id"] == target for n in hood["nodes"])
+    assert "<svg" in (tmp_path / "net.html").read_text()
+
+
+def test_unknown_actor_and_missing_run_are_clear_errors(home: Path, tmp_path: Path):
+    result = runner.invoke(app, ["match", "--json", "{}"])
+    assert result.exit_code == 1 and "redlane resolve" in result.output
+    result = runner.invoke(app, ["eval", "resolution", "--truth", str(tmp_path), "--json"])
+    assert result.exit_code == 1 and "party_links" in result.output
+
+
+def test_failed_run_publishes_nothing(use_home: Path, monkeypatch: pytest.MonkeyPatch):
+    before = current_run_dir(use_home)
+
+    def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("injected failure")
+
+    monkeypatch.setattr("redlane.resolve.run.detect_rings", boom)
+    result = runner.invoke(app, ["resolve", "--full"])
+    assert result.exit_code != 0
+    assert current_run_dir(use_home) == before
