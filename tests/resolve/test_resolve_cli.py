@@ -199,3 +199,14 @@ def test_failed_run_publishes_nothing(use_home: Path, monkeypatch: pytest.Monkey
     result = runner.invoke(app, ["resolve", "--full"])
     assert result.exit_code != 0
     assert current_run_dir(use_home) == before
+
+
+def test_bench_match_reports_latency_and_accuracy(use_home: Path, tmp_path: Path):
+    out = tmp_path / "match.json"
+    args = ["bench", "match", "--queries", "200", "--json", str(out)]
+    _run(*args, "--results-dir", str(tmp_path / "results"))
+    figures = json.loads(out.read_text())
+    assert figures["queries"] == 200
+    assert 0 < figures["p50_ms"] <= figures["p99_ms"]
+    # most sampled parties (one field dropped) still find their own actor first
+    assert figures["top1_is_resolved_actor"] > 0.5

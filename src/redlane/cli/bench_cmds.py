@@ -65,3 +65,17 @@ def bench_resolve(
     from redlane.bench.resolve_bench import run
 
     _report("resolve", run(parcels, seed=seed, days=days, baseline=baseline), out, results_dir)
+
+
+@bench_app.command("match")
+def bench_match(
+    queries: Annotated[int, typer.Option(help="Queries to time.", min=10)] = 2000,
+    seed: Annotated[int, typer.Option(help="Sampling seed.")] = 7,
+    out: Annotated[Path | None, typer.Option("--json", help="Also write figures here.")] = None,
+    results_dir: Annotated[Path, typer.Option(help="Where results accumulate.")] = RESULTS,
+) -> None:
+    """Live-match latency (p50/p95/p99) against the current resolution run, warm process."""
+    from redlane.bench.match_bench import run
+    from redlane.cli.common import settings
+
+    _report("match", run(settings().home, queries=queries, seed=seed), out, results_dir)
