@@ -19,7 +19,17 @@ $(VENV)/.synced: uv.lock pyproject.toml | $(UV)
 	$(UV) sync --frozen --all-extras
 	touch $@
 
-setup: $(VENV)/.synced
+# The console's front-end libraries (htmx, cytoscape.js, Chart.js) from npm, never committed.
+# Re-run only when the lock changes; without npm the console still works, minus graph and charts.
+WEB := src/redlane/api/web
+$(WEB)/node_modules/.installed: $(WEB)/package-lock.json $(WEB)/package.json
+	@if command -v npm >/dev/null 2>&1; then \
+		cd $(WEB) && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
+	else \
+		echo "npm not found: console graphs and charts disabled (apt-get install npm)"; \
+	fi
+
+setup: $(VENV)/.synced $(WEB)/node_modules/.installed
 
 demo: setup
 	$(BIN)/redlane demo

@@ -27,6 +27,12 @@ TABLES = {
     "outcomes",
     "cases",
     "audit_log",
+    "case_targets",
+    "case_assignees",
+    "case_notes",
+    "evidence_items",
+    "custody_events",
+    "resolution_labels",
 }
 
 
@@ -53,7 +59,7 @@ def test_upgrade_from_empty_reaches_head(db_url: str) -> None:
 
     migrate.upgrade(db_url)
 
-    assert migrate.current(db_url) == migrate.head() == "0001"
+    assert migrate.current(db_url) == migrate.head() == "0002"
     assert _tables(db_url) == TABLES
 
 
@@ -103,8 +109,8 @@ def test_revision_writes_the_next_numbered_migration(
 
     path = migrate.revision("add nothing", store_url)
 
-    assert path == copy / "versions" / "0002_add_nothing.py"
-    assert migrate.head() == "0002"
+    assert path == copy / "versions" / "0003_add_nothing.py"
+    assert migrate.head() == "0003"
     source = path.read_text()
-    assert "down_revision: str | None = '0001'" in source
+    assert "down_revision: str | None = '0002'" in source
     assert "redlane" not in source.split('"""', 2)[2], "migrations must not import redlane"

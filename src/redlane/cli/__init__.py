@@ -6,12 +6,14 @@ import typer
 
 from redlane import __version__
 from redlane.cli.bench_cmds import bench_app
+from redlane.cli.case_cmds import case_app
 from redlane.cli.data_cmds import batches, ingest, quarantine_app, status
 from redlane.cli.db_cmds import audit_app, db_app
 from redlane.cli.demo_cmd import demo
 from redlane.cli.kcs_cmds import kcs_app
 from redlane.cli.names_cmds import names_app
 from redlane.cli.resolve_cmds import eval_app, match, network_app, resolve_app
+from redlane.cli.serve_cmds import serve, users_app
 from redlane.cli.sim_cmds import sim_app
 
 app = typer.Typer(
@@ -44,6 +46,7 @@ app.command()(ingest)
 app.command()(status)
 app.command()(batches)
 app.command()(demo)
+app.command()(serve)
 app.add_typer(sim_app, name="sim")
 app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(db_app, name="db")
@@ -52,10 +55,12 @@ app.add_typer(feeds_app, name="feeds")
 app.add_typer(bench_app, name="bench")
 app.add_typer(kcs_app, name="kcs")
 app.add_typer(names_app, name="names")
+app.add_typer(users_app, name="users")
 app.add_typer(resolve_app, name="resolve")
 app.add_typer(eval_app, name="eval")
 app.add_typer(network_app, name="network")
 app.command()(match)
+app.add_typer(case_app, name="case")
 
 
 def main() -> None:

@@ -66,18 +66,29 @@ def demo(
 
     console.rule("[bold]5. Resolve parties into actors and rings")
     _resolve(world)
+
+    console.rule("[bold]7. Open a case on the riskiest ring and export its evidence package")
+    _case()
+
+    console.rule("[bold]8. Console users")
+    _users()
     console.print(
         Panel.fit(
             "redlane status                 rows per table\n"
             "redlane quarantine list        refused rows and why\n"
             "redlane batches                ingestion history (lineage)\n"
+            "redlane network show ACTOR     an actor's network and risk\n"
+            "redlane match --json '{...}'   live match of a new party\n"
+            "redlane case list              cases; redlane case export ID --out DIR\n"
             f"{world}/truth/     ground truth (evaluation only)",
             title="Where to look next",
         )
     )
-    if not no_serve:
-        console.print("[dim]The web service arrives with the service issue; nothing to serve.[/]")
     console.print(f"demo finished in {time.perf_counter() - started:.1f} s")
+    if not no_serve:
+        from redlane.cli.serve_cmds import serve
+
+        serve(host="127.0.0.1", port=8000)
 
 
 def _resolve(world: Path) -> None:
@@ -109,6 +120,35 @@ def _resolve(world: Path) -> None:
     ).fetchall()
     for ring_id, n_actors, risk, seizures in top:
         console.print(f"  ring {ring_id}: {n_actors} actors, risk {risk}, {seizures} seizure(s)")
+
+
+def _case() -> None:
+    from redlane.cases.demo import create_demo_case
+    from redlane.errors import NotReady
+
+    try:
+        case_id = create_demo_case(settings())
+    except NotReady as exc:
+        console.print(f"[yellow]no case opened:[/] {exc}")
+        return
+    package = settings().home / "exports" / f"case-{case_id}"
+    console.print(f"case {case_id} opened; signed evidence package in {package}")
+    console.print(f"  redlane case show {case_id}    redlane case verify {package}")
+
+
+def _users() -> None:
+    from redlane.api.users import ensure_demo_users
+    from redlane.store.db import session_scope
+
+    with session_scope(settings().database) as session:
+        users = ensure_demo_users(session, settings().home)
+    table = Table(title="Demo users (local only; also in REDLANE_HOME/demo-users.txt)")
+    for column in ("username", "password", "role", "partner"):
+        table.add_column(column)
+    for username, password, role, partner in users:
+        table.add_row(username, password, role, partner)
+    console.print(table)
+    console.print("console: http://127.0.0.1:8000/console   API docs: http://127.0.0.1:8000/docs")
 
 
 def _setup_operational_store() -> None:

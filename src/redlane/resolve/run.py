@@ -241,7 +241,7 @@ def _write_outputs(con: duckdb.DuckDBPyConnection, run_dir: Path, model: Path | 
         con,
         """
         SELECT r.ring_id, count(*) AS n_actors, list(r.actor_id ORDER BY r.actor_id) AS actor_ids,
-            max(coalesce(k.risk, 0.0)) AS risk, sum(coalesce(k.seizures, 0)) AS seizures
+            max(coalesce(k.risk, 0.0)) AS risk, sum(coalesce(k.seizures, 0))::BIGINT AS seizures
         FROM actor_ring r LEFT JOIN actor_risk k USING (actor_id)
         GROUP BY r.ring_id
         """,

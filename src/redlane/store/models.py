@@ -43,13 +43,19 @@ Lane = Literal["red", "yellow", "green", "notify"]
 LookoutKind = Literal["actor", "identifier", "pattern"]
 SelectedBy = Literal["rule", "lookout", "model", "exploration"]
 OutcomeKind = Literal["cleared", "seized", "other_violation"]
-CaseStatus = Literal["lead", "investigation", "referred", "civil_action", "closed"]
+CaseStatus = Literal["lead", "investigation", "referred_prosecution", "civil_action", "closed"]
 
 LANES: Final = ("red", "yellow", "green", "notify")
 LOOKOUT_KINDS: Final = ("actor", "identifier", "pattern")
 SELECTED_BY: Final = ("rule", "lookout", "model", "exploration")
 OUTCOMES: Final = ("cleared", "seized", "other_violation")
-CASE_STATUSES: Final = ("lead", "investigation", "referred", "civil_action", "closed")
+CASE_STATUSES: Final = (
+    "lead",
+    "investigation",
+    "referred_prosecution",
+    "civil_action",
+    "closed",
+)
 
 
 def one_of(column: str, values: tuple[str, ...], name: str | None = None) -> CheckConstraint:
@@ -258,7 +264,7 @@ class Case(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     title: Mapped[str] = mapped_column(String(300))
-    status: Mapped[str] = mapped_column(String(16), default="lead")
+    status: Mapped[str] = mapped_column(String(32), default="lead")
     opened_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -288,3 +294,7 @@ class AuditEntry(Base):
     details: Mapped[dict[str, Any]]
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+# Case tables (targets, notes, evidence, custody, labels) join this metadata; revision 0002.
+from redlane.store import case_models as case_models  # noqa: E402

@@ -1,0 +1,17 @@
+"""The redlane service: an authenticated, partner-scoped, audited HTTP API and web console.
+
+``create_app()`` (in :mod:`redlane.api.app`) builds the FastAPI application; ``redlane serve``
+runs it with uvicorn. Modules, one job each:
+
+``security``   secret key, password hashing (argon2), JWTs, API-key hashing, login rate limit
+``auth``       who is calling (bearer JWT, ``X-API-Key``, console cookie) and the one
+               authorisation dependency every route declares (:func:`redlane.api.auth.access`)
+``policy``     the seam every read of partner records goes through (``Agreement`` driven)
+``problems``   RFC 9457 problem details and the request size limit
+``engines``    warm screening / live-matching engines built by other packages
+``criteria``   rule / lookout criteria checked against the targeting engine before storing
+``audit_buffer`` screening audit entries written in batches by one thread
+``queries`` / ``actions``  reads and decisions shared by the API and the console
+``users``      user and API-key administration, demo users, officers' ports
+``routers/``   the ``/v1`` routes, one module per area; ``web/`` the server-rendered console
+"""

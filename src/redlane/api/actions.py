@@ -1,0 +1,211 @@
+"""Decisions shared by the API and the console: outcomes, lookouts, rules. All audited."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from redlane.api.auth import require_port
+from redlane.api.criteria import check_criteria
+from redlane.api.problems import Problem
+from redlane.api.roles import Principal
+from redlane.api.schemas import LookoutIn, LookoutPatch, OutcomeIn, RuleIn, RulePatch
+from redlane.store import audit
+from redlane.store.models import Lookout, Outcome, Plan, PlanItem, Rule
+
+# (home, warehouse path): where the criteria checker finds the feature columns.
+Paths = tuple[Path, Path]
+
+
+def _audit(
+    session: Session,
+    principal: Principal,
+    action: str,
+    object_type: str,
+    ids: list[str | int],
+    reason: str,
+    details: dict[str, Any] | None = None,
+) -> None:
+    audit.append(
+        session,
+        actor=principal.name,
+        action=action,
+        object_type=object_type,
+        object_ids=ids,
+        reason=reason,
+        partner_id=principal.partner_id,
+        details=details,
+    )
+
+
+def record_outcome(session: Session, principal: Principal, data: OutcomeIn) -> Outcome:
+    require_port(principal, data.port_code)
+    plan_id = data.plan_id
+    if plan_id is not None:
+        plan = session.get(Plan, plan_id)
+        if plan is None or plan.port_code != data.port_code:
+            raise Problem(422, f"plan {plan_id} is not a plan of port {data.port_code}")
+    else:
+        plan_id = session.execute(
+            select(Plan.id)
+            .join(PlanItem, PlanItem.plan_id == Plan.id)
+            .where(
+                PlanItem.carrier == data.carrier,
+                PlanItem.hawb == data.hawb,
+                Plan.port_code == data.port_code,
+            )
+            .order_by(Plan.plan_date.desc(), Plan.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+    if data.outcome != "seized" and (data.seized_quantity or data.seized_value):
+        raise Problem(422, "seized quantity and value only go with a seizure")
+    outcome = Outcome(
+        carrier=data.carrier,
+        hawb=data.hawb,
+        port_code=data.port_code,
+        inspected_at=data.inspected_at or datetime.now(UTC),
+        outcome=data.outcome,
+        brand=data.brand or None,
+        seized_quantity=data.seized_quantity,
+        seized_value=data.seized_value,
+        recorded_by=principal.user_id,
+        plan_id=plan_id,
+    )
+    session.add(outcome)
+    session.flush()
+    _audit(
+        session,
+        principal,
+        "outcome.record",
+        "outcome",
+        [outcome.id],
+        data.notes or f"inspection of {data.carrier}/{data.hawb}",
+        {
+            "carrier": data.carrier,
+            "hawb": data.hawb,
+            "port_code": data.port_code,
+            "outcome": data.outcome,
+            "plan_id": plan_id,
+        },
+    )
+    return outcome
+
+
+def _may_edit(principal: Principal, owner_id: int | None) -> None:
+    if principal.is_admin:
+        return
+    if owner_id is None or owner_id != principal.user_id:
+        raise Problem(403, "only the owner or an admin may change this", kind="forbidden")
+
+
+def create_lookout(
+    session: Session, principal: Principal, data: LookoutIn, where: Paths | None = None
+) -> Lookout:
+    if where is not None:
+        check_criteria(data.kind, data.criteria, *where)
+    if principal.user_id is None:
+        raise Problem(403, "lookouts are owned by people, not API keys", kind="forbidden")
+    lookout = Lookout(
+        owner_id=principal.user_id,
+        partner_id=principal.partner_id,
+        kind=data.kind,
+        criteria=data.criteria,
+        lane=data.lane,
+        reason=data.reason,
+        valid_from=data.valid_from or datetime.now(UTC),
+        valid_to=data.valid_to,
+        active=True,
+    )
+    session.add(lookout)
+    session.flush()
+    _audit(
+        session,
+        principal,
+        "lookout.create",
+        "lookout",
+        [lookout.id],
+        data.reason,
+        {"kind": data.kind, "criteria": data.criteria, "lane": data.lane},
+    )
+    return lookout
+
+
+def update_lookout(
+    session: Session,
+    principal: Principal,
+    lookout_id: int,
+    data: LookoutPatch,
+    where: Paths | None = None,
+) -> Lookout:
+    lookout = session.get(Lookout, lookout_id)
+    if lookout is None:
+        raise Problem(404, f"no lookout {lookout_id}")
+    _may_edit(principal, lookout.owner_id)
+    if where is not None and data.criteria is not None:
+        check_criteria(lookout.kind, data.criteria, *where)
+    changes = data.model_dump(exclude_unset=True)
+    for name, value in changes.items():
+        setattr(lookout, name, value)
+    if lookout.valid_to is not None and _aware(lookout.valid_to) <= _aware(lookout.valid_from):
+        raise Problem(422, "valid_to must be after valid_from")
+    _audit(session, principal, "lookout.update", "lookout", [lookout.id], "edit", changes)
+    return lookout
+
+
+def create_rule(
+    session: Session, principal: Principal, data: RuleIn, where: Paths | None = None
+) -> Rule:
+    if where is not None:
+        check_criteria(None, data.criteria, *where)
+    rule = Rule(
+        name=data.name,
+        criteria=data.criteria,
+        lane=data.lane,
+        owner_id=principal.user_id,
+        reason=data.reason,
+        valid_from=data.valid_from or datetime.now(UTC),
+        valid_to=data.valid_to,
+        active=True,
+    )
+    session.add(rule)
+    session.flush()
+    _audit(
+        session,
+        principal,
+        "rule.create",
+        "rule",
+        [rule.id],
+        data.reason,
+        {"name": data.name, "criteria": data.criteria, "lane": data.lane},
+    )
+    return rule
+
+
+def update_rule(
+    session: Session,
+    principal: Principal,
+    rule_id: int,
+    data: RulePatch,
+    where: Paths | None = None,
+) -> Rule:
+    rule = session.get(Rule, rule_id)
+    if rule is None:
+        raise Problem(404, f"no rule {rule_id}")
+    _may_edit(principal, rule.owner_id)
+    if where is not None and data.criteria is not None:
+        check_criteria(None, data.criteria, *where)
+    changes = data.model_dump(exclude_unset=True)
+    for name, value in changes.items():
+        setattr(rule, name, value)
+    if rule.valid_to is not None and _aware(rule.valid_to) <= _aware(rule.valid_from):
+        raise Problem(422, "valid_to must be after valid_from")
+    _audit(session, principal, "rule.update", "rule", [rule.id], "edit", changes)
+    return rule
+
+
+def _aware(t: datetime) -> datetime:
+    return t if t.tzinfo else t.replace(tzinfo=UTC)

@@ -1,0 +1,137 @@
+"""Who is calling, and the one dependency that decides whether they may.
+
+Credentials, in order: ``Authorization: Bearer <JWT>`` (from ``POST /v1/auth/login``),
+``X-API-Key`` (a partner's machine), and for the console the ``redlane_session`` cookie. The
+user is reloaded from the store on every request, so deactivating a user or changing their role
+takes effect at once, whatever tokens they hold.
+
+Every route declares ``Depends(access(roles..., partners=...))``. :func:`access` is the single
+place where roles and partner scope are enforced; routers also carry
+``Depends(current_principal)`` so that a request without credentials is refused (401) before
+its path or body is even looked at. Port scope (customs officers) is data-dependent and checked
+by the routes with :func:`require_port`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Final
+
+from fastapi import Depends, Request
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
+
+from redlane.api.problems import Problem
+from redlane.api.roles import ADMIN, MACHINE, Principal
+from redlane.api.security import api_key_hash, decode_token
+from redlane.api.state import ServiceState, get_state
+from redlane.api.users import user_ports
+from redlane.store.db import session_scope
+from redlane.store.models import ApiKey, User
+
+SESSION_COOKIE: Final = "redlane_session"
+
+bearer_scheme = HTTPBearer(auto_error=False, description="JWT from POST /v1/auth/login")
+api_key_scheme = APIKeyHeader(
+    name="X-API-Key", auto_error=False, description="A partner machine's API key"
+)
+
+_CHALLENGE: Final = {"WWW-Authenticate": 'Bearer realm="redlane"'}
+
+
+def unauthorized(detail: str) -> Problem:
+    return Problem(401, detail, headers=_CHALLENGE)
+
+
+def load_user_principal(
+    state: ServiceState, user_id: int, session_jti: str | None = None
+) -> Principal | None:
+    """The user as the store says now, or None when unknown or deactivated."""
+    with session_scope(state.database_url, readonly=True) as session:
+        user = session.get(User, user_id)
+        if user is None or not user.active:
+            return None
+        return Principal(
+            name=user.username,
+            role=user.role,
+            partner_id=user.partner_id,
+            user_id=user.id,
+            ports=user_ports(user.username, state.home),
+            session_jti=session_jti,
+        )
+
+
+def load_key_principal(state: ServiceState, key: str) -> Principal | None:
+    digest = api_key_hash(key)
+    with session_scope(state.database_url, readonly=True) as session:
+        row = session.execute(select(ApiKey).where(ApiKey.key_hash == digest)).scalar_one_or_none()
+        if row is None or row.revoked_at is not None:
+            return None
+        return Principal(
+            name=f"apikey:{row.id}:{row.name}", role=MACHINE, partner_id=row.partner_id
+        )
+
+
+def current_principal(
+    request: Request,
+    bearer: HTTPAuthorizationCredentials | None = Depends(bearer_scheme),
+    api_key: str | None = Depends(api_key_scheme),
+) -> Principal:
+    """The caller, or a 401 problem. Cached per request by FastAPI."""
+    state = get_state(request)
+    if bearer is not None:
+        claims = decode_token(state.secret_key, bearer.credentials, "access")
+        if claims is None:
+            raise unauthorized("token invalid or expired: log in again")
+        principal = load_user_principal(state, claims.user_id)
+        if principal is None:
+            raise unauthorized("user unknown or deactivated")
+        return principal
+    if api_key:
+        principal = load_key_principal(state, api_key)
+        if principal is None:
+            raise unauthorized("API key unknown or revoked")
+        return principal
+    raise unauthorized("credentials required: a bearer token or an X-API-Key")
+
+
+class Access:
+    """The dependency a route declares: which roles, and which partners, it serves."""
+
+    def __init__(self, roles: Iterable[str], partners: Iterable[str] | None = None) -> None:
+        self.roles = frozenset(roles)
+        self.partners = frozenset(partners) if partners is not None else None
+
+    def check(self, principal: Principal) -> Principal:
+        if principal.role not in self.roles and principal.role != ADMIN:
+            raise Problem(403, f"role {principal.role!r} may not use this route", kind="forbidden")
+        if (
+            self.partners is not None
+            and principal.role != ADMIN
+            and principal.partner_id not in self.partners
+        ):
+            raise Problem(
+                403,
+                f"partner {principal.partner_id!r} is outside this route's scope",
+                kind="forbidden",
+            )
+        return principal
+
+    async def __call__(self, principal: Principal = Depends(current_principal)) -> Principal:
+        # async: a pure check needs no worker thread (sync dependencies each take one).
+        return self.check(principal)
+
+    def describe(self) -> str:
+        roles = ", ".join(sorted(self.roles | {ADMIN}))
+        scope = "any" if self.partners is None else ", ".join(sorted(self.partners))
+        return f"roles: {roles}; partners: {scope}"
+
+
+def access(*roles: str, partners: Iterable[str] | None = None) -> Access:
+    """``Depends(access("investigator", partners=["ipcc"]))``; admins always pass."""
+    return Access(roles, partners)
+
+
+def require_port(principal: Principal, port_code: str) -> None:
+    if not principal.may_see_port(port_code):
+        raise Problem(403, f"port {port_code!r} is not one of your ports", kind="forbidden")

@@ -1,0 +1,1 @@
+"""The server-rendered console (Jinja2 templates, htmx, cytoscape.js, Chart.js from npm)."""

@@ -1,0 +1,11 @@
+"""Cases: investigations with targets, a status workflow, notes, evidence with a chain of
+custody, signed evidence packages, disclosure policy, actions back to partners,
+privacy-preserving linkage and FollowTheMoney interop.
+
+One module per job: ``workflow`` (statuses), ``service`` (opening and working a case),
+``records`` (what a case links to in the warehouse and resolution), ``evidence`` (files and
+custody), ``keys`` and ``package`` (signed exports and their verification), ``report`` (the
+PDF), ``policy`` (who may see which fields at which stage; rules in ``disclosure_rules.json``),
+``actions`` (feeds back to partners), ``pprl`` (Bloom-filter CLKs), ``ftm`` (FollowTheMoney),
+``demo`` (the demo's case). See ``docs/cases.md``.
+"""

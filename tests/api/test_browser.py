@@ -1,0 +1,221 @@
+"""The console in a real browser: Debian's Chromium driven by Playwright, against a live server.
+
+Skips (with the reason) where Chromium is missing, except under CI=true where it fails.
+Screenshots go to ``$REDLANE_SCREENSHOTS`` (``docs/img`` to refresh the docs) or a temp folder.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from redlane.api.app import create_app
+from redlane.config import get_settings
+from redlane.store.db import dispose_engine
+from tests.api.conftest import FakeEngines, build_world, ci
+from tests.api.seed import PASSWORD
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def _need_browser() -> None:
+    reason = ""
+    if not CHROMIUM.exists():
+        reason = f"{CHROMIUM} is missing (apt-get install chromium)"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            reason = "the playwright package is not installed"
+    if reason:
+        if ci():
+            pytest.fail(f"browser tests must run under CI: {reason}")
+        pytest.skip(reason)
+
+
+def _need_vendor() -> None:
+    from redlane.api.web.console import NODE_MODULES, VENDOR
+
+    missing = [name for name, rel in VENDOR.items() if not (NODE_MODULES / rel).exists()]
+    if missing:
+        reason = f"console libraries missing ({', '.join(missing)}): run `make setup` (npm)"
+        if ci():
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def live_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    _need_browser()
+    import uvicorn
+
+    home = tmp_path_factory.mktemp("browser") / "home"
+    home.mkdir()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("REDLANE_HOME", str(home))
+        mp.delenv("REDLANE_DATABASE_URL", raising=False)
+        mp.delenv("REDLANE_WAREHOUSE_DIR", raising=False)
+        get_settings.cache_clear()
+        url, _world = build_world(home)
+        app = create_app(home, url, engines=FakeEngines(home))
+        port = _free_port()
+        server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        )
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 20
+        while not server.started:
+            if time.monotonic() > deadline:
+                raise RuntimeError("server did not start")
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+        server.should_exit = True
+        thread.join(10)
+        dispose_engine(url)
+        get_settings.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def browser(live_url: str) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = Path(os.environ.get("REDLANE_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def new_page(browser: Any, live_url: str) -> Any:
+    context = browser.new_context(base_url=live_url, viewport={"width": 1366, "height": 820})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.js_errors = errors
+    return page
+
+
+def login(page: Any, username: str) -> None:
+    page.goto("/console/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+
+
+def test_officer_queue_shipment_seizure_dashboard(browser: Any, live_url: str, shots: Path) -> None:
+    _need_vendor()
+    page = new_page(browser, live_url)
+    r = page.goto("/console/queue")
+    assert r.status == 401  # no session: the login page itself, not a redirect
+    page.screenshot(path=str(shots / "console-login.png"))
+    # Keyboard only: the username field has focus, Tab to the password, Enter submits.
+    page.keyboard.type("officer")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert page.url.endswith("/console/queue")
+    rows = page.locator("#queue-table tbody tr")
+    assert rows.count() == 4
+    text = page.inner_text("#queue-table")
+    assert "JFK-RED-1" in text and "LAX" not in text
+    assert page.inner_text("#capacity-used") == "2 / 2"
+    page.screenshot(path=str(shots / "console-queue.png"), full_page=True)
+
+    page.click("text=EXPR JFK-RED-1")
+    page.wait_for_url("**/console/shipments/EXPR/JFK-RED-1")
+    assert "shipper linked to 2 seizures" in page.inner_text("main")
+    page.check("input[name=outcome][value=seized]")
+    page.fill("input[name=brand]", "Acme")
+    page.fill("input[name=seized_quantity]", "40")
+    page.fill("input[name=seized_value]", "5200")
+    page.screenshot(path=str(shots / "console-shipment.png"), full_page=True)
+    page.click("text=Record outcome >> nth=-1")
+    page.wait_for_url("**?saved=1")
+    assert "Outcome recorded." in page.inner_text("main")
+    assert "seized" in page.inner_text("#outcomes")
+
+    page.click("nav >> text=Dashboard")
+    page.wait_for_url("**/console/dashboard")
+    jfk = page.locator("#metrics-by_port tr[data-key=JFK]")
+    assert jfk.locator(".hits").inner_text() == "1"
+    assert jfk.locator(".inspected").inner_text() == "1"
+    assert page.locator("#metrics-by_port tr[data-key=LAX]").count() == 0  # not their port
+    page.wait_for_function("document.getElementById('chart-daily').dataset.rendered === '1'")
+    page.screenshot(path=str(shots / "console-dashboard.png"), full_page=True)
+    assert page.js_errors == []
+
+
+def test_investigator_actor_graph_renders(browser: Any, live_url: str, shots: Path) -> None:
+    _need_vendor()
+    page = new_page(browser, live_url)
+    login(page, "investigator")
+    page.goto("/console/actors")
+    page.click("text=Meiya Trading")
+    page.wait_for_url("**/console/actors/A-1")
+    page.wait_for_function("document.getElementById('graph').dataset.rendered === '3'")
+    # cytoscape drew into canvases inside the container
+    assert page.locator("#graph canvas").count() > 0
+    assert "shop@meiya.example.com" in page.inner_text("main")
+    page.screenshot(path=str(shots / "console-actor.png"), full_page=True)
+    page.goto("/console/targeting")
+    page.fill("input[name=criteria] >> nth=0", "actor_id=A-1")
+    page.fill("form[action='/console/lookouts'] input[name=reason]", "ring R-1 under investigation")
+    page.click("text=Add lookout")
+    page.wait_for_url("**saved=lookout")
+    assert "ring R-1 under investigation" in page.inner_text("#lookouts")
+    page.screenshot(path=str(shots / "console-targeting.png"), full_page=True)
+    assert page.js_errors == []
+
+
+def test_marketplace_analyst_cannot_open_customs_pages(
+    browser: Any, live_url: str, shots: Path
+) -> None:
+    page = new_page(browser, live_url)
+    login(page, "marketplace")
+    nav = page.inner_text("nav")
+    assert "Port queue" not in nav and "Dashboard" not in nav and "Actors" in nav
+    for path in ("/console/queue", "/console/shipments/EXPR/JFK-RED-1", "/console/dashboard"):
+        r = page.goto(path)
+        assert r.status == 403, path
+        assert "Not allowed" in page.inner_text("main")
+    page.screenshot(path=str(shots / "console-forbidden.png"))
+    page.goto("/console/quarantine")
+    assert "Nothing refused." in page.inner_text("#quarantine-table")
+
+
+def test_carrier_quarantine_viewer(browser: Any, live_url: str, shots: Path) -> None:
+    page = new_page(browser, live_url)
+    login(page, "carrier")
+    page.wait_for_url("**/console/quarantine")
+    assert "not an ISO 8601 date-time" in page.inner_text("#quarantine-table")
+    page.screenshot(path=str(shots / "console-quarantine.png"), full_page=True)
