@@ -50,3 +50,16 @@ def test_bench_resolve_scores_redlane_and_the_baseline(home, tmp_path):
         assert 0.0 < figures[key] <= 1.0
     assert figures["peak_rss_mb"] > 0 and figures["baseline_peak_rss_mb"] > 0
     assert (results / "resolve.jsonl").exists()
+
+
+@pytest.mark.slow
+def test_bench_day_contract_keys(home, tmp_path):
+    out = tmp_path / "day.json"
+    args = ["bench", "day", "--shipments", "600", "--json", str(out)]
+    result = CliRunner().invoke(app, [*args, "--results-dir", str(tmp_path / "results")])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(out.read_text())
+    assert figures["shipments"] > 100 and figures["scored"] == figures["shipments"]
+    assert figures["wall_s"] > 0 and figures["shipments_per_s"] > 0 and figures["peak_rss_mb"] > 0
+    assert figures["planned"] > 0
+    assert set(figures["stages_s"]) == {"ingest", "resolve", "features", "score", "plan"}

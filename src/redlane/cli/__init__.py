@@ -15,6 +15,7 @@ from redlane.cli.names_cmds import names_app
 from redlane.cli.resolve_cmds import eval_app, match, network_app, resolve_app
 from redlane.cli.serve_cmds import serve, users_app
 from redlane.cli.sim_cmds import sim_app
+from redlane.cli.target_cmds import target_app
 
 app = typer.Typer(
     name="redlane",
@@ -55,6 +56,7 @@ app.add_typer(feeds_app, name="feeds")
 app.add_typer(bench_app, name="bench")
 app.add_typer(kcs_app, name="kcs")
 app.add_typer(names_app, name="names")
+app.add_typer(target_app, name="target")
 app.add_typer(users_app, name="users")
 app.add_typer(resolve_app, name="resolve")
 app.add_typer(eval_app, name="eval")

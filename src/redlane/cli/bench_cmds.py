@@ -79,3 +79,22 @@ def bench_match(
     from redlane.cli.common import settings
 
     _report("match", run(settings().home, queries=queries, seed=seed), out, results_dir)
+
+
+@bench_app.command("day")
+def bench_day(
+    shipments: Annotated[int, typer.Option(help="Parcels in the day.", min=100)] = 20_000,
+    history_days: Annotated[
+        int, typer.Option(help="Days of standing history before it.", min=1)
+    ] = 2,
+    seed: Annotated[int, typer.Option(help="World seed.")] = 17,
+    engine: Annotated[str, typer.Option(help="duckdb (spark: not yet).")] = "duckdb",
+    out: Annotated[Path | None, typer.Option("--json", help="Also write figures here.")] = None,
+    results_dir: Annotated[Path, typer.Option(help="Where results accumulate.")] = RESULTS,
+) -> None:
+    """A day end to end (ingest → incremental resolve → features → score → plan), timed."""
+    from redlane.bench.day_bench import run
+
+    if engine != "duckdb":
+        raise typer.BadParameter("only duckdb is available so far", param_hint="--engine")
+    _report("day", run(shipments, seed=seed, history_days=history_days), out, results_dir)

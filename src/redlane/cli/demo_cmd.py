@@ -67,6 +67,9 @@ def demo(
     console.rule("[bold]5. Resolve parties into actors and rings")
     _resolve(world)
 
+    console.rule("[bold]6. Train the targeting model and plan each port's last day")
+    _target()
+
     console.rule("[bold]7. Open a case on the riskiest ring and export its evidence package")
     _case()
 
@@ -120,6 +123,64 @@ def _resolve(world: Path) -> None:
     ).fetchall()
     for ring_id, n_actors, risk, seizures in top:
         console.print(f"  ring {ring_id}: {n_actors} actors, risk {risk}, {seizures} seizure(s)")
+
+
+def _target() -> None:
+    from redlane.store.db import session_scope
+    from redlane.target.plan import plan_port_day
+    from redlane.target.training import connect, train_and_promote
+
+    store = settings()
+    with err_console.status("computing features and training LightGBM…"):
+        con = connect(store.home, store.warehouse_path, store.duckdb_memory_limit)
+        model = train_and_promote(store.home, con)
+    meta = model.meta
+    console.print(
+        f"model {model.version}: {meta['rows']:,} inspected shipments, {meta['seizures']:,} "
+        "seizures; now the champion"
+    )
+    # The busiest of the last week's arrival days (the very last days are a thin tail).
+    day, ports = con.execute(
+        "WITH d AS (SELECT CAST(expected_arrival AS DATE) AS day, port_of_entry AS port "
+        "FROM aed_shipments), recent AS (SELECT day, count(*) AS n FROM d "
+        "WHERE day > (SELECT max(day) FROM d) - 7 GROUP BY day ORDER BY n DESC, day LIMIT 1) "
+        "SELECT recent.day::VARCHAR, list(DISTINCT d.port) FROM recent JOIN d USING (day) "
+        "GROUP BY recent.day"
+    ).fetchall()[0]
+    table = Table(title=f"Inspection plans for {day}")
+    for column in (
+        "port",
+        "shipments",
+        "red lane",
+        "by rules/lookouts",
+        "exploration",
+        "top reason",
+    ):
+        table.add_column(column)
+    with session_scope(store.database) as session:
+        for port in sorted(ports or []):
+            result = plan_port_day(
+                session,
+                con,
+                model,
+                port=port,
+                day=day,
+                actor="system:demo",
+                out=store.home / "plans",
+            )
+            red = result.lane("red")
+            top = red[0].reasons[0] if red and red[0].reasons else ""
+            top = top if len(top) <= 60 else top[:57] + "…"
+            table.add_row(
+                port,
+                f"{result.shipments:,}",
+                f"{len(red)} / {result.capacity}",
+                str(sum(i.selected_by in ("rule", "lookout") for i in red)),
+                str(sum(i.selected_by == "exploration" for i in red)),
+                top,
+            )
+    console.print(table)
+    console.print(f"holds lists (CSV/JSON by air waybill) in {store.home / 'plans'}")
 
 
 def _case() -> None:

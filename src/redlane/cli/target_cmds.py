@@ -1,0 +1,571 @@
+"""``redlane target``: risk model, rules and lookouts, inspection plans, outcomes, drift."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from redlane.cli.common import console, err_console, print_json, settings
+from redlane.errors import RedlaneError
+
+target_app = typer.Typer(
+    help="Targeting: explained risk scores, rules, lookouts and inspection plans.",
+    no_args_is_help=True,
+)
+outcomes_app = typer.Typer(help="What inspections found.", no_args_is_help=True)
+rules_app = typer.Typer(help="Targeting rules.", no_args_is_help=True)
+lookouts_app = typer.Typer(
+    help="Lookouts on actors, identifiers or patterns.", no_args_is_help=True
+)
+target_app.add_typer(outcomes_app, name="outcomes")
+target_app.add_typer(rules_app, name="rules")
+target_app.add_typer(lookouts_app, name="lookouts")
+
+Weighting = Annotated[
+    str,
+    typer.Option(help="Selection-bias correction: ipw, exploration or none."),
+]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON to stdout.")]
+
+
+def _fail(exc: RedlaneError) -> typer.Exit:
+    err_console.print(f"[red]error:[/red] {exc.detail}", highlight=False, soft_wrap=True)
+    return typer.Exit(code=2)
+
+
+def _weighting(value: str) -> Any:
+    from redlane.target.model import WEIGHTINGS
+
+    if value not in WEIGHTINGS:
+        raise typer.BadParameter(f"use one of {', '.join(WEIGHTINGS)}", param_hint="--weighting")
+    return value
+
+
+def _store() -> str:
+    from redlane.store.migrate import ensure_schema
+
+    url = settings().database
+    settings().home.mkdir(parents=True, exist_ok=True)
+    ensure_schema(url)
+    return url
+
+
+def _connect() -> Any:
+    from redlane.target.training import connect
+
+    s = settings()
+    return connect(s.home, s.warehouse_path, s.duckdb_memory_limit)
+
+
+def _when(value: str | None, name: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter("use YYYY-MM-DD or an ISO date-time", param_hint=name) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _criteria(text: str) -> dict[str, Any]:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise typer.BadParameter(f"not JSON: {exc}", param_hint="--criteria") from None
+    if not isinstance(value, dict):
+        raise typer.BadParameter("criteria must be a JSON object", param_hint="--criteria")
+    return value
+
+
+# --- model ---------------------------------------------------------------------------------
+@target_app.command("train")
+def train_cmd(
+    weighting: Weighting = "ipw",
+    seed: Annotated[int, typer.Option(help="LightGBM seed.")] = 7,
+    as_json: AsJson = False,
+) -> None:
+    """Train on every inspection and outcome to date and make it the champion."""
+    from redlane.cli.audit_log import record
+    from redlane.target.training import train_and_promote
+
+    try:
+        _store()
+        with console.status("computing features and training"):
+            con = _connect()
+            model = train_and_promote(settings().home, con, _weighting(weighting), seed)
+    except RedlaneError as exc:
+        raise _fail(exc) from exc
+    record("target.train", "model", [model.version], "trained and promoted", model.meta_summary())
+    if as_json:
+        print_json({"version": model.version, **model.meta_summary()})
+        return
+    meta = model.meta
+    console.print(
+        f"model {model.version}: {meta['rows']:,} labelled shipments, {meta['seizures']:,} "
+        f"seizures ({meta['labels_from']} .. {meta['labels_to']}), weighting {meta['weighting']};"
+        " now the champion",
+        highlight=False,
+    )
+
+
+@target_app.command("retrain")
+def retrain_cmd(
+    window_days: Annotated[
+        int, typer.Option(help="Latest days of inspections the two models are compared on.", min=1)
+    ] = 7,
+    weighting: Weighting = "ipw",
+    seed: Annotated[int, typer.Option(help="LightGBM seed.")] = 7,
+    as_json: AsJson = False,
+) -> None:
+    """Train a challenger on labels before a later window; promote it only if better there."""
+    from redlane.cli.audit_log import record
+    from redlane.target.training import retrain
+
+    try:
+        _store()
+        with console.status("training the challenger"):
+            result = retrain(settings().home, _connect(), window_days, _weighting(weighting), seed)
+    except RedlaneError as exc:
+        raise _fail(exc) from exc
+    record(
+        "target.retrain",
+        "model",
+        [result.challenger_version],
+        "promoted" if result.promoted else "kept the champion",
+        result.to_dict(),
+    )
+    if as_json:
+        print_json(result.to_dict())
+        return
+    table = Table(title=f"champion vs challenger on inspections from {result.window_from}")
+    for name in ("model", "version", "AUC (IPW)", "log loss (IPW)"):
+        table.add_column(name)
+    for name, version, m in (
+        ("champion", result.champion_version, result.champion),
+        ("challenger", result.challenger_version, result.challenger),
+    ):
+        if m is None:
+            table.add_row(name, "-", "-", "-")
+            continue
+        auc, loss = m.get("auc"), m.get("log_loss")
+        table.add_row(
+            name,
+            str(version),
+            "-" if auc is None else f"{auc:.3f}",
+            "-" if loss is None else f"{loss:.4f}",
+        )
+    console.print(table)
+    verdict = "[green]promoted[/green]" if result.promoted else "[yellow]not promoted[/yellow]"
+    console.print(f"challenger {verdict}: {result.why}")
+
+
+@target_app.command("drift")
+def drift_cmd(
+    days: Annotated[int, typer.Option(help="Recent days of arrivals to compare.", min=1)] = 7,
+    top: Annotated[int, typer.Option(help="Features to show.", min=1)] = 15,
+    as_json: AsJson = False,
+) -> None:
+    """Population stability per feature against the champion's training data; hit rate by week."""
+    from redlane.target.training import drift
+
+    try:
+        _store()
+        report = drift(settings().home, _connect(), days)
+    except RedlaneError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        print_json(report.to_dict())
+        return
+    table = Table(title=f"PSI, arrivals from {report.recent_from} vs model {report.model_version}")
+    table.add_column("feature")
+    table.add_column("PSI", justify="right")
+    table.add_column("", justify="left")
+    for row in report.psi[:top]:
+        psi = float(row["psi"])
+        flag = "[red]act[/red]" if psi >= 0.25 else "[yellow]watch[/yellow]" if psi >= 0.1 else ""
+        table.add_row(row["feature"], f"{psi:.3f}", flag)
+    console.print(table)
+    weekly = Table(title="hit rate by week of inspection")
+    for name in ("week", "inspected", "seized", "hit rate", "random inspected", "random hit rate"):
+        weekly.add_column(name, justify="right")
+    for w in report.weekly:
+        weekly.add_row(
+            w["week"],
+            str(w["inspected"]),
+            str(w["seized"]),
+            "-" if w["hit_rate"] is None else f"{100 * w['hit_rate']:.1f} %",
+            str(w["random_inspected"]),
+            "-" if w["random_hit_rate"] is None else f"{100 * w['random_hit_rate']:.1f} %",
+        )
+    console.print(weekly)
+
+
+# --- plans -----------------------------------------------------------------------------------
+@target_app.command("plan")
+def plan_cmd(
+    port: Annotated[str, typer.Option("--port", help="Port code, e.g. JFK.")],
+    day: Annotated[str, typer.Option("--date", help="Arrival day, YYYY-MM-DD.")],
+    exploration: Annotated[
+        float, typer.Option(help="Share of capacity drawn at random.", min=0.0, max=1.0)
+    ] = 0.05,
+    out: Annotated[
+        Path | None, typer.Option(help="Folder for the holds CSV/JSON (default HOME/plans).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the exploration draw.")] = 0,
+    as_json: AsJson = False,
+) -> None:
+    """Plan a port's inspections for a day: mandatory hits, top value, random exploration."""
+    from redlane.cli.audit_log import cli_actor
+    from redlane.store.db import session_scope
+    from redlane.target.model import load_champion
+    from redlane.target.plan import plan_port_day
+
+    try:
+        date.fromisoformat(day)
+    except ValueError:
+        raise typer.BadParameter("use YYYY-MM-DD", param_hint="--date") from None
+    try:
+        url = _store()
+        model = load_champion(settings().home)
+        con = _connect()
+        with session_scope(url) as session:
+            result = plan_port_day(
+                session,
+                con,
+                model,
+                port=port,
+                day=day,
+                actor=cli_actor(),
+                exploration_rate=exploration,
+                seed=seed,
+                out=out or settings().home / "plans",
+            )
+    except RedlaneError as exc:
+        raise _fail(exc) from exc
+    capacity, documents = result.capacity, result.document_capacity
+    if as_json:
+        print_json(result.to_dict())
+        return
+    table = Table(
+        title=f"plan {result.plan_id}: {port} {day}, {result.shipments:,} shipments, capacity "
+        f"{capacity} red / {documents} yellow, exploration quota {result.exploration_quota}"
+    )
+    for name in ("#", "lane", "hawb", "by", "score", "value", "reasons"):
+        table.add_column(name)
+    for item in result.items:
+        table.add_row(
+            str(item.rank),
+            item.lane,
+            item.hawb,
+            item.selected_by,
+            f"{item.score:.3f}",
+            f"{item.expected_value:,.0f}",
+            "\n".join(item.reasons),
+        )
+    console.print(table)
+    if result.mandatory_over_capacity:
+        console.print(
+            f"[yellow]{result.mandatory_over_capacity} mandatory hits did not fit the capacity"
+        )
+    console.print(f"holds written: {', '.join(result.files)}", highlight=False)
+
+
+# --- outcomes --------------------------------------------------------------------------------
+@outcomes_app.command("import")
+def outcomes_import(
+    file: Annotated[Path, typer.Argument(help="CSV: carrier,hawb,port_code,outcome,…")],
+    as_json: AsJson = False,
+) -> None:
+    """Record what officers found (re-importing the same file changes nothing)."""
+    from dataclasses import asdict
+
+    from redlane.cli.audit_log import cli_actor
+    from redlane.store.db import session_scope
+    from redlane.target.outcomes import import_outcomes
+
+    try:
+        url = _store()
+        with session_scope(url) as session:
+            report = import_outcomes(session, file, cli_actor())
+    except RedlaneError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        print_json(asdict(report))
+    else:
+        console.print(
+            f"{file}: {report.rows} rows, {report.inserted} new, {report.updated} updated, "
+            f"{report.unchanged} unchanged, {len(report.errors)} refused",
+            highlight=False,
+        )
+        for err in report.errors[:20]:
+            err_console.print(f"  {err}", highlight=False)
+    if report.errors:
+        raise typer.Exit(code=1)
+
+
+# --- rules -----------------------------------------------------------------------------------
+@rules_app.command("list")
+def rules_list(
+    stats: Annotated[bool, typer.Option(help="Hits and hit rate over the warehouse.")] = False,
+    as_json: AsJson = False,
+) -> None:
+    """Rules with lane, validity and (with --stats) hit counts and hit rates."""
+    from sqlalchemy import select
+
+    from redlane.store.db import session_scope
+    from redlane.store.models import Rule
+    from redlane.target.features import compute_features, labelled_features
+    from redlane.target.rules import from_rule, hit_stats
+
+    try:
+        url = _store()
+        with session_scope(url, readonly=True) as session:
+            rules = list(session.scalars(select(Rule).order_by(Rule.id)))
+            checks = [from_rule(r) for r in rules]
+            rows: list[dict[str, Any]] = [
+                {
+                    "id": r.id,
+                    "name": r.name,
+                    "lane": r.lane,
+                    "active": r.active,
+                    "valid_from": r.valid_from,
+                    "valid_to": r.valid_to,
+                    "reason": r.reason,
+                    "criteria": r.criteria,
+                }
+                for r in rules
+            ]
+        if stats and checks:
+            con = _connect()
+            every = {s["key"]: s for s in hit_stats(compute_features(con), checks)}
+            labelled = {s["key"]: s for s in hit_stats(labelled_features(con), checks)}
+            for row in rows:
+                key = f"rule:{row['id']}"
+                row["hits"] = every[key]["hits"]
+                row["inspected"] = labelled[key]["hits"]
+                row["seized"] = labelled[key].get("seized", 0)
+                row["hit_rate"] = labelled[key].get("hit_rate")
+    except RedlaneError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title="rules")
+    columns = ["id", "name", "lane", "active", "valid_to"]
+    if stats:
+        columns += ["hits", "inspected", "seized", "hit_rate"]
+    for name in columns:
+        table.add_column(name)
+    for row in rows:
+        table.add_row(*("-" if row.get(c) is None else str(row.get(c)) for c in columns))
+    console.print(table)
+
+
+@rules_app.command("add")
+def rules_add(
+    name: Annotated[str, typer.Option(help="Rule name.")],
+    criteria: Annotated[str, typer.Option(help="Criteria as JSON (see docs/targeting.md).")],
+    reason: Annotated[str, typer.Option(help="Why: shown to officers.")],
+    lane: Annotated[str, typer.Option(help="red, yellow, green or notify.")] = "red",
+    valid_from: Annotated[str | None, typer.Option(help="Start (default now).")] = None,
+    valid_to: Annotated[str | None, typer.Option(help="End (default none).")] = None,
+) -> None:
+    """Add a rule."""
+    _add_rules(
+        [
+            {
+                "name": name,
+                "criteria": _criteria(criteria),
+                "lane": lane,
+                "reason": reason,
+                "valid_from": _when(valid_from, "--valid-from"),
+                "valid_to": _when(valid_to, "--valid-to"),
+            }
+        ]
+    )
+
+
+@rules_app.command("add-pack")
+def rules_add_pack(
+    pack: Annotated[str, typer.Argument(help="gouging (essential goods) or counterfeit.")],
+    start: Annotated[
+        str | None, typer.Option("--from", help="Emergency start (gouging pack), YYYY-MM-DD.")
+    ] = None,
+    end: Annotated[
+        str | None, typer.Option("--to", help="Emergency end (gouging pack), YYYY-MM-DD.")
+    ] = None,
+) -> None:
+    """Add a shipped rule pack: price gouging during a declared emergency, or counterfeit."""
+    from redlane.target.rules import COUNTERFEIT_PACK, gouging_rules
+
+    if pack == "gouging":
+        begin, finish = _when(start, "--from"), _when(end, "--to")
+        if begin is None or finish is None:
+            raise typer.BadParameter("the gouging pack needs --from and --to", param_hint="--from")
+        _add_rules(gouging_rules(begin, finish))
+    elif pack == "counterfeit":
+        _add_rules([dict(d) for d in COUNTERFEIT_PACK])
+    else:
+        raise typer.BadParameter("use gouging or counterfeit", param_hint="PACK")
+
+
+def _add_rules(definitions: list[dict[str, Any]]) -> None:
+    from redlane.cli.audit_log import cli_actor
+    from redlane.store import audit
+    from redlane.store.db import session_scope
+    from redlane.store.models import Rule
+    from redlane.target.features import compute_features
+    from redlane.target.rules import checks_from_definitions, to_sql, validate_lane
+
+    try:
+        url = _store()
+        checks_from_definitions(definitions)  # lanes
+        columns = compute_features(_connect(), "FALSE").column_names
+        for d in definitions:
+            to_sql(d["criteria"], columns)  # fields and ops
+            validate_lane(d["lane"])
+        with session_scope(url) as session:
+            added = []
+            for d in definitions:
+                rule = Rule(
+                    name=d["name"],
+                    criteria=d["criteria"],
+                    lane=d["lane"],
+                    reason=d["reason"],
+                    valid_from=d.get("valid_from") or datetime.now(UTC),
+                    valid_to=d.get("valid_to"),
+                    active=True,
+                )
+                session.add(rule)
+                session.flush()
+                added.append(rule)
+            audit.append(
+                session,
+                actor=cli_actor(),
+                action="target.rule.add",
+                object_type="rule",
+                object_ids=[r.id for r in added],
+                reason="rules added",
+                details={"rules": [{"id": r.id, "name": r.name, "lane": r.lane} for r in added]},
+            )
+    except RedlaneError as exc:
+        raise _fail(exc) from exc
+    for rule in added:
+        console.print(f"rule {rule.id} added: {rule.name} ({rule.lane})", highlight=False)
+
+
+# --- lookouts --------------------------------------------------------------------------------
+@lookouts_app.command("list")
+def lookouts_list(as_json: AsJson = False) -> None:
+    """Lookouts with kind, criteria and lane."""
+    from sqlalchemy import select
+
+    from redlane.store.db import session_scope
+    from redlane.store.models import Lookout
+
+    try:
+        url = _store()
+        with session_scope(url, readonly=True) as session:
+            rows = [
+                {
+                    "id": lk.id,
+                    "kind": lk.kind,
+                    "criteria": lk.criteria,
+                    "lane": lk.lane,
+                    "reason": lk.reason,
+                    "active": lk.active,
+                    "valid_to": lk.valid_to,
+                }
+                for lk in session.scalars(select(Lookout).order_by(Lookout.id))
+            ]
+    except RedlaneError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        print_json(rows)
+        return
+    table = Table(title="lookouts")
+    for name in ("id", "kind", "criteria", "lane", "active", "reason"):
+        table.add_column(name)
+    for row in rows:
+        table.add_row(
+            str(row["id"]),
+            str(row["kind"]),
+            json.dumps(row["criteria"], ensure_ascii=False),
+            str(row["lane"]),
+            str(row["active"]),
+            str(row["reason"]),
+        )
+    console.print(table)
+
+
+@lookouts_app.command("add")
+def lookouts_add(
+    kind: Annotated[str, typer.Option(help="actor, identifier or pattern.")],
+    criteria: Annotated[
+        str,
+        typer.Option(
+            help='JSON: {"actor_id": …} | {"identifier": "phone", "value": …} | rule criteria.'
+        ),
+    ],
+    reason: Annotated[str, typer.Option(help="Why: shown to officers.")],
+    lane: Annotated[str, typer.Option(help="red, yellow, green or notify.")] = "red",
+    partner: Annotated[str, typer.Option(help="Partner filing it.")] = "customs",
+    valid_to: Annotated[str | None, typer.Option(help="End (default none).")] = None,
+) -> None:
+    """Add a lookout (filed under the command-line user)."""
+    from sqlalchemy import select
+
+    from redlane.cli.audit_log import cli_actor
+    from redlane.store import audit
+    from redlane.store.db import session_scope
+    from redlane.store.models import LOOKOUT_KINDS, Lookout, User
+    from redlane.store.partners import ensure_default_partners
+    from redlane.target.rules import lookout_criteria, validate_lane
+
+    if kind not in LOOKOUT_KINDS:
+        raise typer.BadParameter(f"use one of {', '.join(LOOKOUT_KINDS)}", param_hint="--kind")
+    parsed = _criteria(criteria)
+    try:
+        url = _store()
+        validate_lane(lane)
+        lookout_criteria(kind, parsed)
+        with session_scope(url) as session:
+            ensure_default_partners(session)
+            actor = cli_actor()
+            user = session.scalars(select(User).where(User.username == actor)).first()
+            if user is None:
+                user = User(username=actor, partner_id=partner, role="officer", password_hash=None)
+                session.add(user)
+                session.flush()
+            lookout = Lookout(
+                owner_id=user.id,
+                partner_id=partner,
+                kind=kind,
+                criteria=parsed,
+                lane=lane,
+                reason=reason,
+                valid_from=datetime.now(UTC),
+                valid_to=_when(valid_to, "--valid-to"),
+                active=True,
+            )
+            session.add(lookout)
+            session.flush()
+            audit.append(
+                session,
+                actor=actor,
+                action="target.lookout.add",
+                object_type="lookout",
+                object_ids=[lookout.id],
+                reason=reason,
+                partner_id=partner,
+                details={"kind": kind, "criteria": parsed, "lane": lane},
+            )
+            lookout_id = lookout.id
+    except RedlaneError as exc:
+        raise _fail(exc) from exc
+    console.print(f"lookout {lookout_id} added ({kind}, {lane})", highlight=False)

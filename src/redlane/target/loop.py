@@ -1,0 +1,501 @@
+"""The closed loop on the simulator: score → plan → inspect → record → retrain, day by day.
+
+A world is generated and ingested into a private ``REDLANE_HOME``. Its historical inspections of
+the first ``warmup_days`` are the labels every strategy starts from; after that each strategy
+sees only the outcomes of the parcels *it* inspected (the truth of a parcel is read only when a
+strategy selects it). Strategies, all at the same daily capacity (``inspection_rate`` of the
+day's arrivals, planned as one network-wide pool):
+
+- ``random``: a uniform draw;
+- ``rules_only``: counterfeit rule pack and lookouts on its own seizures' identifiers first,
+  the rest at random;
+- ``model``: the same rules and lookouts first, then expected value, then the exploration quota;
+  retrained every ``retrain_every`` days on its own outcomes.
+
+The world is pre-generated: rings adapt to the *simulator's* historical seizures, not to ours.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, timedelta
+from html import escape as html_escape
+from pathlib import Path
+from typing import Any, Final
+
+import duckdb
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from redlane.engine.warehouse import Warehouse
+from redlane.errors import RedlaneError
+from redlane.feeds.ingest import ingest_paths
+from redlane.target.features import (
+    LABEL_SCHEMA,
+    compute_features,
+    labelled_features,
+    open_features_connection,
+    set_labels,
+)
+from redlane.target.model import TargetModel, Weighting, column_floats, train
+from redlane.target.plan import exploration_quota, select
+from redlane.target.rules import (
+    COUNTERFEIT_PACK,
+    IDENTIFIER_COLUMNS,
+    Check,
+    checks_from_definitions,
+    evaluate,
+)
+
+Progress = Callable[[str, int, int], None]
+STRATEGIES: Final = ("random", "rules_only", "model", "model_no_mandatory")
+# Strategies with their own model (retrained on their own outcomes) and whether rule and
+# lookout hits are mandatory for them.
+MODEL_STRATEGIES: Final = {"model": True, "model_no_mandatory": False}
+LOOKOUT_DAYS: Final = 90
+
+
+@dataclass
+class StrategyState:
+    name: str
+    labels: list[dict[str, Any]] = field(default_factory=list)
+    lookouts: list[Check] = field(default_factory=list)
+    daily: list[dict[str, Any]] = field(default_factory=list)
+    model: TargetModel | None = None
+
+
+@dataclass
+class LoopResult:
+    seed: int
+    days: int
+    parcels: int
+    inspection_rate: float
+    exploration_rate: float
+    weighting: str
+    warmup_days: int
+    evaluation_days: list[str]
+    evaluation_parcels: int
+    evaluation_counterfeits: int
+    strategies: dict[str, dict[str, Any]]
+    daily: dict[str, list[dict[str, Any]]]
+    bias_correction: dict[str, dict[str, Any]]
+    seconds: float
+    notes: list[str]
+
+    def summary(self) -> dict[str, Any]:
+        m, r, ro = (self.strategies[k] for k in ("model", "random", "rules_only"))
+        return {
+            "hit_rate": m["hit_rate"],
+            "random_hit_rate": r["hit_rate"],
+            # what a random draw hits on average: the counterfeit share of the evaluation half
+            "random_expected_hit_rate": round(
+                self.evaluation_counterfeits / max(1, self.evaluation_parcels), 4
+            ),
+            "rules_only_hit_rate": ro["hit_rate"],
+            "seized_value_share": m["seized_value_share"],
+            "counterfeit_recall": m["counterfeit_recall"],
+            "lift_vs_random": _ratio(m["hit_rate"], r["hit_rate"]),
+            "lift_vs_rules_only": _ratio(m["hit_rate"], ro["hit_rate"]),
+            "model_no_mandatory_hit_rate": self.strategies["model_no_mandatory"]["hit_rate"],
+            "random_seized_value_share": r["seized_value_share"],
+            "rules_only_seized_value_share": ro["seized_value_share"],
+            "inspection_rate": self.inspection_rate,
+            "exploration_rate": self.exploration_rate,
+            "weighting": self.weighting,
+            "seed": self.seed,
+            "days": self.days,
+            "parcels": self.parcels,
+            "evaluation_days": [self.evaluation_days[0], self.evaluation_days[-1]]
+            if self.evaluation_days
+            else [],
+            "strategies": self.strategies,
+            "bias_correction": self.bias_correction,
+            "seconds": round(self.seconds, 1),
+            "notes": self.notes,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    if a is None or not b:
+        return None
+    return round(a / b, 3)
+
+
+class Oracle:
+    """The simulator's truth, read only for parcels a strategy inspects (and for the final
+    report's denominators)."""
+
+    def __init__(self, world: Path) -> None:
+        con = duckdb.connect()
+        rows = con.execute(
+            "SELECT hawb, is_counterfeit, msrp_value, brand_id, units FROM "
+            f"read_parquet('{world / 'truth' / 'shipments.parquet'}')"
+        ).fetchall()
+        con.close()
+        self._truth = {h: (bool(c), float(v or 0), b, int(u or 0)) for h, c, v, b, u in rows}
+
+    def inspect(self, hawb: str) -> tuple[bool, float]:
+        fake, value, _, _ = self._truth[hawb]
+        return fake, value if fake else 0.0
+
+    def totals(self, hawbs: list[str]) -> tuple[int, float]:
+        """Counterfeits and their value among ``hawbs`` (evaluation denominators only)."""
+        fakes = [self._truth[h] for h in hawbs if h in self._truth and self._truth[h][0]]
+        return len(fakes), sum(f[1] for f in fakes)
+
+
+def _labels_table(rows: list[dict[str, Any]]) -> pa.Table:
+    if not rows:
+        return LABEL_SCHEMA.empty_table()
+    return pa.Table.from_pylist(rows, schema=LABEL_SCHEMA)
+
+
+def _lookouts_from(seized_rows: list[dict[str, Any]], day: date) -> list[Check]:
+    """Identifier lookouts on a seized parcel's shipper (what an investigator would file)."""
+    checks = []
+    valid_to = datetime.combine(day + timedelta(days=LOOKOUT_DAYS), datetime.min.time())
+    for row in seized_rows:
+        for ident in ("phone", "email", "name", "address"):
+            value = row.get(IDENTIFIER_COLUMNS[ident])
+            if value:
+                checks.append(
+                    Check(
+                        key=f"lookout:{row['hawb']}:{ident}",
+                        name=f"{ident} of seized {row['hawb']}",
+                        criteria={"field": IDENTIFIER_COLUMNS[ident], "op": "eq", "value": value},
+                        lane="red",
+                        reason=f"shipper {ident} seen on seized parcel {row['hawb']}",
+                        kind="identifier",
+                        valid_to=valid_to,
+                    )
+                )
+    return checks
+
+
+def _fit(
+    labels: list[dict[str, Any]],
+    con: duckdb.DuckDBPyConnection,
+    weighting: Weighting,
+    seed: int,
+    reference: pa.Table | None,
+) -> TargetModel | None:
+    set_labels(con, _labels_table(labels), warehouse_labels=False)
+    table = labelled_features(con)
+    try:
+        return train(table, weighting=weighting, seed=seed, reference=reference)
+    except RedlaneError:  # too few labels yet: keep the previous model
+        return None
+
+
+def run_loop(
+    seed: int,
+    days: int,
+    parcels: int,
+    *,
+    inspection_rate: float = 0.05,
+    exploration_rate: float = 0.05,
+    warmup_days: int = 7,
+    retrain_every: int = 7,
+    weighting: Weighting = "ipw",
+    workdir: Path | None = None,
+    progress: Progress | None = None,
+    compare_weightings: bool = True,
+) -> LoopResult:
+    from redlane.sim import generate_world
+
+    started = time.perf_counter()
+    tmp = Path(tempfile.mkdtemp(prefix="redlane-loop-")) if workdir is None else workdir
+    try:
+        world, home = tmp / "world", tmp / "home"
+        tick = progress or (lambda stage, done, total: None)
+        generate_world(world, seed=seed, parcels=parcels, days=days)
+        tick("world", 1, 1)
+        warehouse = Warehouse(home / "warehouse")
+        ingest_paths([world], warehouse)
+        tick("ingest", 1, 1)
+        con = open_features_connection(home, warehouse.root, warehouse_labels=False)
+        oracle = Oracle(world)
+        result = _run(
+            con,
+            oracle,
+            seed,
+            days,
+            parcels,
+            inspection_rate,
+            exploration_rate,
+            warmup_days,
+            retrain_every,
+            weighting,
+            tick,
+            compare_weightings,
+        )
+        con.close()
+    finally:
+        if workdir is None:
+            shutil.rmtree(tmp, ignore_errors=True)
+    result.seconds = time.perf_counter() - started
+    return result
+
+
+def _run(
+    con: duckdb.DuckDBPyConnection,
+    oracle: Oracle,
+    seed: int,
+    days: int,
+    parcels: int,
+    inspection_rate: float,
+    exploration_rate: float,
+    warmup_days: int,
+    retrain_every: int,
+    weighting: Weighting,
+    tick: Progress,
+    compare_weightings: bool,
+) -> LoopResult:
+    rng = np.random.default_rng(seed)
+    arrival_days = [
+        r[0]
+        for r in con.sql(
+            "SELECT DISTINCT expected_arrival::DATE d FROM aed_shipments ORDER BY d"
+        ).fetchall()
+    ]
+    first = arrival_days[0]
+    plan_days = [d for d in arrival_days if (d - first).days >= warmup_days]
+    # Warm-up labels: the simulator's own historical inspections of the first days.
+    warm = con.sql(
+        "SELECT hawb, inspected_at, outcome = 'seized' AS seized, seized_value::DOUBLE,"
+        " CASE WHEN selection_reason = 'random' THEN 0.02 ELSE 1.0 END::DOUBLE, selection_reason"
+        f" FROM inspections WHERE inspected_at < TIMESTAMP '{plan_days[0]}'"
+    ).fetchall()
+    names = LABEL_SCHEMA.names
+    warm_rows = [dict(zip(names, r, strict=True)) for r in warm]
+    states = {s: StrategyState(s, labels=list(warm_rows)) for s in STRATEGIES}
+    pack = checks_from_definitions(COUNTERFEIT_PACK)
+    half = plan_days[len(plan_days) // 2] if plan_days else first
+    evaluation_hawbs: list[str] = []
+    reference: pa.Table | None = None
+    for n_day, day in enumerate(plan_days):
+        tick("days", n_day, len(plan_days))
+        if n_day % retrain_every == 0:
+            if reference is None:
+                set_labels(con, None, warehouse_labels=False)
+                reference = compute_features(con, f"k.arrival_date < DATE '{plan_days[0]}'")
+            for name in MODEL_STRATEGIES:
+                fitted = _fit(states[name].labels, con, weighting, seed, reference)
+                states[name].model = fitted or states[name].model
+        where = f"k.arrival_date = DATE '{day}'"
+        per_strategy: dict[str, pa.Table] = {}
+        for name in MODEL_STRATEGIES:
+            set_labels(con, _labels_table(states[name].labels), warehouse_labels=False)
+            per_strategy[name] = compute_features(con, where)
+        feats = per_strategy["model"]  # label-free columns are the same in every table
+        n = feats.num_rows
+        if n == 0:
+            continue
+        capacity = max(1, int(math.floor(inspection_rate * n + 0.5)))
+        hawbs = feats.column("hawb").to_pylist()
+        if day >= half:
+            evaluation_hawbs.extend(hawbs)
+        rows_cache: list[dict[str, Any]] | None = None
+        for name, state in states.items():
+            own = per_strategy.get(name, feats)
+            if name == "random":
+                picked = [int(i) for i in rng.choice(n, size=min(capacity, n), replace=False)]
+                propensity = [min(capacity, n) / n] * len(picked)
+            else:
+                checks = pack + [
+                    c
+                    for c in state.lookouts
+                    if c.valid_to is None or c.valid_to > datetime.combine(day, datetime.min.time())
+                ]
+                mandatory = np.asarray(evaluate(own, checks).any(axis=1), dtype=bool)
+                if name in MODEL_STRATEGIES and not MODEL_STRATEGIES[name]:
+                    mandatory = np.zeros(n, dtype=bool)
+                modelled = name in MODEL_STRATEGIES and state.model is not None
+                if modelled and state.model is not None:
+                    p = state.model.predict(own)
+                    ev = p * np.nan_to_num(column_floats(own, "est_seizure_value"), nan=100.0)
+                    quota = exploration_quota(capacity, exploration_rate)
+                else:  # rules first, the rest at random (what a selectivity system does)
+                    ev = rng.random(n)
+                    quota = 0
+                sel = select(ev, mandatory, capacity, quota, rng)
+                picked = sel.index
+                if modelled:
+                    propensity = sel.propensity
+                else:
+                    rest = n - int(mandatory.sum())
+                    fill = capacity - min(capacity, int(mandatory.sum()))
+                    propensity = [1.0 if mandatory[i] else fill / max(1, rest) for i in picked]
+            seized_rows = []
+            found = value = 0.0
+            for i, pr in zip(picked, propensity, strict=True):
+                fake, v = oracle.inspect(hawbs[i])
+                at = feats.column("expected_arrival")[i].as_py() + timedelta(hours=1)
+                state.labels.append(
+                    {
+                        "hawb": hawbs[i],
+                        "inspected_at": at,
+                        "seized": fake,
+                        "seized_value": v,
+                        "propensity": float(pr),
+                        "selection_reason": name,
+                    }
+                )
+                if fake:
+                    found += 1
+                    value += v
+                    if rows_cache is None:
+                        rows_cache = feats.to_pylist()
+                    seized_rows.append(rows_cache[i])
+            if name != "random":
+                state.lookouts.extend(_lookouts_from(seized_rows, day))
+            state.daily.append(
+                {"day": str(day), "inspected": len(picked), "seized": int(found), "value": value}
+            )
+    tick("days", len(plan_days), len(plan_days))
+    eval_days = [str(d) for d in plan_days if d >= half]
+    n_fake, fake_value = oracle.totals(evaluation_hawbs)
+    strategies = {
+        name: _metrics(state.daily, set(eval_days), n_fake, fake_value)
+        for name, state in states.items()
+    }
+    bias: dict[str, dict[str, Any]] = {}
+    if compare_weightings:
+        bias = _compare_weightings(
+            con, oracle, states["model"].labels, half, seed, reference, inspection_rate
+        )
+    return LoopResult(
+        seed=seed,
+        days=days,
+        parcels=parcels,
+        inspection_rate=inspection_rate,
+        exploration_rate=exploration_rate,
+        weighting=weighting,
+        warmup_days=warmup_days,
+        evaluation_days=eval_days,
+        evaluation_parcels=len(evaluation_hawbs),
+        evaluation_counterfeits=n_fake,
+        strategies=strategies,
+        daily={name: state.daily for name, state in states.items()},
+        bias_correction=bias,
+        seconds=0.0,
+        notes=[
+            "the world is pre-generated: rings change identities and ports after the "
+            "simulator's own historical seizures, not after the loop's",
+            "capacity is pooled over the network per day (inspection_rate of arrivals)",
+        ],
+    )
+
+
+def _metrics(
+    daily: list[dict[str, Any]], eval_days: set[str], n_fake: int, fake_value: float
+) -> dict[str, Any]:
+    rows = [d for d in daily if d["day"] in eval_days]
+    inspected = sum(d["inspected"] for d in rows)
+    seized = sum(d["seized"] for d in rows)
+    value = sum(d["value"] for d in rows)
+    return {
+        "inspected": inspected,
+        "seized": seized,
+        "seized_value": round(value, 2),
+        "hit_rate": round(seized / inspected, 4) if inspected else None,
+        "seized_value_share": round(value / fake_value, 4) if fake_value else None,
+        "counterfeit_recall": round(seized / n_fake, 4) if n_fake else None,
+        "counterfeits": n_fake,
+    }
+
+
+def _compare_weightings(
+    con: duckdb.DuckDBPyConnection,
+    oracle: Oracle,
+    labels: list[dict[str, Any]],
+    half: date,
+    seed: int,
+    reference: pa.Table | None,
+    rate: float,
+) -> dict[str, dict[str, Any]]:
+    """Train each bias correction on the model strategy's labels before the evaluation half;
+    report (from the truth, evaluation only) the precision and value share at ``rate`` over the
+    evaluation half's parcels ranked by expected value."""
+    cutoff = datetime.combine(half, datetime.min.time())
+    before = [r for r in labels if r["inspected_at"] < cutoff]
+    set_labels(con, _labels_table(before), warehouse_labels=False)
+    table = labelled_features(con)
+    feats = compute_features(con, f"k.arrival_date >= DATE '{half}'")
+    hawbs = feats.column("hawb").to_pylist()
+    truth = [oracle.inspect(h) for h in hawbs]
+    y = np.array([t[0] for t in truth], dtype=bool)
+    v = np.array([t[1] for t in truth])
+    k = max(1, int(math.floor(rate * len(hawbs) + 0.5)))
+    out: dict[str, dict[str, Any]] = {}
+    est = np.nan_to_num(column_floats(feats, "est_seizure_value"), nan=100.0)
+    weightings: tuple[Weighting, ...] = ("ipw", "exploration", "none")
+    for w in weightings:
+        try:
+            model = train(table, weighting=w, seed=seed, reference=reference)
+        except RedlaneError as exc:
+            out[w] = {"trained": False, "why": str(exc)}
+            continue
+        ev: npt.NDArray[np.float64] = model.predict(feats) * est
+        top = np.argsort(-ev, kind="stable")[:k]
+        out[w] = {
+            "trained": True,
+            "training_rows": int(model.meta["rows"]),
+            "training_seizures": int(model.meta["seizures"]),
+            "precision_at_rate": round(float(y[top].mean()), 4),
+            "value_share_at_rate": round(float(v[top].sum() / max(v.sum(), 1e-9)), 4),
+        }
+    return out
+
+
+def write_plots(result: LoopResult, out: Path) -> list[Path]:
+    """Hit rate per day and strategy: a PNG and a small HTML page around it."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out.mkdir(parents=True, exist_ok=True)
+    fig, ax = plt.subplots(figsize=(8, 4.2))
+    labels = sorted({d["day"] for daily in result.daily.values() for d in daily})
+    position = {day: i for i, day in enumerate(labels)}
+    for name, daily in result.daily.items():
+        xs = [position[d["day"]] for d in daily]
+        ys = [d["seized"] / d["inspected"] if d["inspected"] else 0.0 for d in daily]
+        ax.plot(xs, ys, marker="o", ms=3, label=name)
+    if result.evaluation_days:
+        ax.axvline(
+            x=position[result.evaluation_days[0]], color="grey", ls=":", label="evaluation half"
+        )
+    ax.set_xticks(range(len(labels)), [day[5:] for day in labels])
+    ax.set_ylabel("hit rate (seized / inspected)")
+    ax.set_xlabel("arrival day")
+    ax.set_title(
+        f"Closed loop, seed {result.seed}, {result.parcels:,} parcels, "
+        f"{result.inspection_rate:.0%} inspected"
+    )
+    ax.tick_params(axis="x", labelrotation=60, labelsize=7)
+    ax.legend()
+    fig.tight_layout()
+    png = out / "loop_hit_rate.png"
+    fig.savefig(png, dpi=110)
+    plt.close(fig)
+    html = out / "loop_hit_rate.html"
+    summary = html_escape(json.dumps(result.summary(), indent=1, default=str))
+    html.write_text(
+        "<!doctype html><meta charset='utf-8'><title>redlane closed loop</title>"
+        "<h1>Hit rate per day and strategy</h1>"
+        f"<img src='{png.name}' alt='hit rate per day'><pre>{summary}</pre>",
+        encoding="utf-8",
+    )
+    return [png, html]

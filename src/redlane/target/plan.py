@@ -1,0 +1,405 @@
+"""Inspection plans per port and day under capacity.
+
+Order of selection (red lane, ``inspections_per_day``):
+1. mandatory: red-lane rule and lookout hits (highest expected value first, up to capacity);
+2. the top expected values among the rest, leaving room for
+3. the exploration quota: ``round(capacity × exploration_rate)`` parcels drawn uniformly at random
+   from those not yet selected, each with propensity ``quota / pool``, so hit rates can be
+   estimated without bias and the model keeps learning outside its own beliefs.
+Yellow-lane hits take the document checks (``document_checks_per_day``), then the next expected
+values; notify-lane hits are listed for the partner; green-lane hits are released (never picked
+by the model or exploration unless a red check also hits).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Final
+
+import duckdb
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+from sqlalchemy.orm import Session
+
+from redlane.errors import NotFound
+from redlane.store import audit
+from redlane.store.models import Plan, PlanItem, Port
+from redlane.target.model import TargetModel, column_floats
+from redlane.target.reasons import explain
+from redlane.target.rules import Check, evaluate
+
+DEFAULT_EXPLORATION: Final = 0.05
+
+
+def exploration_quota(capacity: int, rate: float) -> int:
+    """Parcels of a plan drawn at random: ``capacity × rate`` rounded half up."""
+    if not 0 <= rate <= 1:
+        raise ValueError(f"exploration rate must be within 0..1, not {rate}")
+    return min(capacity, int(math.floor(capacity * rate + 0.5)))
+
+
+@dataclass
+class Selection:
+    index: list[int]
+    selected_by: list[str]
+    propensity: list[float]
+    mandatory_over_capacity: int = 0
+
+
+def select(
+    expected_value: npt.NDArray[np.float64],
+    mandatory: npt.NDArray[np.bool_],
+    capacity: int,
+    quota: int,
+    rng: np.random.Generator,
+    *,
+    excluded: npt.NDArray[np.bool_] | None = None,
+    mandatory_kind: list[str] | None = None,
+) -> Selection:
+    """Exactly ``min(capacity, eligible)`` parcels: mandatory, top value, then ``quota`` random
+    (fewer random only when mandatory hits leave no room)."""
+    n = len(expected_value)
+    eligible = np.ones(n, dtype=bool) if excluded is None else ~excluded | mandatory
+    cap = min(capacity, int(eligible.sum()))
+    order = np.lexsort((np.arange(n), -expected_value))  # value desc, stable
+    mand = [int(i) for i in order if mandatory[i]]
+    over = max(0, len(mand) - cap)
+    mand = mand[:cap]
+    q = min(quota, cap - len(mand))
+    k = cap - len(mand) - q
+    taken = set(mand)
+    top = [int(i) for i in order if eligible[i] and i not in taken][:k]
+    taken.update(top)
+    pool = np.array([i for i in range(n) if eligible[i] and i not in taken], dtype=np.int64)
+    explore = sorted(int(i) for i in rng.choice(pool, size=q, replace=False)) if q else []
+    p_explore = q / len(pool) if q else 0.0
+    kinds = mandatory_kind or ["rule"] * n
+    return Selection(
+        index=mand + top + explore,
+        selected_by=[kinds[i] for i in mand] + ["model"] * len(top) + ["exploration"] * q,
+        propensity=[1.0] * (len(mand) + len(top)) + [p_explore] * q,
+        mandatory_over_capacity=over,
+    )
+
+
+@dataclass
+class PlannedItem:
+    carrier: str
+    hawb: str
+    lane: str
+    rank: int
+    score: float
+    expected_value: float
+    propensity: float
+    selected_by: str
+    reasons: list[str]
+
+
+@dataclass
+class PlanResult:
+    port: str
+    day: str
+    capacity: int
+    document_capacity: int
+    exploration_rate: float
+    exploration_quota: int
+    shipments: int
+    model_version: str
+    items: list[PlannedItem] = field(default_factory=list)
+    mandatory_over_capacity: int = 0
+    plan_id: int | None = None
+    files: list[str] = field(default_factory=list)
+
+    def lane(self, lane: str) -> list[PlannedItem]:
+        return [i for i in self.items if i.lane == lane]
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+LANE_ORDER: Final = ("red", "yellow", "notify", "green")
+
+
+def _any_lane(
+    hits: npt.NDArray[np.bool_], lanes: npt.NDArray[np.str_], lane: str
+) -> npt.NDArray[np.bool_]:
+    if hits.shape[0] == 0 or not (lanes == lane).any():
+        return np.zeros(hits.shape[0], dtype=bool)
+    return np.asarray(hits[:, lanes == lane].any(axis=1), dtype=bool)
+
+
+def score(model: TargetModel, feats: pa.Table) -> tuple[npt.NDArray[np.float64], Any]:
+    """``(probability, expected value)`` per shipment."""
+    p = model.predict(feats)
+    return p, p * np.nan_to_num(column_floats(feats, "est_seizure_value"), nan=100.0)
+
+
+def make_plan(
+    feats: pa.Table,
+    model: TargetModel,
+    checks: list[Check],
+    *,
+    port: str,
+    day: str,
+    capacity: int,
+    document_capacity: int = 0,
+    exploration_rate: float = DEFAULT_EXPLORATION,
+    seed: int = 0,
+) -> PlanResult:
+    """Plan one port-day from its shipments' features (``features.day_where(day, port)``)."""
+    n = feats.num_rows
+    p, ev = score(model, feats) if n else (np.zeros(0), np.zeros(0))
+    hits = evaluate(feats, checks)
+    lanes = np.array([c.lane for c in checks])
+    red, yellow, notify, green = (_any_lane(hits, lanes, lane) for lane in LANE_ORDER)
+    kind = [
+        "lookout" if any(checks[j].is_lookout for j in np.flatnonzero(hits[i])) else "rule"
+        for i in range(n)
+    ]
+    rng = np.random.default_rng([seed, int(date.fromisoformat(day).toordinal())])
+    quota = exploration_quota(capacity, exploration_rate)
+    red_sel = select(ev, red, capacity, quota, rng, excluded=green, mandatory_kind=kind)
+    # Document checks: yellow hits, then the next values not already in the red lane.
+    in_red = np.zeros(n, dtype=bool)
+    in_red[red_sel.index] = True
+    doc_sel = select(
+        np.where(in_red, -np.inf, ev),
+        yellow & ~in_red,
+        document_capacity,
+        0,
+        rng,
+        excluded=green | in_red,
+        mandatory_kind=kind,
+    )
+    planned: list[tuple[int, str, str, float]] = [
+        (i, "red", by, pr)
+        for i, by, pr in zip(red_sel.index, red_sel.selected_by, red_sel.propensity, strict=True)
+    ]
+    planned += [
+        (i, "yellow", by, pr)
+        for i, by, pr in zip(doc_sel.index, doc_sel.selected_by, doc_sel.propensity, strict=True)
+    ]
+    taken = {i for i, *_ in planned}
+    planned += [
+        (int(i), "notify", kind[int(i)], 1.0) for i in np.flatnonzero(notify) if i not in taken
+    ]
+    result = PlanResult(
+        port=port,
+        day=day,
+        capacity=capacity,
+        document_capacity=document_capacity,
+        exploration_rate=exploration_rate,
+        exploration_quota=quota,
+        shipments=n,
+        model_version=model.version,
+        mandatory_over_capacity=red_sel.mandatory_over_capacity,
+    )
+    if not planned:
+        return result
+    idx = [i for i, *_ in planned]
+    chosen = feats.take(pa.array(idx, type=pa.int64()))
+    rows = chosen.to_pylist()
+    contrib = model.contributions(model.matrix(chosen))
+    model_reasons = explain(rows, contrib)
+    for rank, ((i, lane, by, pr), row, because) in enumerate(
+        zip(planned, rows, model_reasons, strict=True), start=1
+    ):
+        reasons = [checks[j].sentence() for j in np.flatnonzero(hits[i])]
+        if by == "exploration":
+            reasons.insert(0, f"random exploration pick (chance {pr:.1%})")
+        reasons += because
+        result.items.append(
+            PlannedItem(
+                carrier=str(row["carrier"]),
+                hawb=str(row["hawb"]),
+                lane=lane,
+                rank=rank,
+                score=float(p[i]),
+                expected_value=float(ev[i]),
+                propensity=float(pr),
+                selected_by=by,
+                reasons=reasons,
+            )
+        )
+    return result
+
+
+# --- ports and persistence ---------------------------------------------------------------------
+def sync_ports(session: Session, con: duckdb.DuckDBPyConnection) -> int:
+    """Copy the warehouse ``ports`` table into the store's ``Port`` rows (insert or update)."""
+    rows = con.sql(
+        "SELECT port_code, any_value(port_name), any_value(country),"
+        " any_value(inspections_per_day), any_value(document_checks_per_day)"
+        " FROM ports GROUP BY port_code"
+    ).fetchall()
+    for code, name, country, inspections, documents in rows:
+        port = session.get(Port, code)
+        if port is None:
+            port = Port(port_code=code)
+            session.add(port)
+        port.name, port.country = name, country
+        port.inspections_per_day = int(inspections or 0)
+        port.document_checks_per_day = int(documents or 0)
+    session.flush()
+    return len(rows)
+
+
+def port_capacity(session: Session, port: str) -> tuple[int, int]:
+    row = session.get(Port, port)
+    if row is None:
+        raise NotFound(f"port {port!r} is not in the ports table (ingest customs/ports.csv)")
+    return row.inspections_per_day, row.document_checks_per_day
+
+
+def save_plan(session: Session, result: PlanResult, actor: str, user_id: int | None = None) -> int:
+    """Store the plan and its items, and audit every selection decision in one entry."""
+    plan = Plan(
+        port_code=result.port,
+        plan_date=date.fromisoformat(result.day),
+        created_by=user_id,
+        model_version=result.model_version,
+        capacity=result.capacity,
+        exploration_rate=result.exploration_rate,
+        status="draft",
+    )
+    plan.items = [
+        PlanItem(
+            carrier=i.carrier,
+            hawb=i.hawb,
+            lane=i.lane,
+            rank=i.rank,
+            score=i.score,
+            expected_value=i.expected_value,
+            propensity=i.propensity,
+            selected_by=i.selected_by,
+            reasons=i.reasons,
+        )
+        for i in result.items
+    ]
+    session.add(plan)
+    session.flush()
+    result.plan_id = plan.id
+    counts: dict[str, int] = {}
+    for item in result.items:
+        counts[f"{item.lane}/{item.selected_by}"] = (
+            counts.get(f"{item.lane}/{item.selected_by}", 0) + 1
+        )
+    audit.append(
+        session,
+        actor=actor,
+        action="target.plan",
+        object_type="plan",
+        object_ids=[plan.id],
+        reason=f"inspection plan for {result.port} on {result.day}",
+        details={
+            "port": result.port,
+            "day": result.day,
+            "capacity": result.capacity,
+            "document_capacity": result.document_capacity,
+            "exploration_rate": result.exploration_rate,
+            "exploration_quota": result.exploration_quota,
+            "shipments": result.shipments,
+            "model_version": result.model_version,
+            "counts": counts,
+            "decisions": [
+                {
+                    "hawb": i.hawb,
+                    "carrier": i.carrier,
+                    "lane": i.lane,
+                    "selected_by": i.selected_by,
+                    "propensity": round(i.propensity, 6),
+                    "score": round(i.score, 6),
+                    "reasons": i.reasons,
+                }
+                for i in result.items
+            ],
+        },
+    )
+    return plan.id
+
+
+HOLD_COLUMNS: Final = (
+    "carrier",
+    "hawb",
+    "lane",
+    "rank",
+    "selected_by",
+    "score",
+    "expected_value",
+    "propensity",
+    "reasons",
+)
+
+
+def write_holds(result: PlanResult, out: Path) -> list[Path]:
+    """The holds list for the carrier, by air waybill: CSV and JSON."""
+    out.mkdir(parents=True, exist_ok=True)
+    stem = f"holds_{result.port}_{result.day}"
+    csv_path, json_path = out / f"{stem}.csv", out / f"{stem}.json"
+    with csv_path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(HOLD_COLUMNS)
+        for i in result.items:
+            writer.writerow(
+                [
+                    i.carrier,
+                    i.hawb,
+                    i.lane,
+                    i.rank,
+                    i.selected_by,
+                    f"{i.score:.6f}",
+                    f"{i.expected_value:.2f}",
+                    f"{i.propensity:.6f}",
+                    " | ".join(i.reasons),
+                ]
+            )
+    json_path.write_text(json.dumps(result.to_dict(), indent=1, default=str), encoding="utf-8")
+    result.files = [str(csv_path), str(json_path)]
+    return [csv_path, json_path]
+
+
+def plan_port_day(
+    session: Session,
+    con: duckdb.DuckDBPyConnection,
+    model: TargetModel,
+    *,
+    port: str,
+    day: str,
+    actor: str,
+    exploration_rate: float = DEFAULT_EXPLORATION,
+    seed: int = 0,
+    out: Path | None = None,
+    user_id: int | None = None,
+) -> PlanResult:
+    """The whole of ``redlane target plan`` (and the service's call): sync ports, read the
+    port's capacity and the active rules and lookouts, plan, store, audit, write the holds.
+
+    ``con`` comes from :func:`redlane.target.training.connect`; the caller commits ``session``.
+    """
+    from redlane.target.features import compute_features, day_where
+    from redlane.target.rules import active_checks
+
+    sync_ports(session, con)
+    capacity, documents = port_capacity(session, port)
+    feats = compute_features(con, day_where(day, port))
+    result = make_plan(
+        feats,
+        model,
+        active_checks(session),
+        port=port,
+        day=day,
+        capacity=capacity,
+        document_capacity=documents,
+        exploration_rate=exploration_rate,
+        seed=seed,
+    )
+    save_plan(session, result, actor, user_id)
+    if out is not None:
+        write_holds(result, out)
+    return result

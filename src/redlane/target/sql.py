@@ -1,0 +1,352 @@
+"""The targeting features as one SQL query: the only place the feature logic lives.
+
+Everything here is plain SQL over named relations, so DuckDB runs it today and Spark SQL can run
+the same text later (``feature_sql`` takes the relation names). Inputs:
+
+- warehouse views ``aed_shipments``, ``customs_entries``, ``product_lines``, ``brands``,
+  ``trademarks``, ``mp_listings``, ``mp_sellers``, ``mp_takedowns``, ``social_posts``;
+- ``target_labels(hawb, inspected_at, seized, seized_value, propensity)``: what inspections found
+  (warehouse ``inspections`` plus recorded outcomes, see :mod:`redlane.target.labels`);
+- ``party_actors`` and ``actors`` from the resolution run (empty views before the first run).
+
+**Only what is known before arrival.** A shipment's features use other shipments submitted no
+later than it (window frames ending at the current row) and labels whose ``inspected_at`` is
+strictly earlier than its ``submitted_at`` (as-of joins). Nothing reads a label of the shipment
+itself or of anything inspected after it was submitted; ``tests/target/test_features.py`` adds a
+future seizure and checks that earlier shipments' features do not move.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# Prior seizure rate the target encodings shrink towards (counterfeits are ~1 % of traffic).
+PRIOR_RATE: Final = 0.01
+# Pseudo-observations of the prior in a target encoding.
+ALPHA: Final = 5.0
+
+# Descriptions customs treats as insufficient ("gift", "sample", "parts"…: the usual ones in
+# published guidance). Deliberately *not* the simulator's own generic phrases ("daily
+# necessities", "fashion accessories", "gift box", "plastic products").
+VAGUE_DESCRIPTIONS: Final = (
+    "gift",
+    "gifts",
+    "accessories",
+    "sample",
+    "samples",
+    "goods",
+    "merchandise",
+    "personal effects",
+    "samples no commercial value",
+    "spare parts",
+    "parts",
+    "clothes",
+    "garment",
+    "textile",
+)
+
+# Identifier keys whose label history becomes features: name -> SQL over ``aed_shipments``.
+# Names and addresses are folded (case, spaces, punctuation); phones keep their last 8 digits.
+_FOLD = r"regexp_replace(lower({x}), '[\s\.,\-\(\)/&#]+', '', 'g')"
+KEY_EXPRESSIONS: Final = {
+    "sname": _FOLD.format(x="shipper_name"),
+    "sphone": (
+        "nullif(right(regexp_replace(coalesce(shipper_phone, ''), '[^0-9]', '', 'g'), 8), '')"
+    ),
+    "semail": "lower(shipper_email)",
+    "saddr": _FOLD.format(x="shipper_address"),
+    "cname": _FOLD.format(x="consignee_name"),
+    "caddr": _FOLD.format(x="consignee_address"),
+    "seller": "seller_ref",
+}
+# Keys whose history is summarised (count of labels, seizures, recent seizures, encoding).
+HISTORY_KEYS: Final = (
+    "sname",
+    "sphone",
+    "semail",
+    "saddr",
+    "cname",
+    "caddr",
+    "seller",
+    "sactor",
+    "cactor",
+    "ring",
+    "hs6_origin",
+    "hs4",
+    "origin",
+    "port",
+)
+# Identifier keys whose history counts as "this party was seized before".
+IDENTIFIER_KEYS: Final = ("sname", "sphone", "semail", "saddr", "sactor", "seller")
+
+
+def _vague_list() -> str:
+    return ", ".join("'" + d.replace("'", "''") + "'" for d in VAGUE_DESCRIPTIONS)
+
+
+def base_sql(shipments: str = "aed_shipments") -> str:
+    """One row per shipment with its keys and raw numbers (no label anywhere)."""
+    keys = ",\n    ".join(f"{expr} AS k_{name}" for name, expr in KEY_EXPRESSIONS.items())
+    return f"""
+SELECT
+    carrier, hawb, carrier || ':' || hawb AS sid,
+    port_of_entry AS port, origin_country AS origin, shipper_country,
+    submitted_at AS t, expected_arrival,
+    lower(trim(description)) AS descr, description,
+    hs6, substr(hs6, 1, 4) AS hs4, substr(hs6, 1, 2) AS hs2,
+    declared_value::DOUBLE AS declared_value, weight_kg::DOUBLE AS weight_kg,
+    pieces::DOUBLE AS pieces, seller_ref,
+    shipper_name, shipper_phone, shipper_email, shipper_address,
+    consignee_name, consignee_address,
+    {keys}
+FROM {shipments}
+"""
+
+
+def prelude_sql(shipments: str = "aed_shipments", labels: str = "target_labels") -> str:
+    """The CTEs ``base``, ``pa``, ``keyed`` (shipments with every key) and ``events`` (labels
+    with the keys of the parcel inspected), shared by the feature query and the screener."""
+    return f"""
+base AS ({base_sql(shipments)}),
+pa AS (
+    SELECT record_key AS hawb, role, min(actor_id) AS actor_id
+    FROM party_actors WHERE source_table = 'aed_shipments' GROUP BY ALL
+),
+keyed AS (
+    SELECT b.*,
+        sa.actor_id AS k_sactor, ca.actor_id AS k_cactor,
+        coalesce(ar.ring_id, NULL) AS k_ring,
+        coalesce(ar.risk, 0)::DOUBLE AS actor_risk_snapshot,
+        CASE WHEN b.hs6 IS NULL THEN NULL ELSE b.hs6 || '|' || b.origin END AS k_hs6_origin,
+        b.hs4 AS k_hs4, b.origin AS k_origin, b.port AS k_port,
+        b.expected_arrival::DATE AS arrival_date
+    FROM base b
+    LEFT JOIN pa sa ON sa.hawb = b.hawb AND sa.role = 'shipper'
+    LEFT JOIN pa ca ON ca.hawb = b.hawb AND ca.role = 'consignee'
+    LEFT JOIN actors ar ON ar.actor_id = sa.actor_id
+),
+events AS (
+    SELECT k.*, l.inspected_at, l.seized::INT AS seized,
+        CASE WHEN l.seized THEN coalesce(l.seized_value, 0) ELSE 0 END AS seized_value
+    FROM {labels} l JOIN keyed k ON k.hawb = l.hawb
+)
+"""
+
+
+def _history_cte(key: str) -> str:
+    """Label history of one key, as of each shipment's submission (strictly earlier labels)."""
+    return f"""
+h_{key} AS (
+    SELECT b.sid,
+        count(*)::DOUBLE AS n,
+        sum(e.seized)::DOUBLE AS s,
+        sum(CASE WHEN e.inspected_at >= b.t - INTERVAL 60 DAY THEN e.seized ELSE 0 END)::DOUBLE
+            AS s60,
+        max(CASE WHEN e.seized = 1 THEN e.inspected_at END) AS last_seized,
+        sum(e.seized_value)::DOUBLE AS v
+    FROM keyed b JOIN events e ON e.k_{key} = b.k_{key} AND e.inspected_at < b.t
+    WHERE b.k_{key} IS NOT NULL AND b.k_{key} <> ''
+    GROUP BY b.sid
+)"""
+
+
+def feature_sql(
+    shipments: str = "aed_shipments",
+    labels: str = "target_labels",
+    where: str = "",
+) -> str:
+    """The feature query: one row per shipment of ``shipments`` (filtered by ``where`` on the
+    columns of ``keyed`` after every as-of computation, e.g. ``"arrival_date = DATE '…'"``)."""
+    histories = ",".join(_history_cte(k) for k in HISTORY_KEYS)
+    hist_cols = []
+    for k in HISTORY_KEYS:
+        hist_cols.append(
+            f"coalesce(h_{k}.n, 0) AS {k}_inspected, coalesce(h_{k}.s, 0) AS {k}_seized,"
+            f" coalesce(h_{k}.s60, 0) AS {k}_seized_60d,"
+            f" (coalesce(h_{k}.s, 0) + {ALPHA} * {PRIOR_RATE}) / (coalesce(h_{k}.n, 0) + {ALPHA})"
+            f" AS {k}_te,"
+            f" date_diff('day', h_{k}.last_seized, k.t)::DOUBLE AS {k}_days_since_seizure"
+        )
+    hist_select = ",\n    ".join(hist_cols)
+    hist_joins = "\n".join(f"LEFT JOIN h_{k} ON h_{k}.sid = k.sid" for k in HISTORY_KEYS)
+    ident_max = ", ".join(f"coalesce(h_{k}.s, 0)" for k in IDENTIFIER_KEYS)
+    ident_max60 = ", ".join(f"coalesce(h_{k}.s60, 0)" for k in IDENTIFIER_KEYS)
+    where_sql = f"WHERE {where}" if where else ""
+    return f"""
+WITH
+{prelude_sql(shipments, labels)},
+{histories},
+windows AS (
+    SELECT sid,
+        (count(*) OVER (PARTITION BY k_sname ORDER BY t
+            RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - 1)::DOUBLE AS shipper_prior_volume,
+        (count(*) OVER (PARTITION BY k_sname ORDER BY t
+            RANGE BETWEEN INTERVAL 7 DAY PRECEDING AND CURRENT ROW) - 1)::DOUBLE
+            AS shipper_volume_7d,
+        date_diff('second', min(t) OVER (PARTITION BY k_sname ORDER BY t
+            RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW), t) / 86400.0 AS shipper_age_days,
+        (count(*) OVER (PARTITION BY coalesce(k_sphone, sid) ORDER BY t
+            RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) - 1)::DOUBLE AS phone_prior_volume,
+        (count(*) OVER (PARTITION BY k_caddr ORDER BY t
+            RANGE BETWEEN INTERVAL 30 DAY PRECEDING AND CURRENT ROW) - 1)::DOUBLE
+            AS consignee_volume_30d,
+        (count(*) OVER (PARTITION BY k_hs6_origin ORDER BY t
+            RANGE BETWEEN INTERVAL 7 DAY PRECEDING AND CURRENT ROW) - 1)::DOUBLE
+            AS hs6_origin_volume_7d,
+        (count(*) OVER (PARTITION BY descr, hs4 ORDER BY t
+            RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))::DOUBLE
+        / (count(*) OVER (PARTITION BY descr ORDER BY t
+            RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))::DOUBLE AS descr_hs_share,
+        (count(*) OVER (PARTITION BY descr ORDER BY t
+            RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))::DOUBLE AS descr_prior_volume
+    FROM keyed
+),
+marks AS (
+    SELECT brand_id, lower(name) AS word, name AS brand_name FROM brands
+    UNION
+    SELECT t.brand_id, trim(regexp_replace(lower(t.mark), '\\s*\\(.*\\)', '', 'g')) AS word,
+        b.name AS brand_name
+    FROM trademarks t JOIN brands b USING (brand_id)
+),
+brand_hit AS (
+    SELECT k.sid, min(m.brand_id) AS brand_id, min(m.brand_name) AS brand_name
+    FROM keyed k JOIN marks m ON length(m.word) >= 4 AND contains(k.descr, m.word)
+    GROUP BY k.sid
+),
+line_by_hs6 AS (
+    SELECT hs6, min(price_min)::DOUBLE AS price_min, max(price_max)::DOUBLE AS price_max,
+        arg_min(brand_id, price_min) AS brand_id, arg_min(product_line, price_min) AS line
+    FROM product_lines GROUP BY hs6
+),
+line_by_brand AS (
+    SELECT brand_id, hs6, min(price_min)::DOUBLE AS price_min, max(price_max)::DOUBLE AS price_max,
+        min(product_line) AS line
+    FROM product_lines GROUP BY ALL
+),
+line_by_brand_any AS (
+    SELECT brand_id, min(price_min)::DOUBLE AS price_min, max(price_max)::DOUBLE AS price_max,
+        arg_min(product_line, price_min) AS line
+    FROM product_lines GROUP BY ALL
+),
+genuine AS (
+    SELECT k.sid,
+        coalesce(lb.price_min, la.price_min, lh.price_min) AS genuine_min,
+        coalesce(lb.price_max, la.price_max, lh.price_max) AS genuine_max,
+        coalesce(lb.line, la.line, lh.line) AS genuine_line,
+        coalesce(bh.brand_name, bl.name) AS genuine_brand,
+        bh.brand_id IS NOT NULL AS brand_in_description
+    FROM keyed k
+    LEFT JOIN brand_hit bh ON bh.sid = k.sid
+    LEFT JOIN line_by_brand lb ON lb.brand_id = bh.brand_id AND lb.hs6 = k.hs6
+    LEFT JOIN line_by_brand_any la ON la.brand_id = bh.brand_id
+    LEFT JOIN line_by_hs6 lh ON lh.hs6 = k.hs6
+    LEFT JOIN brands bl ON bl.brand_id = lh.brand_id
+),
+entries AS (
+    SELECT hawb, min(entry_type) AS entry_type, min(substr(hts10, 1, 6)) AS hts6,
+        sum(entered_value)::DOUBLE AS entered_value
+    FROM customs_entries WHERE hawb IS NOT NULL GROUP BY hawb
+),
+seller_listings AS (
+    SELECT k.sid, count(l.listing_id)::DOUBLE AS n_listings,
+        count(l.brand)::DOUBLE AS n_branded_listings,
+        min(l.price::DOUBLE / nullif(lb.price_min, 0)) AS listing_price_ratio
+    FROM keyed k
+    JOIN mp_listings l ON l.seller_id = k.seller_ref AND l.listed_at <= k.t
+    LEFT JOIN brands br ON lower(br.name) = lower(l.brand)
+    LEFT JOIN line_by_brand_any lb ON lb.brand_id = br.brand_id
+    GROUP BY k.sid
+),
+seller_takedowns AS (
+    SELECT k.sid, count(*)::DOUBLE AS n_takedowns
+    FROM keyed k JOIN mp_takedowns d ON d.seller_id = k.seller_ref AND d.taken_down_at <= k.t
+    GROUP BY k.sid
+),
+seller_posts AS (
+    SELECT k.sid, count(*)::DOUBLE AS n_hype_posts
+    FROM keyed k
+    JOIN mp_listings l ON l.seller_id = k.seller_ref
+    JOIN social_posts p ON p.linked_listing_id = l.listing_id AND p.posted_at <= k.t
+    GROUP BY k.sid
+),
+sellers AS (
+    SELECT seller_id, min(registered_at) AS registered_at, min(country) AS seller_country
+    FROM mp_sellers GROUP BY seller_id
+)
+SELECT
+    k.carrier, k.hawb, k.sid, k.port, k.origin, k.shipper_country, k.t AS submitted_at,
+    k.expected_arrival, k.arrival_date, k.description, k.hs6, k.hs2,
+    k.shipper_name, k.shipper_phone, k.shipper_email, k.shipper_address, k.consignee_name,
+    k.seller_ref, k.k_sname, k.k_sphone, k.k_semail, k.k_saddr, k.k_cname, k.k_caddr,
+    k.k_sactor AS shipper_actor_id, k.k_cactor AS consignee_actor_id, k.k_ring AS ring_id,
+    k.actor_risk_snapshot,
+    g.genuine_brand, g.genuine_line, g.genuine_min, g.genuine_max,
+    -- numbers
+    k.declared_value, k.weight_kg, k.pieces,
+    ln(1 + k.declared_value) AS log_value,
+    k.declared_value / greatest(k.pieces, 1) AS unit_value,
+    ln(1 + k.declared_value / greatest(k.weight_kg, 0.001)) AS log_value_per_kg,
+    CASE WHEN g.genuine_min > 0
+        THEN 1 - (k.declared_value / greatest(k.pieces, 1)) / g.genuine_min END AS genuine_gap,
+    g.brand_in_description::INT::DOUBLE AS brand_in_description,
+    (k.descr IN ({_vague_list()}))::INT::DOUBLE AS vague_description,
+    length(k.descr)::DOUBLE AS description_length,
+    (k.hs6 IS NULL)::INT::DOUBLE AS hs_missing,
+    w.descr_hs_share, w.descr_prior_volume,
+    (k.origin <> k.shipper_country)::INT::DOUBLE AS origin_ne_shipper_country,
+    -- customs entry
+    (en.hawb IS NOT NULL)::INT::DOUBLE AS has_entry,
+    (en.hts6 IS NOT NULL AND k.hs6 IS NOT NULL AND en.hts6 <> k.hs6)::INT::DOUBLE
+        AS entry_hs_mismatch,
+    en.entered_value / nullif(k.declared_value, 0) AS entry_value_ratio,
+    en.entry_type,
+    -- windows (label-free)
+    w.shipper_prior_volume, w.shipper_volume_7d, w.shipper_age_days, w.phone_prior_volume,
+    w.consignee_volume_30d, w.hs6_origin_volume_7d,
+    -- marketplace
+    (k.seller_ref IS NOT NULL)::INT::DOUBLE AS has_seller,
+    date_diff('second', se.registered_at, k.t) / 86400.0 AS seller_age_days,
+    coalesce(sl.n_listings, 0) AS seller_listings,
+    coalesce(sl.n_branded_listings, 0) AS seller_branded_listings,
+    sl.listing_price_ratio,
+    coalesce(st.n_takedowns, 0) AS seller_takedowns,
+    coalesce(sp.n_hype_posts, 0) AS seller_hype_posts,
+    -- label history (as of submission)
+    {hist_select},
+    greatest({ident_max}) AS identifier_seized,
+    greatest({ident_max60}) AS identifier_seized_60d,
+    -- estimated value of the goods if seized (genuine prices, else past seizures, else a floor)
+    coalesce(
+        greatest(k.pieces, 1) * (g.genuine_min + g.genuine_max) / 2,
+        h_hs4.v / nullif(h_hs4.s, 0),
+        h_origin.v / nullif(h_origin.s, 0),
+        greatest(10 * k.declared_value, 100)
+    ) AS est_seizure_value
+FROM keyed k
+JOIN windows w ON w.sid = k.sid
+JOIN genuine g ON g.sid = k.sid
+LEFT JOIN entries en ON en.hawb = k.hawb
+LEFT JOIN seller_listings sl ON sl.sid = k.sid
+LEFT JOIN seller_takedowns st ON st.sid = k.sid
+LEFT JOIN seller_posts sp ON sp.sid = k.sid
+LEFT JOIN sellers se ON se.seller_id = k.seller_ref
+{hist_joins}
+{where_sql}
+ORDER BY k.t, k.sid
+"""
+
+
+# Labels from the warehouse's inspections. Propensity: random picks had about the day's random
+# share of parcels; the others were chosen on purpose (propensity 1, i.e. weight 1).
+WAREHOUSE_LABELS_SQL: Final = """
+SELECT i.hawb, i.inspected_at, i.outcome = 'seized' AS seized,
+    i.seized_value::DOUBLE AS seized_value,
+    CASE WHEN i.selection_reason = 'random'
+        THEN least(1.0, count(*) FILTER (WHERE i.selection_reason = 'random')
+                OVER (PARTITION BY i.inspected_at::DATE)
+             / greatest(1, (SELECT count(*) FROM aed_shipments) / greatest(1,
+                (SELECT count(DISTINCT expected_arrival::DATE) FROM aed_shipments))))
+        ELSE 1.0 END AS propensity,
+    i.selection_reason
+FROM inspections i
+"""
