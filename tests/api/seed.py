@@ -9,10 +9,11 @@ from typing import Any
 
 import duckdb
 
-from redlane.api.users import add_user, ensure_demo_agreements
+from redlane.api.users import add_user
 from redlane.engine.warehouse import Warehouse
 from redlane.feeds.ingest import ingest_paths
 from redlane.feeds.spec import FEEDS_BY_KIND
+from redlane.policy import ensure_default_agreements
 from redlane.resolve.outputs import new_run_dir, publish_run, write_table
 from redlane.store.db import session_scope
 from redlane.store.models import Outcome, Plan, PlanItem, Port
@@ -63,7 +64,7 @@ def seed_store(home: Path, url: str) -> World:
     world = World(home, url)
     today = datetime.now(UTC).date()
     with session_scope(url) as session:
-        ensure_demo_agreements(session)
+        ensure_default_agreements(session)
         session.add_all(
             [
                 Port(

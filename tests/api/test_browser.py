@@ -219,3 +219,57 @@ def test_carrier_quarantine_viewer(browser: Any, live_url: str, shots: Path) -> 
     page.wait_for_url("**/console/quarantine")
     assert "not an ISO 8601 date-time" in page.inner_text("#quarantine-table")
     page.screenshot(path=str(shots / "console-quarantine.png"), full_page=True)
+
+
+def test_investigator_works_a_case(
+    browser: Any, live_url: str, shots: Path, tmp_path: Path
+) -> None:
+    """Open a case, add a note, upload evidence, view it: the custody log shows each step."""
+    page = new_page(browser, live_url)
+    login(page, "investigator")
+    page.click("nav >> text=Cases")
+    page.wait_for_url("**/console/cases")
+    page.select_option("form[action='/console/cases'] select[name=kind]", "actor")
+    page.fill("form[action='/console/cases'] input[name=ref]", "A-1")
+    page.fill("form[action='/console/cases'] input[name=title]", "Meiya Trading network")
+    page.click("text=Open case")
+    page.wait_for_url("**/console/cases/*")
+    case_url = page.url
+    assert "Meiya Trading network" in page.inner_text("h1")
+    assert page.locator("#case-targets a[href='/console/actors/A-1']").count() == 1
+    assert "JFK-RED-1" in page.inner_text("#case-timeline")
+
+    page.fill("form[action$='/notes'] textarea[name=text]", "same phone as the JFK seizure")
+    page.click("text=Add note")
+    page.wait_for_url("**saved=note")
+    assert "same phone as the JFK seizure" in page.inner_text("#case-notes")
+
+    page.click("text=Move to investigation")
+    page.wait_for_url("**saved=status")
+    assert page.inner_text("#case-status") == "investigation"
+    buttons = page.inner_text("#case-actions")
+    assert "Move to civil action" in buttons and "Move to investigation" not in buttons
+
+    photo = tmp_path / "seized-sneakers.jpg"
+    photo.write_bytes(b"\xff\xd8\xff\xe0 not really a jpeg, but evidence all the same")
+    page.click("text=Add evidence")
+    page.wait_for_url("**/evidence/new")
+    page.set_input_files("#evidence-form input[name=file]", str(photo))
+    page.select_option("#evidence-form select[name=kind]", "photo")
+    page.fill("#evidence-form input[name=description]", "photo of the seized pairs")
+    page.click("#evidence-form button[type=submit]")
+    page.wait_for_url("**saved=evidence")
+    import hashlib
+
+    row = page.locator("#evidence tbody tr", has_text="seized-sneakers.jpg")
+    assert hashlib.sha256(photo.read_bytes()).hexdigest() in row.inner_text()
+    assert "added by investigator" in row.locator(".custody").inner_text()
+
+    with page.expect_download() as download:
+        row.locator("a", has_text="seized-sneakers.jpg").click()
+    assert Path(download.value.path()).read_bytes() == photo.read_bytes()
+    page.goto(case_url)
+    custody = page.locator("#evidence tbody tr", has_text="seized-sneakers.jpg").locator(".custody")
+    assert "viewed by investigator" in custody.inner_text()
+    page.screenshot(path=str(shots / "console-case.png"), full_page=True)
+    assert page.js_errors == []

@@ -56,7 +56,8 @@ def test_field_level_agreement_keeps_only_allowed_fields() -> None:
         [agreement("carrier", "marketplace", {"aed_shipments": ["hawb", "carrier"]})], NOW
     )
     shown = policy.redact("aed_shipments", SHIPMENT, viewer("marketplace"))
-    assert shown == {"carrier": "EXPR", "hawb": "H1", "_partner": "carrier"}
+    # Field level, lineage included: only what the agreement names.
+    assert shown == {"carrier": "EXPR", "hawb": "H1"}
     # Other tables are not covered by it.
     assert policy.redact("mp_sellers", {"seller_id": "S"}, viewer("carrier")) is None
 
@@ -65,7 +66,7 @@ def test_stage_and_validity() -> None:
     policy = Policy(
         [
             agreement("customs", "marketplace", {"inspections": ["*"]}, stage="seizure"),
-            agreement("carrier", "ipcc", {"aed_shipments": ["*"]}, until=-1),  # expired
+            agreement("carrier", "customs", {"aed_shipments": ["*"]}, until=-1),  # expired
             agreement("carrier", "rights_holders", {"aed_shipments": ["*"]}, days=-1),  # future
         ],
         NOW,
@@ -76,7 +77,7 @@ def test_stage_and_validity() -> None:
     assert policy.redact("inspections", row, mp, "seizure") == row
     assert policy.redact("inspections", row, mp, "case") == row
     assert policy.redact("inspections", row, mp, "no-such-stage") is None
-    assert policy.redact("aed_shipments", SHIPMENT, viewer("ipcc")) is None
+    assert policy.redact("aed_shipments", SHIPMENT, viewer("customs", "targeting_analyst")) is None
     assert policy.redact("aed_shipments", SHIPMENT, viewer("rights_holders")) is None
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from redlane.cases.actions import export_feeds, partner_feeds
-from redlane.cases.policy import ensure_default_agreements
+from redlane.policy import ensure_default_agreements
 from redlane.store.db import session_scope
 from redlane.store.models import AuditEntry
 from redlane.store.partners import ensure_default_partners

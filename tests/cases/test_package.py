@@ -14,8 +14,8 @@ from sqlalchemy import select
 from redlane.cases import package, service
 from redlane.cases.evidence import add_evidence
 from redlane.cases.keys import fingerprint, key_path, public_pem
-from redlane.cases.policy import Viewer, ensure_default_agreements
 from redlane.cases.workflow import CaseError
+from redlane.policy import Viewer, ensure_default_agreements
 from redlane.store.case_models import CustodyEvent
 from redlane.store.db import session_scope
 from redlane.store.models import AuditEntry

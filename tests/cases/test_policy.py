@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from redlane.cases.policy import Policy, StageRules, ensure_default_agreements
 from redlane.feeds.spec import TABLES
+from redlane.policy import Policy, StageRules, ensure_default_agreements
 from redlane.store.db import dispose_engine, session_scope
 from redlane.store.migrate import upgrade
 from redlane.store.models import Agreement
@@ -212,7 +212,7 @@ def test_stage_rules_are_configurable(tmp_path: Path, agreements) -> None:
         ' "record_owners": {"aed_shipments": "carrier"}}'
     )
     rules = StageRules.load(path)
-    from redlane.cases.policy import Grant
+    from redlane.policy import Grant
 
     policy = Policy(
         rules, [Grant("carrier", "rights_holders", "forfeited", {"aed_shipments": ["hawb"]})]

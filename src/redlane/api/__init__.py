@@ -6,7 +6,9 @@ runs it with uvicorn. Modules, one job each:
 ``security``   secret key, password hashing (argon2), JWTs, API-key hashing, login rate limit
 ``auth``       who is calling (bearer JWT, ``X-API-Key``, console cookie) and the one
                authorisation dependency every route declares (:func:`redlane.api.auth.access`)
-``policy``     the seam every read of partner records goes through (``Agreement`` driven)
+``policy``     adapter from a caller to :mod:`redlane.policy`, the one disclosure policy
+               every read of partner records (and every export) goes through
+``case_views`` case reads and actions shared by ``/v1/cases`` and the console's case pages
 ``problems``   RFC 9457 problem details and the request size limit
 ``engines``    warm screening / live-matching engines built by other packages
 ``criteria``   rule / lookout criteria checked against the targeting engine before storing

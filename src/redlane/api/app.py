@@ -18,6 +18,7 @@ from redlane.api.problems import BodySizeLimit, SecurityHeaders, install_problem
 from redlane.api.routers import (
     actors,
     admin,
+    cases,
     feeds,
     ports,
     quarantine,
@@ -133,7 +134,7 @@ def create_app(
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit)
     app.add_middleware(SecurityHeaders)
-    for module in (system, feeds, screening, ports, actors, targeting, quarantine, admin):
+    for module in (system, feeds, screening, ports, actors, targeting, quarantine, admin, cases):
         app.include_router(module.router)
     app.include_router(system.me_router)
 

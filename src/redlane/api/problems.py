@@ -8,6 +8,7 @@ exception: an unauthenticated browser gets the login page with status 401 (see `
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from http import HTTPStatus
 from typing import Any, Final
@@ -27,6 +28,8 @@ PROBLEM_MEDIA_TYPE: Final = "application/problem+json"
 MAX_JSON_BYTES: Final = 1 * 1024 * 1024
 MAX_UPLOAD_BYTES: Final = 50 * 1024 * 1024
 UPLOAD_PATHS: Final = ("/v1/feeds/upload",)
+# Evidence files (photos, documents) of a case, from the API and the console.
+UPLOAD_PATTERN: Final = re.compile(r"^/(v1|console)/cases/[^/]+/evidence$")
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -219,7 +222,8 @@ class BodySizeLimit:
             await self.app(scope, receive, send)
             return
         path = str(scope.get("path", ""))
-        limit = self.upload_limit if path in UPLOAD_PATHS else self.json_limit
+        upload = path in UPLOAD_PATHS or UPLOAD_PATTERN.match(path) is not None
+        limit = self.upload_limit if upload else self.json_limit
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await self._refuse(scope, receive, send, limit)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -128,8 +129,13 @@ def shipment_view(
         raise Problem(404, f"no shipment {carrier}/{hawb}")
     if not any(principal.may_see_port(p) for p in ports):
         raise Problem(403, "this shipment is not at one of your ports", kind="forbidden")
-    stage = "seizure" if any(o.outcome == "seized" for o in outcomes) else "advance"
     policy = Policy.load(session)
+    rules = policy.core.rules
+    stage = max(
+        (rules.outcome_stages.get(o.outcome, rules.stages[0]) for o in outcomes),
+        key=rules.stage_index,
+        default=rules.stages[0],
+    )
     advance = None
     withheld = False
     if raw:
@@ -240,10 +246,11 @@ def actor_view(
     finally:
         con.close()
     policy = Policy.load(session)
+    stage_of = _party_stages(session, policy, parties)
     shown: list[dict[str, Any]] = []
     withheld = 0
     for party in parties:
-        visible = policy.redact("parties", _plain(party), principal, "any")
+        visible = policy.redact("parties", _plain(party), principal, stage_of(party))
         if visible is None:
             withheld += 1
         else:
@@ -276,6 +283,39 @@ def actor_view(
             "edges": [_plain(e) for e in edges],
         },
     }
+
+
+PARCEL_TABLES = ("aed_shipments", "inspections", "customs_entries")
+
+
+def _party_stages(
+    session: Session, policy: Policy, parties: list[dict[str, Any]]
+) -> Callable[[dict[str, Any]], str]:
+    """A party's disclosure stage: a parcel's parties (record key = hawb) are at the furthest
+    stage its recorded outcomes reach (seized → seizure, other_violation → detention, per the
+    stage rules); everything else at the first stage."""
+    rules = policy.core.rules
+    first = rules.stages[0]
+    hawbs = {
+        str(p.get("record_key"))
+        for p in parties
+        if p.get("source_table") in PARCEL_TABLES and p.get("record_key")
+    }
+    by_hawb: dict[str, str] = {}
+    if hawbs:
+        for hawb, outcome in session.execute(
+            select(Outcome.hawb, Outcome.outcome).where(Outcome.hawb.in_(hawbs))
+        ).all():
+            stage = rules.outcome_stages.get(str(outcome), first)
+            if rules.stage_index(stage) > rules.stage_index(by_hawb.get(hawb, first)):
+                by_hawb[hawb] = stage
+
+    def stage_of(party: dict[str, Any]) -> str:
+        if party.get("source_table") in PARCEL_TABLES:
+            return by_hawb.get(str(party.get("record_key")), first)
+        return first
+
+    return stage_of
 
 
 def quarantine_view(

@@ -33,8 +33,9 @@ from redlane.api.roles import (
 from redlane.api.security import api_key_hash, hash_password, new_api_key
 from redlane.config import get_settings
 from redlane.engine.warehouse import write_atomic
+from redlane.policy import ensure_default_agreements
 from redlane.store import audit
-from redlane.store.models import Agreement, ApiKey, Partner, Plan, PlanItem, Port, User
+from redlane.store.models import ApiKey, Partner, Plan, PlanItem, Port, User
 from redlane.store.partners import ensure_default_partners
 
 PORTS_FILE: Final = "user_ports.json"
@@ -199,45 +200,6 @@ DEMO_USERS: Final = (
     ("admin", ADMIN, "ipcc"),
 )
 
-# from_partner, to_partner, allowed tables -> fields, stage
-DEMO_AGREEMENTS: Final = (
-    # Advance electronic data is the carrier's legal duty towards customs.
-    ("carrier", "customs", {"aed_shipments": ["*"]}, "any"),
-    ("customs", "ipcc", {"customs_entries": ["*"], "inspections": ["*"]}, "any"),
-    ("carrier", "ipcc", {"aed_shipments": ["*"]}, "any"),
-    (
-        "marketplace",
-        "ipcc",
-        {"mp_sellers": ["*"], "mp_listings": ["*"], "mp_takedowns": ["*"]},
-        "any",
-    ),
-    ("marketplace", "customs", {"mp_sellers": ["seller_id", "store_name", "country"]}, "any"),
-    ("customs", "marketplace", {"inspections": ["hawb", "outcome", "brand"]}, "seizure"),
-)
-
-
-def ensure_demo_agreements(session: Session) -> int:
-    """The demo's data-sharing agreements, added when no agreement exists yet."""
-    if session.execute(select(Agreement.id).limit(1)).first() is not None:
-        return 0
-    now = datetime.now(UTC)
-    for source, target, allowed, stage in DEMO_AGREEMENTS:
-        session.add(
-            Agreement(
-                from_partner=source, to_partner=target, allowed=allowed, stage=stage, valid_from=now
-            )
-        )
-    session.flush()
-    audit.append(
-        session,
-        actor=audit.SYSTEM,
-        action="agreement.create",
-        object_type="agreement",
-        object_ids=[f"{s}->{t}" for s, t, _, _ in DEMO_AGREEMENTS],
-        reason="demo agreements",
-    )
-    return len(DEMO_AGREEMENTS)
-
 
 def _demo_officer_ports(session: Session) -> list[str]:
     """The port with the most shipments on the newest plans (so the demo queue is not empty),
@@ -263,12 +225,13 @@ def ensure_demo_users(
     Returns ``(username, password, role, partner)``. Users already listed in the file keep their
     password; others get a new one. The demo officer is scoped to the port with the most
     shipments on the newest plans (else the first port): call it after plans exist. Also adds
-    the demo agreements (:func:`ensure_demo_agreements`) so the console has something to show
-    across partners.
+    the missing default agreements of the stage rules
+    (:func:`redlane.policy.ensure_default_agreements`, the one idempotent seeder, also used by
+    the demo case) so the console has something to show across partners.
     """
     root = _home(home)
     ensure_default_partners(session)
-    ensure_demo_agreements(session)
+    ensure_default_agreements(session)
     path = root / DEMO_FILE
     known: dict[str, str] = {}
     if path.exists():

@@ -5,7 +5,7 @@ privacy-preserving linkage and FollowTheMoney interop.
 One module per job: ``workflow`` (statuses), ``service`` (opening and working a case),
 ``records`` (what a case links to in the warehouse and resolution), ``evidence`` (files and
 custody), ``keys`` and ``package`` (signed exports and their verification), ``report`` (the
-PDF), ``policy`` (who may see which fields at which stage; rules in ``disclosure_rules.json``),
+PDF), ``policy`` (re-exports :mod:`redlane.policy`, the one disclosure policy of API and exports),
 ``actions`` (feeds back to partners), ``pprl`` (Bloom-filter CLKs), ``ftm`` (FollowTheMoney),
 ``demo`` (the demo's case). See ``docs/cases.md``.
 """

@@ -24,8 +24,8 @@ import duckdb
 from sqlalchemy.orm import Session
 
 from redlane.cases import records
-from redlane.cases.policy import Policy, Viewer
 from redlane.config import Settings
+from redlane.policy import Policy, Viewer
 from redlane.store import audit
 from redlane.store.sqltypes import iso_utc, utcnow
 

@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 from redlane.cases import records, service
 from redlane.cases.evidence import add_evidence
 from redlane.cases.package import export_case
-from redlane.cases.policy import ensure_default_agreements
 from redlane.config import Settings
 from redlane.errors import NotReady
+from redlane.policy import ensure_default_agreements
 from redlane.store import audit
 from redlane.store.db import session_scope
 from redlane.store.migrate import ensure_schema

@@ -31,9 +31,9 @@ from sqlalchemy.orm import Session
 from redlane.cases import records, service
 from redlane.cases.evidence import custody, verified_bytes
 from redlane.cases.keys import fingerprint, load_or_create_key, load_public, public_pem
-from redlane.cases.policy import Policy, Viewer, record_stages
 from redlane.cases.workflow import CaseError
 from redlane.config import Settings
+from redlane.policy import Policy, Viewer, record_stages
 from redlane.store import audit
 from redlane.store.sqltypes import iso_utc, utcnow
 

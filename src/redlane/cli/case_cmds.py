@@ -260,7 +260,7 @@ def export(
 ) -> None:
     """Write a signed evidence package: PDF, evidence files, case.json, ftm.json, manifest."""
     from redlane.cases.package import export_case
-    from redlane.cases.policy import Viewer, ensure_default_agreements
+    from redlane.policy.rules import Viewer, ensure_default_agreements
 
     viewer = Viewer(for_partner, role) if for_partner else Viewer.investigator()
     with _session() as session:
@@ -348,7 +348,7 @@ def actions(
 ) -> None:
     """Write a partner's feeds back (notices, sideline list, holds, KYC alerts, lookouts)."""
     from redlane.cases.actions import PARTNER_FEEDS, export_feeds
-    from redlane.cases.policy import ensure_default_agreements
+    from redlane.policy.rules import ensure_default_agreements
     from redlane.store.partners import ensure_default_partners
 
     if partner not in PARTNER_FEEDS:

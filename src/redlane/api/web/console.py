@@ -67,6 +67,7 @@ ACTORS = Access([INVESTIGATOR, TARGETING_ANALYST, MARKETPLACE_ANALYST])
 TARGETING = Access([INVESTIGATOR, TARGETING_ANALYST, CUSTOMS_OFFICER])
 DASHBOARD = Access([CUSTOMS_OFFICER, TARGETING_ANALYST, INVESTIGATOR], partners=["customs", "ipcc"])
 QUARANTINE = Access([CARRIER_LIAISON, MARKETPLACE_ANALYST, RIGHTS_HOLDER, TARGETING_ANALYST])
+CASES_NAV = Access([INVESTIGATOR, TARGETING_ANALYST])
 
 NAV: Final = (
     ("Port queue", "/console/queue", QUEUE),
@@ -74,6 +75,7 @@ NAV: Final = (
     ("Rules & lookouts", "/console/targeting", TARGETING),
     ("Dashboard", "/console/dashboard", DASHBOARD),
     ("Quarantine", "/console/quarantine", QUARANTINE),
+    ("Cases", "/console/cases", CASES_NAV),
 )
 
 
@@ -638,6 +640,9 @@ def quarantine(
 
 
 def install(app: FastAPI) -> None:
+    from redlane.api.web import case_pages
+
     app.include_router(public)
+    app.include_router(case_pages.router)
     app.include_router(pages)
     set_html_renderer(app, _error_page)

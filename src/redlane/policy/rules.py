@@ -1,4 +1,7 @@
-"""Who may see which fields of which record, at which stage of a shipment.
+"""Who may see which fields of which record, at which stage of a shipment: the one policy
+layer. Every API read of partner records (through :mod:`redlane.api.policy`, an adapter that
+takes the caller's :class:`~redlane.api.roles.Principal`) and every export and partner feed
+(:mod:`redlane.cases`) calls :meth:`Policy.disclose` / :meth:`Policy.visible_fields` here.
 
 Two sources, both data:
 
@@ -10,14 +13,17 @@ Two sources, both data:
   center's investigators), which roles see no records, which kinds a partner only sees about its
   own customers, and the default agreements :func:`ensure_default_agreements` seeds.
 
-:meth:`Policy.disclose` is the one gate every export goes through. It redacts field by field and
-returns ``{}`` when nothing may be seen. Deny is the default: no agreement, no fields.
+:meth:`Policy.disclose` redacts field by field and returns ``{}`` when nothing may be seen. Deny is
+the default: no agreement, no fields (lineage columns such as ``_partner`` included). Record
+kinds are warehouse tables, ``holds``, ``kyc_alerts``, and ``parties`` (a resolution party row,
+owned by the partner of its ``source_table``; an identifying column is shown when a field of the
+source table that fills it is shared, e.g. ``shipper_email`` → ``email``).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import resources
@@ -27,12 +33,20 @@ from typing import Any, Final
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from redlane.feeds.spec import FEEDS
 from redlane.store import audit
 from redlane.store.models import Agreement
 from redlane.store.sqltypes import utcnow
 
 ANY_STAGE: Final = "any"
 RULES_FILE: Final = "disclosure_rules.json"
+PARTIES: Final = "parties"
+
+# The partner whose feed fills each warehouse table: the owner of a record kind the rules file
+# does not name (a row's ``_partner`` wins over both).
+FEED_OWNERS: Final = {t.name: f.partner for f in FEEDS for t in f.tables}
+# Resolution ``parties`` columns that identify nobody: shown whenever the party may be shown.
+PARTY_NEUTRAL: Final = ("party_id", "source_table", "record_key", "role", "country", "first_seen")
 
 
 @dataclass(frozen=True)
@@ -64,7 +78,7 @@ class StageRules:
     @classmethod
     def load(cls, path: Path | None = None) -> StageRules:
         if path is None:
-            text = resources.files("redlane.cases").joinpath(RULES_FILE).read_text()
+            text = resources.files("redlane.policy").joinpath(RULES_FILE).read_text()
         else:
             text = path.read_text()
         data = json.loads(text)
@@ -89,6 +103,9 @@ class StageRules:
             raise ValueError(
                 f"unknown stage {stage!r}; stages of {self.name}: {', '.join(self.stages)}"
             ) from None
+
+    def owner_of(self, record_kind: str) -> str:
+        return self.record_owners.get(record_kind) or FEED_OWNERS.get(record_kind, "")
 
 
 @dataclass(frozen=True)
@@ -119,6 +136,22 @@ class Policy:
             )
         )
         grants = [Grant(a.from_partner, a.to_partner, a.stage, dict(a.allowed or {})) for a in rows]
+        return cls(rules or StageRules.load(), grants)
+
+    @classmethod
+    def from_agreements(
+        cls,
+        agreements: Iterable[Agreement],
+        rules: StageRules | None = None,
+        at: datetime | None = None,
+    ) -> Policy:
+        """Like :meth:`load`, from agreement rows already in hand (validity checked here)."""
+        when = _aware(at or utcnow())
+        grants = [
+            Grant(a.from_partner, a.to_partner, a.stage, dict(a.allowed or {}))
+            for a in agreements
+            if _aware(a.valid_from) <= when and (a.valid_to is None or _aware(a.valid_to) > when)
+        ]
         return cls(rules or StageRules.load(), grants)
 
     def full_view(self, viewer_partner: str, viewer_role: str) -> bool:
@@ -163,15 +196,40 @@ class Policy:
         """The part of ``record`` the viewer may see at ``stage`` (``{}``: nothing)."""
         if viewer_role in self.rules.roles_without_records:
             return {}
+        if record_kind == PARTIES:
+            return self._disclose_party(viewer_partner, viewer_role, record, stage)
         full = self.full_view(viewer_partner, viewer_role)
         own_field = self.rules.own_records_only.get(record_kind)
         if own_field and not full and record.get(own_field) != viewer_partner:
             return {}
-        owner = str(record.get("_partner") or self.rules.record_owners.get(record_kind, ""))
+        owner = str(record.get("_partner") or self.rules.owner_of(record_kind))
         fields = self.visible_fields(viewer_partner, viewer_role, record_kind, owner, stage)
         if fields is None:
             return dict(record)
         return {k: v for k, v in record.items() if k in fields}
+
+    def _disclose_party(
+        self, viewer_partner: str, viewer_role: str, record: Mapping[str, Any], stage: str
+    ) -> dict[str, Any]:
+        """A resolution party row follows its source table: shown with the columns that the
+        source table's shared fields fill; withheld (``{}``) when none of them is shared."""
+        table = str(record.get("source_table") or "")
+        owner = self.rules.owner_of(table)
+        fields = self.visible_fields(viewer_partner, viewer_role, table, owner, stage)
+        if fields is None:
+            return dict(record)
+
+        def shared(column: str) -> bool:
+            return any(f == column or f.endswith("_" + column) for f in fields)
+
+        identifying = {k for k in record if k not in PARTY_NEUTRAL and shared(k)}
+        if not identifying:
+            return {}
+        return {k: v for k, v in record.items() if k in PARTY_NEUTRAL or k in identifying}
+
+    def lowest_stage(self, stage: str) -> str:
+        """``any`` (a record whose stage is unknown) read as the first stage of the rules."""
+        return self.rules.stages[0] if stage == ANY_STAGE else stage
 
 
 def disclose(
@@ -190,8 +248,10 @@ def disclose(
 def ensure_default_agreements(
     session: Session, rules: StageRules | None = None, *, actor: str = audit.SYSTEM
 ) -> int:
-    """Insert the rules file's agreements that the store does not have yet (same from, to,
-    stage and allowed); returns how many were added. Partners must exist."""
+    """The one seeder of agreements (demo users, demo case, ``case export --for-partner``):
+    insert the rules file's agreements that the store does not have yet (same from, to, stage
+    and allowed); returns how many were added, so a second call adds none. Partners must
+    exist."""
     rules = rules or StageRules.load()
     existing = {
         (a.from_partner, a.to_partner, a.stage, json.dumps(a.allowed, sort_keys=True))
@@ -248,3 +308,7 @@ def record_stages(
         return furthest
 
     return stage_of
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

@@ -1,0 +1,119 @@
+"""Case reads and actions shared by the ``/v1/cases`` routes and the console's case pages.
+
+Reads go through the one disclosure policy (:func:`redlane.cases.package.case_content`, which
+calls :meth:`redlane.policy.Policy.disclose` per record at its stage): a viewer without the full
+view (e.g. a customs targeting analyst) sees the case's records as its agreements allow, no
+internal notes and only its own partner's evidence. Every read and action is audited; actions
+by :mod:`redlane.cases.service` / :mod:`redlane.cases.evidence` in the same transaction.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Final
+
+from sqlalchemy.orm import Session
+
+from redlane.api.problems import Problem
+from redlane.api.queries import audit_read
+from redlane.api.roles import ADMIN, INVESTIGATOR, TARGETING_ANALYST, Principal
+from redlane.api.state import ServiceState
+from redlane.cases import evidence, service
+from redlane.cases.package import case_content, export_case
+from redlane.cases.workflow import TRANSITIONS
+from redlane.config import Settings
+from redlane.policy import Policy, Viewer
+from redlane.store.case_models import EvidenceItem
+
+# Who works cases (every action) and who may only read them.
+CASE_WORKERS: Final = (INVESTIGATOR,)
+CASE_READERS: Final = (INVESTIGATOR, TARGETING_ANALYST)
+TIMELINE_LIMIT: Final = 500
+
+
+def settings_for(state: ServiceState) -> Settings:
+    """The service's home and stores as the case functions expect them."""
+    return Settings(
+        home=state.home, database_url=state.database_url, warehouse_dir=state.warehouse_path
+    )
+
+
+def viewer_of(principal: Principal) -> Viewer:
+    return Viewer(principal.partner_id, principal.role)
+
+
+def may_work(principal: Principal) -> bool:
+    return principal.role in CASE_WORKERS or principal.role == ADMIN
+
+
+def list_view(session: Session, principal: Principal) -> list[dict[str, Any]]:
+    cases = [service.case_brief(c) for c in service.list_cases(session)]
+    audit_read(session, principal, "case", [c["id"] for c in cases], "case list")
+    return cases
+
+
+def detail_view(
+    session: Session, state: ServiceState, principal: Principal, case_id: int
+) -> dict[str, Any]:
+    """The case (targets, assignees, notes, evidence with custody) plus the records it links
+    to, disclosed to the caller: actors, seizures and the timeline."""
+    detail, linked, _policy = case_content(
+        session, settings_for(state), case_id, viewer_of(principal)
+    )
+    detail["actors"] = [
+        {k: a.get(k) for k in ("actor_id", "display_name", "risk", "ring_id", "n_parties")}
+        for a in linked.actors
+    ]
+    detail["seizures"] = linked.seizures
+    detail["timeline"] = [e.to_json() for e in linked.timeline[:TIMELINE_LIMIT]]
+    detail["timeline_total"] = len(linked.timeline)
+    detail["transitions"] = list(TRANSITIONS.get(detail["status"], ()))
+    audit_read(
+        session,
+        principal,
+        "case",
+        [case_id],
+        "case detail",
+        {
+            "records": {t: len(rows) for t, rows in linked.records.items()},
+            "evidence_shown": [e["id"] for e in detail["evidence"]],
+        },
+    )
+    return detail
+
+
+def evidence_for(
+    session: Session, principal: Principal, case_id: int, evidence_id: int
+) -> tuple[EvidenceItem, bytes]:
+    """An evidence item of the case and its bytes, checked against its sha256; custody event
+    ``viewed`` recorded. The caller must see the item: the policy's full view, or evidence its
+    own partner supplied (the rule of the case detail, :func:`case_content`)."""
+    service.get_case(session, case_id)
+    item = session.get(EvidenceItem, evidence_id)
+    if item is None or item.case_id != case_id:
+        raise Problem(404, f"no evidence item {evidence_id} in case {case_id}")
+    full = Policy.load(session).full_view(principal.partner_id, principal.role)
+    if not full and item.source_partner != principal.partner_id:
+        raise Problem(403, "this evidence item is not shared with your partner", kind="forbidden")
+    data = evidence.read_evidence(
+        session, evidence_id, actor=principal.name, details={"via": "service"}
+    )
+    return item, data
+
+
+def export_zip(
+    session: Session, state: ServiceState, principal: Principal, case_id: int
+) -> tuple[Path, bytes]:
+    """Export the signed package under ``HOME/exports/`` and return its folder and a zip of it."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    out = state.home / "exports" / f"case-{case_id}-{stamp}"
+    result = export_case(session, settings_for(state), case_id, out, actor=principal.name)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(result.out_dir.rglob("*")):
+            if path.is_file():
+                archive.write(path, f"{out.name}/{path.relative_to(result.out_dir)}")
+    return result.out_dir, buffer.getvalue()
