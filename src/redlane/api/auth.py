@@ -26,7 +26,7 @@ from redlane.api.roles import ADMIN, MACHINE, Principal
 from redlane.api.security import api_key_hash, decode_token
 from redlane.api.state import ServiceState, get_state
 from redlane.api.users import user_ports
-from redlane.store.db import session_scope
+from redlane.store.db import get_engine, session_scope
 from redlane.store.models import ApiKey, User
 
 SESSION_COOKIE: Final = "redlane_session"
@@ -46,19 +46,26 @@ def unauthorized(detail: str) -> Problem:
 def load_user_principal(
     state: ServiceState, user_id: int, session_jti: str | None = None
 ) -> Principal | None:
-    """The user as the store says now, or None when unknown or deactivated."""
-    with session_scope(state.database_url, readonly=True) as session:
-        user = session.get(User, user_id)
-        if user is None or not user.active:
-            return None
-        return Principal(
-            name=user.username,
-            role=user.role,
-            partner_id=user.partner_id,
-            user_id=user.id,
-            ports=user_ports(user.username, state.home),
-            session_jti=session_jti,
-        )
+    """The user as the store says now, or None when unknown or deactivated.
+
+    One indexed Core query per request (no ORM session): it runs on every call, screening
+    included, so it is kept to the columns the decision needs.
+    """
+    query = select(User.username, User.role, User.partner_id, User.active).where(
+        User.id == user_id
+    )
+    with get_engine(state.database_url).connect() as connection:
+        row = connection.execute(query).first()
+    if row is None or not row.active:
+        return None
+    return Principal(
+        name=row.username,
+        role=row.role,
+        partner_id=row.partner_id,
+        user_id=user_id,
+        ports=user_ports(row.username, state.home),
+        session_jti=session_jti,
+    )
 
 
 def load_key_principal(state: ServiceState, key: str) -> Principal | None:

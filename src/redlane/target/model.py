@@ -92,6 +92,17 @@ class TargetModel:
         """Per-feature contributions to the raw score (last column: the bias)."""
         return np.asarray(self.booster.predict(x, pred_contrib=True), dtype=np.float64)
 
+    def predict_one(self, x: FloatArray) -> tuple[float, FloatArray]:
+        """Calibrated probability and contributions of one row, in one single-threaded pass.
+
+        The contributions sum to the raw score, so one ``pred_contrib`` call gives both; one
+        thread because a request thread's OpenMP team only adds hand-offs for one row.
+        """
+        contrib = np.asarray(
+            self.booster.predict(x, pred_contrib=True, num_threads=1), dtype=np.float64
+        )
+        return float(self.calibrate(contrib.sum(axis=1))[0]), contrib
+
     def meta_summary(self) -> dict[str, Any]:
         keys = ("weighting", "rows", "seizures", "labels_from", "labels_to", "created_at")
         return {k: self.meta.get(k) for k in keys} | {"platt": list(self.platt)}

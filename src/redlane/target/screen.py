@@ -363,9 +363,9 @@ class Screener:
     def screen(self, record: Mapping[str, Any]) -> ScreenResult:
         row = self.features(record)
         x = self.vector(row)
-        p = float(self.model.predict_matrix(x)[0])
+        p, contributions = self.model.predict_one(x)
         ev = p * float(row["est_seizure_value"])
-        reasons = explain([row], self.model.contributions(x))[0]
+        reasons = explain([row], contributions)[0]
         hit = [c for c in self.checks if check_matches(c, row)]
         lanes = {c.lane for c in hit}
         if "red" in lanes or p >= self.red_at:
