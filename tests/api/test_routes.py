@@ -503,3 +503,22 @@ def test_admin_manages_users_and_keys(service: Service) -> None:
     assert c.delete("/v1/apikeys/99999", headers=admin).status_code == 404
     actions = {a for a, _, _ in audit_actions(service, "admin")}
     assert {"user.create", "user.ports", "user.revoke", "apikey.create", "apikey.revoke"} <= actions
+
+
+def test_partner_actions_feeds_are_scoped_and_audited(service: Service) -> None:
+    c = service.client
+    carrier = c.get("/v1/actions", headers=service.auth("carrier"))
+    assert carrier.status_code == 200, carrier.text
+    body = carrier.json()
+    assert body["partner"] == "carrier" and set(body["feeds"]) == {"holds", "kyc_alerts"}
+    market = c.get("/v1/actions", headers=service.auth("marketplace")).json()
+    assert set(market["feeds"]) == {"seizure_notices", "sideline_list", "accounts_to_review"}
+    # a partner never pulls another partner's feeds; an admin may
+    other = c.get("/v1/actions?partner=marketplace", headers=service.auth("carrier"))
+    assert other.status_code == 403
+    admin = c.get("/v1/actions?partner=carrier", headers=service.auth("admin"))
+    assert admin.status_code == 200 and admin.json()["partner"] == "carrier"
+    assert c.get("/v1/actions", headers=service.auth("investigator")).status_code == 403
+    assert c.get("/v1/actions").status_code == 401
+    served = [ids for a, t, ids in audit_actions(service, "carrier") if a == "action.serve"]
+    assert served and "carrier:holds" in served[-1]

@@ -16,6 +16,7 @@ from redlane.api.engines import Engines
 from redlane.api.jobs import Job, JobRunner
 from redlane.api.problems import BodySizeLimit, SecurityHeaders, install_problem_handlers
 from redlane.api.routers import (
+    actions,
     actors,
     admin,
     cases,
@@ -134,7 +135,18 @@ def create_app(
     install_problem_handlers(app)
     app.add_middleware(BodySizeLimit)
     app.add_middleware(SecurityHeaders)
-    for module in (system, feeds, screening, ports, actors, targeting, quarantine, admin, cases):
+    for module in (
+        system,
+        feeds,
+        screening,
+        ports,
+        actors,
+        targeting,
+        quarantine,
+        admin,
+        cases,
+        actions,
+    ):
         app.include_router(module.router)
     app.include_router(system.me_router)
 
