@@ -51,9 +51,7 @@ def load_user_principal(
     One indexed Core query per request (no ORM session): it runs on every call, screening
     included, so it is kept to the columns the decision needs.
     """
-    query = select(User.username, User.role, User.partner_id, User.active).where(
-        User.id == user_id
-    )
+    query = select(User.username, User.role, User.partner_id, User.active).where(User.id == user_id)
     with get_engine(state.database_url).connect() as connection:
         row = connection.execute(query).first()
     if row is None or not row.active:
