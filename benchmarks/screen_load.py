@@ -24,6 +24,8 @@ import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -178,19 +180,12 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rate", type=float, default=100.0, help="requests per second")
-    parser.add_argument("--seconds", type=float, default=120.0, help="duration")
-    parser.add_argument("--records", type=int, default=2000, help="distinct request bodies")
-    parser.add_argument("--connections", type=int, default=32, help="keep-alive connections")
-    args = parser.parse_args()
-
-    from redlane.config import get_settings
-
-    home = get_settings().home.resolve()
-    username, password = bench_user(home)
-    bodies = records(home, args.records)
+@contextmanager
+def warm_server(
+    username: str, password: str, bodies: list[dict[str, Any]]
+) -> Iterator[tuple[subprocess.Popen[bytes], str, str]]:
+    """``redlane serve`` on a free loopback port, logged in and with a warm screener:
+    yields (process, base URL, bearer token); the server is stopped on exit."""
     port = free_port()
     server = subprocess.Popen(
         [
@@ -225,14 +220,31 @@ def main() -> None:
             )
             if r.status_code != 200:
                 raise SystemExit(f"screen answered {r.status_code}: {r.text[:300]}")
+        yield server, url, token
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rate", type=float, default=100.0, help="requests per second")
+    parser.add_argument("--seconds", type=float, default=120.0, help="duration")
+    parser.add_argument("--records", type=int, default=2000, help="distinct request bodies")
+    parser.add_argument("--connections", type=int, default=32, help="keep-alive connections")
+    args = parser.parse_args()
+
+    from redlane.config import get_settings
+
+    home = get_settings().home.resolve()
+    username, password = bench_user(home)
+    bodies = records(home, args.records)
+    with warm_server(username, password, bodies) as (server, url, token):
         cpu_before = cpu_seconds(server.pid)
         latencies, errors, elapsed = asyncio.run(
             run_load(url, token, bodies, args.rate, args.seconds, args.connections)
         )
         cpu = cpu_seconds(server.pid) - cpu_before
-    finally:
-        server.terminate()
-        server.wait(10)
     result = {
         "bench": "screen",
         "at": datetime.now(UTC).isoformat(timespec="seconds"),

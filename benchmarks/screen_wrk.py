@@ -19,13 +19,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import httpx
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from screen_load import ROOT, bench_user, cpu_seconds, free_port, records  # noqa: E402
+from screen_load import ROOT, bench_user, cpu_seconds, records, warm_server  # noqa: E402
 
 
 def main() -> None:
@@ -42,68 +39,36 @@ def main() -> None:
     home = get_settings().home.resolve()
     username, password = bench_user(home)
     bodies = records(home, 2000)
-    port = free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "redlane.cli",
-            "serve",
-            "--port",
-            str(port),
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-    )
-    url = f"http://127.0.0.1:{port}"
     with tempfile.NamedTemporaryFile("w", suffix=".jsonl", delete=False) as f:
         f.writelines(json.dumps(b) + "\n" for b in bodies)
         bodies_file = f.name
     try:
-        for _ in range(600):
-            try:
-                if httpx.get(f"{url}/v1/health", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        token = httpx.post(
-            f"{url}/v1/auth/login", json={"username": username, "password": password}
-        ).json()["access_token"]
-        for body in bodies[:50]:
-            httpx.post(
-                f"{url}/v1/screen",
-                json=body,
-                headers={"Authorization": f"Bearer {token}"},
-                timeout=120,
-            )
-        env = {
-            **os.environ,
-            "TOKEN": token,
-            "BODIES_FILE": bodies_file,
-            "DELAY_MS": str(args.delay_ms),
-        }
-        cpu_before = cpu_seconds(server.pid)
-        out = subprocess.run(
-            [
-                "wrk",
-                "-t1",
-                f"-c{args.connections}",
-                f"-d{args.seconds}s",
-                "--latency",
-                "-s",
-                str(ROOT / "benchmarks" / "screen.lua"),
-                url,
-            ],
-            env=env,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        cpu = cpu_seconds(server.pid) - cpu_before
+        with warm_server(username, password, bodies) as (server, url, token):
+            env = {
+                **os.environ,
+                "TOKEN": token,
+                "BODIES_FILE": bodies_file,
+                "DELAY_MS": str(args.delay_ms),
+            }
+            cpu_before = cpu_seconds(server.pid)
+            out = subprocess.run(
+                [
+                    "wrk",
+                    "-t1",
+                    f"-c{args.connections}",
+                    f"-d{args.seconds}s",
+                    "--latency",
+                    "-s",
+                    str(ROOT / "benchmarks" / "screen.lua"),
+                    url,
+                ],
+                env=env,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            cpu = cpu_seconds(server.pid) - cpu_before
     finally:
-        server.terminate()
-        server.wait(10)
         os.unlink(bodies_file)
     line = next(x for x in out.splitlines() if x.startswith("JSON "))
     figures = json.loads(line[5:])

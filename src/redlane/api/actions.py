@@ -134,6 +134,30 @@ def create_lookout(
     return lookout
 
 
+def _update(
+    session: Session,
+    principal: Principal,
+    row: Lookout | Rule | None,
+    label: str,
+    row_id: int,
+    data: LookoutPatch | RulePatch,
+    where: Paths | None,
+) -> None:
+    """One edit of a lookout or rule: owner check, criteria check, validity check, audit."""
+    if row is None:
+        raise Problem(404, f"no {label} {row_id}")
+    _may_edit(principal, row.owner_id)
+    if where is not None and data.criteria is not None:
+        kind = row.kind if isinstance(row, Lookout) else None
+        check_criteria(kind, data.criteria, *where)
+    changes = data.model_dump(exclude_unset=True)
+    for name, value in changes.items():
+        setattr(row, name, value)
+    if row.valid_to is not None and _aware(row.valid_to) <= _aware(row.valid_from):
+        raise Problem(422, "valid_to must be after valid_from")
+    _audit(session, principal, f"{label}.update", label, [row.id], "edit", changes)
+
+
 def update_lookout(
     session: Session,
     principal: Principal,
@@ -142,17 +166,8 @@ def update_lookout(
     where: Paths | None = None,
 ) -> Lookout:
     lookout = session.get(Lookout, lookout_id)
-    if lookout is None:
-        raise Problem(404, f"no lookout {lookout_id}")
-    _may_edit(principal, lookout.owner_id)
-    if where is not None and data.criteria is not None:
-        check_criteria(lookout.kind, data.criteria, *where)
-    changes = data.model_dump(exclude_unset=True)
-    for name, value in changes.items():
-        setattr(lookout, name, value)
-    if lookout.valid_to is not None and _aware(lookout.valid_to) <= _aware(lookout.valid_from):
-        raise Problem(422, "valid_to must be after valid_from")
-    _audit(session, principal, "lookout.update", "lookout", [lookout.id], "edit", changes)
+    _update(session, principal, lookout, "lookout", lookout_id, data, where)
+    assert lookout is not None  # _update answered 404 otherwise
     return lookout
 
 
@@ -193,17 +208,8 @@ def update_rule(
     where: Paths | None = None,
 ) -> Rule:
     rule = session.get(Rule, rule_id)
-    if rule is None:
-        raise Problem(404, f"no rule {rule_id}")
-    _may_edit(principal, rule.owner_id)
-    if where is not None and data.criteria is not None:
-        check_criteria(None, data.criteria, *where)
-    changes = data.model_dump(exclude_unset=True)
-    for name, value in changes.items():
-        setattr(rule, name, value)
-    if rule.valid_to is not None and _aware(rule.valid_to) <= _aware(rule.valid_from):
-        raise Problem(422, "valid_to must be after valid_from")
-    _audit(session, principal, "rule.update", "rule", [rule.id], "edit", changes)
+    _update(session, principal, rule, "rule", rule_id, data, where)
+    assert rule is not None  # _update answered 404 otherwise
     return rule
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import duckdb
 
+from redlane.feeds.validate import quote_literal
+
 
 @dataclass(frozen=True)
 class RingMetrics:
@@ -22,21 +24,21 @@ class RingMetrics:
 
 def evaluate_rings(con: duckdb.DuckDBPyConnection, truth_dir: Path) -> RingMetrics:
     """Needs views ``party_actors`` and ``actors`` (resolution outputs) on ``con``."""
-    links = str(truth_dir / "party_links.parquet").replace("'", "''")
-    truth_actors = str(truth_dir / "actors.parquet").replace("'", "''")
+    links = quote_literal(str(truth_dir / "party_links.parquet"))
+    truth_actors = quote_literal(str(truth_dir / "actors.parquet"))
     row = con.execute(
         f"""
         WITH mapped AS (
             -- each predicted actor stands for the true actor most of its parties belong to
             SELECT pa.actor_id, mode(t.actor_id) AS true_actor
-            FROM party_actors pa JOIN read_parquet('{links}') t
+            FROM party_actors pa JOIN read_parquet({links}) t
               ON t."table" = pa.source_table AND t.record_key = pa.record_key AND t.role = pa.role
             GROUP BY pa.actor_id
         ),
         members AS (
             SELECT a.ring_id AS pred_ring, ta.ring_id AS true_ring, m.true_actor
             FROM actors a JOIN mapped m USING (actor_id)
-            JOIN read_parquet('{truth_actors}') ta ON ta.actor_id = m.true_actor
+            JOIN read_parquet({truth_actors}) ta ON ta.actor_id = m.true_actor
         ),
         pred_sizes AS (SELECT pred_ring, count(*) n FROM members WHERE pred_ring IS NOT NULL
                        GROUP BY pred_ring),

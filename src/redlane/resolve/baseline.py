@@ -16,6 +16,7 @@ from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 from splink import comparison_library as cl
 
 from redlane.engine.warehouse import Warehouse
+from redlane.feeds.validate import quote_literal
 from redlane.resolve.parties import load_raw_parties
 from redlane.resolve.splink_model import quiet_splink
 
@@ -81,13 +82,13 @@ def baseline_resolve(warehouse_path: Path, out: Path, memory_limit: str = "") ->
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
         predictions, BASELINE_THRESHOLD
     )
-    target = str(out).replace("'", "''")
+    target = quote_literal(str(out))
     con.execute(
         f"""
         COPY (
             SELECT r.source_table, r.record_key, r.role, 'B-' || c.cluster_id AS actor_id
             FROM raw_parties r JOIN {clusters.physical_name} c ON c.party_id = r.party_id
-        ) TO '{target}' (FORMAT parquet)
+        ) TO {target} (FORMAT parquet)
         """
     )
     parties = int(con.execute("SELECT count(*) FROM raw_parties").fetchall()[0][0])
@@ -99,5 +100,5 @@ def evaluate_file(assignments: Path, truth_dir: Path) -> dict[str, float | int]:
     from redlane.resolve.evaluate import evaluate_assignments
 
     con = duckdb.connect()
-    path = str(assignments).replace("'", "''")
-    return evaluate_assignments(con, f"SELECT * FROM read_parquet('{path}')", truth_dir).to_json()
+    path = quote_literal(str(assignments))
+    return evaluate_assignments(con, f"SELECT * FROM read_parquet({path})", truth_dir).to_json()

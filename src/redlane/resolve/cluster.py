@@ -97,7 +97,8 @@ def components(
         a, b = index.get(left), index.get(right)
         if a is None or b is None or a == b:
             continue
-        if graph.connected_components().membership[a] == graph.connected_components().membership[b]:
+        membership = graph.connected_components().membership
+        if membership[a] == membership[b]:
             graph.delete_edges(graph.st_mincut(a, b).cut)
     membership = graph.connected_components().membership
     return {node: int(membership[i]) for node, i in index.items()}

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import duckdb
 
+from redlane.feeds.validate import quote_literal
+
 
 @dataclass(frozen=True)
 class ResolutionMetrics:
@@ -36,13 +38,13 @@ def evaluate_assignments(
     con: duckdb.DuckDBPyConnection, predicted_sql: str, truth_dir: Path
 ) -> ResolutionMetrics:
     """``predicted_sql`` yields (source_table, record_key, role, actor_id)."""
-    links = str(truth_dir / "party_links.parquet").replace("'", "''")
+    links = quote_literal(str(truth_dir / "party_links.parquet"))
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE eval_joined AS
         SELECT p.actor_id AS pred, t.actor_id AS true_actor
         FROM ({predicted_sql}) p
-        JOIN read_parquet('{links}') t
+        JOIN read_parquet({links}) t
           ON t."table" = p.source_table AND t.record_key = p.record_key AND t.role = p.role
         """
     )

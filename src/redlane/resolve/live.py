@@ -20,9 +20,17 @@ from rapidfuzz.distance import JaroWinkler, Levenshtein
 
 from redlane import normalize
 from redlane.errors import NotReady
+from redlane.feeds.validate import quote_literal
 from redlane.resolve.outputs import current_run_dir
 from redlane.resolve.prepare import name_key, registry_key
-from redlane.resolve.splink_model import load_settings
+from redlane.resolve.splink_model import (
+    ADDRESS_JW,
+    ADDRESS_MAX_EDITS,
+    NAME_JW_STRONG,
+    NAME_JW_WEAK,
+    NAME_SORTED_JW,
+    load_settings,
+)
 
 EXACT_INDEXED = (
     "phone",
@@ -102,17 +110,17 @@ def _level(kind: str, column: str, q: dict[str, str | None], c: dict[str, str | 
         qs, cs, qj, cj = q["name_sorted"], c["name_sorted"], q["name_joined"], c["name_joined"]
         if (qs is not None and qs == cs) or (qj is not None and qj == cj):
             return 2
-        if _jw(a, b) >= 0.95:
+        if _jw(a, b) >= NAME_JW_STRONG:
             return 3
-        if qs is not None and cs is not None and _jw(qs, cs) >= 0.9:
+        if qs is not None and cs is not None and _jw(qs, cs) >= NAME_SORTED_JW:
             return 4
-        if _jw(a, b) >= 0.85:
+        if _jw(a, b) >= NAME_JW_WEAK:
             return 5
         return 6
     if kind == "address":
-        if Levenshtein.distance(a, b) <= 3:
+        if Levenshtein.distance(a, b) <= ADDRESS_MAX_EDITS:
             return 2
-        if _jw(a, b) >= 0.9:
+        if _jw(a, b) >= ADDRESS_JW:
             return 3
         return 4
     if kind == "email":
@@ -160,24 +168,22 @@ class LiveMatcher:
         if run_dir is None or not (run_dir / "model.json").exists():
             raise NotReady("no resolution run yet: run `redlane resolve` first")
         con = duckdb.connect()
-        sig_path = str(run_dir / "signatures.parquet").replace("'", "''")
+        sig_path = quote_literal(str(run_dir / "signatures.parquet"))
         cols = ["unique_id", "name_norm", "name_sorted", "name_joined", "address_core", "country"]
         cols += list(EXACT_INDEXED)
-        cursor = con.execute(f"SELECT {', '.join(cols)} FROM read_parquet('{sig_path}')")
+        cursor = con.execute(f"SELECT {', '.join(cols)} FROM read_parquet({sig_path})")
         signatures = [dict(zip(cols, row, strict=True)) for row in cursor.fetchall()]
-        parties = str(run_dir / "parties.parquet").replace("'", "''")
-        actors = str(run_dir / "party_actors.parquet").replace("'", "''")
+        parties = quote_literal(str(run_dir / "parties.parquet"))
+        actors = quote_literal(str(run_dir / "party_actors.parquet"))
         sig_actor = dict(
             con.execute(
-                f"SELECT p.sig_id, mode(a.actor_id) FROM read_parquet('{parties}') p "
-                f"JOIN read_parquet('{actors}') a USING (party_id) GROUP BY p.sig_id"
+                f"SELECT p.sig_id, mode(a.actor_id) FROM read_parquet({parties}) p "
+                f"JOIN read_parquet({actors}) a USING (party_id) GROUP BY p.sig_id"
             ).fetchall()
         )
-        actor_path = str(run_dir / "actors.parquet").replace("'", "''")
+        actor_path = quote_literal(str(run_dir / "actors.parquet"))
         names = dict(
-            con.execute(
-                f"SELECT actor_id, display_name FROM read_parquet('{actor_path}')"
-            ).fetchall()
+            con.execute(f"SELECT actor_id, display_name FROM read_parquet({actor_path})").fetchall()
         )
         con.close()
         model = json.loads((run_dir / "model.json").read_text("utf-8"))

@@ -26,13 +26,13 @@ incremental runs, live matching and explanations reuse. ``actors`` also carries 
 from __future__ import annotations
 
 import json
-import os
 import shutil
 from pathlib import Path
 
 import duckdb
 
-from redlane.engine.warehouse import write_atomic
+from redlane.engine.warehouse import fsync_path, write_atomic
+from redlane.feeds.validate import quote_literal
 
 OUTPUT_TABLES = (
     "parties",
@@ -119,8 +119,8 @@ def register_resolution_views(con: duckdb.DuckDBPyConnection, home: Path) -> boo
     for name in OUTPUT_TABLES:
         path = run_dir / f"{name}.parquet" if run_dir is not None else None
         if path is not None and path.exists():
-            literal = str(path).replace("'", "''")
-            con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet('{literal}')")
+            literal = quote_literal(str(path))
+            con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet({literal})")
         else:
             con.execute(f"CREATE OR REPLACE VIEW {name} AS {EMPTY_SQL[name]}")
     return run_dir is not None
@@ -129,10 +129,6 @@ def register_resolution_views(con: duckdb.DuckDBPyConnection, home: Path) -> boo
 def write_table(con: duckdb.DuckDBPyConnection, sql: str, run_dir: Path, name: str) -> None:
     """Write the result of ``sql`` as ``run_dir/<name>.parquet`` (fsynced before publishing)."""
     target = run_dir / f"{name}.parquet"
-    literal = str(target).replace("'", "''")
-    con.execute(f"COPY ({sql}) TO '{literal}' (FORMAT parquet, COMPRESSION zstd)")
-    fd = os.open(target, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    literal = quote_literal(str(target))
+    con.execute(f"COPY ({sql}) TO {literal} (FORMAT parquet, COMPRESSION zstd)")
+    fsync_path(target)

@@ -20,6 +20,7 @@ from typing import Any
 import duckdb
 
 from redlane.engine.warehouse import Warehouse
+from redlane.feeds.validate import quote_literal
 from redlane.network.edges import build_actor_edges
 from redlane.network.rings import detect_rings
 from redlane.network.risk import compute_risk
@@ -56,8 +57,8 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
 
 def _read_previous(con: duckdb.DuckDBPyConnection, run_dir: Path) -> None:
     for name in ("parties", "party_actors", "signatures", "pair_evidence"):
-        path = str(run_dir / f"{name}.parquet").replace("'", "''")
-        con.execute(f"CREATE OR REPLACE TABLE prev_{name} AS SELECT * FROM read_parquet('{path}')")
+        path = quote_literal(str(run_dir / f"{name}.parquet"))
+        con.execute(f"CREATE OR REPLACE TABLE prev_{name} AS SELECT * FROM read_parquet({path})")
 
 
 def resolve(

@@ -19,6 +19,14 @@ from splink.internals.exceptions import SplinkException
 logger = logging.getLogger(__name__)
 
 
+# Similarity cut-offs of the comparison levels; the live matcher evaluates the same levels.
+NAME_JW_STRONG = 0.95
+NAME_SORTED_JW = 0.9
+NAME_JW_WEAK = 0.85
+ADDRESS_MAX_EDITS = 3
+ADDRESS_JW = 0.9
+
+
 def load_settings() -> dict[str, Any]:
     text = resources.files("redlane.resolve").joinpath("settings.json").read_text("utf-8")
     data: dict[str, Any] = json.loads(text)
@@ -38,9 +46,9 @@ def _name_comparison(column: str, tf: bool) -> ComparisonCreator:
             cll.NullLevel(column),
             _tf(cll.ExactMatchLevel(column), column, tf),
             cll.Or(cll.ExactMatchLevel("name_sorted"), cll.ExactMatchLevel("name_joined")),
-            cll.JaroWinklerLevel(column, 0.95),
-            cll.JaroWinklerLevel("name_sorted", 0.9),
-            cll.JaroWinklerLevel(column, 0.85),
+            cll.JaroWinklerLevel(column, NAME_JW_STRONG),
+            cll.JaroWinklerLevel("name_sorted", NAME_SORTED_JW),
+            cll.JaroWinklerLevel(column, NAME_JW_WEAK),
             cll.ElseLevel(),
         ],
         comparison_description="normalised name",
@@ -53,8 +61,8 @@ def _address_comparison(column: str, tf: bool) -> ComparisonCreator:
         comparison_levels=[
             cll.NullLevel(column),
             _tf(cll.ExactMatchLevel(column), column, tf),
-            cll.LevenshteinLevel(column, 3),
-            cll.JaroWinklerLevel(column, 0.9),
+            cll.LevenshteinLevel(column, ADDRESS_MAX_EDITS),
+            cll.JaroWinklerLevel(column, ADDRESS_JW),
             cll.ElseLevel(),
         ],
         comparison_description="address without unit",
