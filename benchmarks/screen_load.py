@@ -5,8 +5,9 @@ trained model, e.g. after ``redlane demo --no-serve``), creates a benchmark user
 advance-data records from the warehouse as request bodies, warms the screener, then sends
 ``--rate`` requests per second for ``--seconds`` seconds. Requests are scheduled on the clock,
 not after the previous answer, so a slow server shows up as latency instead of as a lower rate
-(no coordinated omission). Reports p50/p95/p99/max, errors, the achieved rate and the server
-process's CPU use, and appends the figures to ``benchmarks/results/screen.jsonl``.
+(no coordinated omission). Reports p50/p95/p99/max, errors, the achieved rate, the server
+process's CPU use and the machine's load average (before and after: the load generator shares
+the machine), and appends the figures to ``benchmarks/results/screen.jsonl`` (``--results``).
 
     .venv/bin/python benchmarks/screen_load.py --rate 100 --seconds 120
 """
@@ -62,25 +63,9 @@ def bench_user(home: Path) -> tuple[str, str]:
 
 
 def records(home: Path, n: int) -> list[dict[str, Any]]:
-    from redlane.engine.warehouse import Warehouse
+    from redlane.bench.api_bench import sample_records
 
-    con = Warehouse(home / "warehouse").connect(tables=["aed_shipments"])
-    cur = con.execute(f"SELECT * FROM aed_shipments USING SAMPLE {int(n)} ROWS")
-    cols = [d[0] for d in cur.description or []]
-    rows = []
-    for row in cur.fetchall():
-        rec = {
-            c: (v.isoformat() if hasattr(v, "isoformat") else v)
-            for c, v in zip(cols, row, strict=True)
-        }
-        rows.append(
-            {
-                k: (str(v) if v is not None else None)
-                for k, v in rec.items()
-                if not k.startswith("_")
-            }
-        )
-    con.close()
+    rows = sample_records(home, n)
     if not rows:
         raise SystemExit("no aed_shipments in the warehouse: run `redlane demo --no-serve` first")
     return rows
@@ -180,9 +165,44 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
+def load_average() -> float:
+    return round(os.getloadavg()[0], 2)
+
+
+def result_line(bench: str, figures: dict[str, Any]) -> dict[str, Any]:
+    """The common head of a result line: bench, time, git revision, machine (with load)."""
+    from redlane.bench.record import git_revision, machine_info
+
+    return {
+        "bench": bench,
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "git": git_revision(),
+        "machine": {**machine_info(), "node": platform.node()},
+        **figures,
+    }
+
+
+def append_line(path: Path, line: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(line, indent=1) + "\n")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(line) + "\n")
+
+
+def wait_for_matcher(url: str, timeout: float = 120.0) -> None:
+    """The warm-up thread loads the matcher after the screener, then collects garbage and
+    freezes the heap: measuring before then would time the start-up, not the service."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if httpx.get(f"{url}/v1/health", timeout=5).json().get("live_matching"):
+            break
+        time.sleep(0.5)
+    time.sleep(2)
+
+
 @contextmanager
 def warm_server(
-    username: str, password: str, bodies: list[dict[str, Any]]
+    username: str, password: str, bodies: list[dict[str, Any]], serve_args: list[str] | None = None
 ) -> Iterator[tuple[subprocess.Popen[bytes], str, str]]:
     """``redlane serve`` on a free loopback port, logged in and with a warm screener:
     yields (process, base URL, bearer token); the server is stopped on exit."""
@@ -197,6 +217,7 @@ def warm_server(
             str(port),
             "--log-level",
             "warning",
+            *(serve_args or []),
         ],
         cwd=ROOT,
     )
@@ -220,6 +241,7 @@ def warm_server(
             )
             if r.status_code != 200:
                 raise SystemExit(f"screen answered {r.status_code}: {r.text[:300]}")
+        wait_for_matcher(url)
         yield server, url, token
     finally:
         server.terminate()
@@ -232,6 +254,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=120.0, help="duration")
     parser.add_argument("--records", type=int, default=2000, help="distinct request bodies")
     parser.add_argument("--connections", type=int, default=32, help="keep-alive connections")
+    parser.add_argument(
+        "--results", type=Path, default=ROOT / "benchmarks" / "results" / "screen.jsonl"
+    )
     args = parser.parse_args()
 
     from redlane.config import get_settings
@@ -240,19 +265,14 @@ def main() -> None:
     username, password = bench_user(home)
     bodies = records(home, args.records)
     with warm_server(username, password, bodies) as (server, url, token):
+        load_before = load_average()
         cpu_before = cpu_seconds(server.pid)
         latencies, errors, elapsed = asyncio.run(
             run_load(url, token, bodies, args.rate, args.seconds, args.connections)
         )
         cpu = cpu_seconds(server.pid) - cpu_before
-    result = {
-        "bench": "screen",
-        "at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "node": platform.node(),
-        },
+    figures = {
+        "tool": "screen_load.py (open loop)",
         "rate_target": args.rate,
         "connections": args.connections,
         "seconds": round(elapsed, 1),
@@ -265,12 +285,9 @@ def main() -> None:
         "max_ms": round(max(latencies), 2),
         "mean_ms": round(statistics.fmean(latencies), 2),
         "server_cpu_percent_of_one_core": round(100 * cpu / elapsed, 1),
+        "load_avg_1m_before_after": [load_before, load_average()],
     }
-    sys.stdout.write(json.dumps(result, indent=1) + "\n")
-    out = ROOT / "benchmarks" / "results" / "screen.jsonl"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("a") as fh:
-        fh.write(json.dumps(result) + "\n")
+    append_line(args.results, result_line("screen", figures))
 
 
 if __name__ == "__main__":

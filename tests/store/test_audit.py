@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from redlane.store import audit
 from redlane.store.db import session_scope
 from redlane.store.models import Base
+from tests.utils.audit_tamper import tampering
 
 TABLE = Base.metadata.tables["audit_log"]
 CONTENT = ("at", "actor", "partner_id", "action", "object_type", "object_ids", "reason", "details")
@@ -121,7 +122,7 @@ def test_rolled_back_append_leaves_chain_valid(store_url: str) -> None:
 )
 def test_edited_entry_is_named(store_url: str, column: str, value: object) -> None:
     seqs = _append(store_url, 6)
-    with session_scope(store_url) as session:
+    with tampering(store_url) as session:
         session.execute(update(TABLE).where(TABLE.c.seq == seqs[3]).values({column: value}))
 
     result = _verify(store_url)
@@ -132,7 +133,7 @@ def test_edited_entry_is_named(store_url: str, column: str, value: object) -> No
 
 def test_raw_sql_edit_is_named(store_url: str) -> None:
     seqs = _append(store_url, 5)
-    with session_scope(store_url) as session:
+    with tampering(store_url) as session:
         session.execute(
             text("UPDATE audit_log SET action = 'case.close' WHERE seq = :seq"), {"seq": seqs[1]}
         )
@@ -142,7 +143,7 @@ def test_raw_sql_edit_is_named(store_url: str) -> None:
 
 def test_deleted_entry_is_detected(store_url: str) -> None:
     seqs = _append(store_url, 6)
-    with session_scope(store_url) as session:
+    with tampering(store_url) as session:
         session.execute(text("DELETE FROM audit_log WHERE seq = :seq"), {"seq": seqs[2]})
 
     result = _verify(store_url)
@@ -153,7 +154,7 @@ def test_deleted_entry_is_detected(store_url: str) -> None:
 
 def test_deleted_first_entry_is_detected(store_url: str) -> None:
     seqs = _append(store_url, 3)
-    with session_scope(store_url) as session:
+    with tampering(store_url) as session:
         session.execute(delete(TABLE).where(TABLE.c.seq == seqs[0]))
 
     result = _verify(store_url)
@@ -166,7 +167,7 @@ def test_truncation_shows_only_against_a_kept_head(store_url: str) -> None:
     seqs = _append(store_url, 4)
     with session_scope(store_url, readonly=True) as session:
         kept = audit.head(session)
-    with session_scope(store_url) as session:
+    with tampering(store_url) as session:
         session.execute(delete(TABLE).where(TABLE.c.seq == seqs[-1]))
 
     with session_scope(store_url, readonly=True) as session:
@@ -180,7 +181,7 @@ def test_reordered_entries_are_detected(store_url: str, swap_hashes: bool) -> No
     a, b = seqs[2], seqs[3]
     columns = CONTENT + (("prev_hash", "hash") if swap_hashes else ())
     row_a, row_b = _row(store_url, a), _row(store_url, b)
-    with session_scope(store_url) as session:
+    with tampering(store_url) as session:
         # Park b's hashes first: they are unique, so a cannot take them while b holds them.
         session.execute(
             update(TABLE).where(TABLE.c.seq == b).values(prev_hash="p" * 64, hash="h" * 64)

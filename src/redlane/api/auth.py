@@ -14,19 +14,22 @@ by the routes with :func:`require_port`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Final
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
 
 from fastapi import Depends, Request
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import iter_route_contexts
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from redlane.api.problems import Problem
 from redlane.api.roles import ADMIN, MACHINE, Principal
 from redlane.api.security import api_key_hash, decode_token
 from redlane.api.state import ServiceState, get_state
 from redlane.api.users import user_ports
-from redlane.store.db import get_engine, session_scope
+from redlane.store.db import READONLY_OPTION, get_engine, session_scope
 from redlane.store.models import ApiKey, User
 
 SESSION_COOKIE: Final = "redlane_session"
@@ -43,17 +46,23 @@ def unauthorized(detail: str) -> Problem:
     return Problem(401, detail, headers=_CHALLENGE)
 
 
+_USER_QUERY: Final = select(User.username, User.role, User.partner_id, User.active).where(
+    User.id == bindparam("user_id")
+)
+
+
 def load_user_principal(
     state: ServiceState, user_id: int, session_jti: str | None = None
 ) -> Principal | None:
     """The user as the store says now, or None when unknown or deactivated.
 
     One indexed Core query per request (no ORM session): it runs on every call, screening
-    included, so it is kept to the columns the decision needs.
+    included, so it is kept to the columns the decision needs, built once, and read-only (on
+    SQLite a plain ``BEGIN``: it must not queue for the write lock behind the audit writer).
     """
-    query = select(User.username, User.role, User.partner_id, User.active).where(User.id == user_id)
     with get_engine(state.database_url).connect() as connection:
-        row = connection.execute(query).first()
+        connection.execution_options(**{READONLY_OPTION: True})
+        row = connection.execute(_USER_QUERY, {"user_id": user_id}).first()
     if row is None or not row.active:
         return None
     return Principal(
@@ -77,7 +86,7 @@ def load_key_principal(state: ServiceState, key: str) -> Principal | None:
         )
 
 
-def current_principal(
+async def current_principal(
     request: Request,
     bearer: HTTPAuthorizationCredentials | None = Depends(bearer_scheme),
     api_key: str | None = Depends(api_key_scheme),
@@ -140,3 +149,75 @@ def access(*roles: str, partners: Iterable[str] | None = None) -> Access:
 def require_port(principal: Principal, port_code: str) -> None:
     if not principal.may_see_port(port_code):
         raise Problem(403, f"port {port_code!r} is not one of your ports", kind="forbidden")
+
+
+# Routes without an ``access()`` rule, on purpose: open to anyone (health, login, the schema
+# and its viewer, static files), or to any signed-in console user (start page, logout).
+OPEN_ROUTES: Final = frozenset(
+    {
+        "/openapi.json",
+        "/docs",
+        "/static/{name:path}",
+        "/v1/health",
+        "/v1/auth/login",
+        "/console/login",
+        "/",
+        "/console",
+        "/console/logout",
+    }
+)
+
+
+@dataclass(frozen=True)
+class RouteAccess:
+    """One route of the route table and the ``access()`` rule it declares (None: none)."""
+
+    path: str
+    methods: frozenset[str]
+    rule: Access | None
+
+
+def access_of(call: Any) -> Access | None:
+    """The rule behind a dependency: an :class:`Access`, or a wrapper carrying ``.access``
+    (the console's ``page_access``)."""
+    if isinstance(call, Access):
+        return call
+    found = getattr(call, "access", None)
+    return found if isinstance(found, Access) else None
+
+
+def _rules(dependant: Dependant) -> list[Access]:
+    found: list[Access] = []
+    for sub in dependant.dependencies:
+        rule = access_of(sub.call)
+        if rule is not None:
+            found.append(rule)
+        found.extend(_rules(sub))
+    return found
+
+
+def route_access(routes: Sequence[Any]) -> list[RouteAccess]:
+    """Every route (through included routers) with its access rule, for tests and docs.
+
+    A route with two rules would be ambiguous; the innermost one (the handler's own) is what
+    the handler relies on, and routes here declare exactly one.
+    """
+    table: list[RouteAccess] = []
+    for ctx in iter_route_contexts(routes):
+        if ctx.path is None:
+            continue
+        dependant: Dependant | None = getattr(ctx, "dependant", None)
+        rules = _rules(dependant) if dependant is not None else []
+        table.append(
+            RouteAccess(ctx.path, frozenset(ctx.methods or ()), rules[-1] if rules else None)
+        )
+    return table
+
+
+def unguarded_routes(routes: Sequence[Any]) -> list[str]:
+    """``METHOD path`` of every route that has no access rule and is not in OPEN_ROUTES."""
+    return [
+        f"{','.join(sorted(r.methods))} {r.path}"
+        for r in route_access(routes)
+        if r.rule is None and r.path not in OPEN_ROUTES
+    ]

@@ -73,6 +73,9 @@ class Engines:
         return loaded
 
     def screener(self) -> Screener:
+        loaded = self._screener  # lock-free once loaded: a matcher load must not stall screening
+        if loaded is not None:
+            return loaded
         with self._lock:
             if self._screener is None:
                 self._screener = self._load("redlane.target.screen", "Screener", "screening")

@@ -28,8 +28,11 @@ PROBLEM_MEDIA_TYPE: Final = "application/problem+json"
 MAX_JSON_BYTES: Final = 1 * 1024 * 1024
 MAX_UPLOAD_BYTES: Final = 50 * 1024 * 1024
 UPLOAD_PATHS: Final = ("/v1/feeds/upload",)
-# Evidence files (photos, documents) of a case, from the API and the console.
-UPLOAD_PATTERN: Final = re.compile(r"^/(v1|console)/cases/[^/]+/evidence$")
+# Evidence files (photos, documents) of a case, and brand guide images (capped at 2 MB by
+# redlane.brands.guides), from the API and the console.
+UPLOAD_PATTERN: Final = re.compile(
+    r"^/(v1|console)/(cases/[^/]+/evidence|brands/[^/]+/guides/[^/]+/images)$"
+)
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]

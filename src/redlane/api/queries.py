@@ -265,6 +265,9 @@ def actor_view(
         for p in shown
     ]
     actor = _plain(found[0])
+    network = {"nodes": [_plain(n) for n in nodes], "edges": [_plain(e) for e in edges]}
+    if not policy.core.sees_resolution(principal.partner_id, principal.role):
+        actor, network = _outside_view(actor, shown, network)
     audit_read(
         session,
         principal,
@@ -278,11 +281,37 @@ def actor_view(
         "parties": shown,
         "parties_withheld": withheld,
         "timeline": timeline,
-        "network": {
-            "nodes": [_plain(n) for n in nodes],
-            "edges": [_plain(e) for e in edges],
-        },
+        "network": network,
     }
+
+
+def _outside_view(
+    actor: dict[str, Any], shown: list[dict[str, Any]], network: dict[str, list[dict[str, Any]]]
+) -> tuple[dict[str, Any], dict[str, list[dict[str, Any]]]]:
+    """An actor as seen by a viewer outside the stage rules' ``resolution_viewers``.
+
+    The resolution's summary is derived from every partner's parties: the display name is
+    their most common name, first/last seen their dates, risk reasons and edge details quote
+    shared identifiers (an address, a phone). Such a viewer gets the summary rebuilt from the
+    parties shown to them and the network's shape without names or identifiers.
+    """
+    names = sorted(str(p["name"]) for p in shown if p.get("name"))
+    seen = sorted(str(p["first_seen"]) for p in shown if p.get("first_seen"))
+    display = max(names, key=names.count) if names else None
+    limited = {
+        **actor,
+        "display_name": display,
+        "first_seen": seen[0] if seen else None,
+        "last_seen": seen[-1] if seen else None,
+        "risk_reasons": [],
+    }
+    own = actor.get("actor_id")
+    nodes = [
+        {**n, "display_name": display if n.get("actor_id") == own else None}
+        for n in network["nodes"]
+    ]
+    edges = [{**e, "detail": None} for e in network["edges"]]
+    return limited, {"nodes": nodes, "edges": edges}
 
 
 PARCEL_TABLES = ("aed_shipments", "inspections", "customs_entries")

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 import threading
 import time
@@ -25,6 +24,8 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from redlane.secret_files import hex_secret
+
 SECRET_ENV: Final = "REDLANE_SECRET_KEY"
 ALGORITHM: Final = "HS256"
 ACCESS_TOKEN_SECONDS: Final = 15 * 60
@@ -34,7 +35,6 @@ API_KEY_PREFIX: Final = "rl_"
 _hasher = PasswordHasher()
 # Verifying against this keeps the time of a login for an unknown user like a known one.
 _DUMMY_HASH: Final = _hasher.hash("redlane-no-such-user")
-_key_lock = threading.Lock()
 
 
 def secret_key_path(home: Path) -> Path:
@@ -43,28 +43,7 @@ def secret_key_path(home: Path) -> Path:
 
 def load_secret_key(home: Path) -> str:
     """The signing key: the environment's, else the key file (created on first run, 0600)."""
-    from_env = os.environ.get(SECRET_ENV, "")
-    if from_env:
-        if len(from_env) < 32:
-            raise ValueError(f"{SECRET_ENV} must be at least 32 characters")
-        return from_env
-    path = secret_key_path(home)
-    with _key_lock:
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            try:
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:
-                pass  # another process made it first
-            else:
-                with os.fdopen(fd, "w") as out:
-                    out.write(secrets.token_hex(32))
-                    out.flush()
-                    os.fsync(out.fileno())
-        key = path.read_text().strip()
-    if len(key) < 32:
-        raise ValueError(f"{path} holds a key shorter than 32 characters")
-    return key
+    return hex_secret(SECRET_ENV, secret_key_path(home))
 
 
 def hash_password(password: str) -> str:

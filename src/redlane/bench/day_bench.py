@@ -1,83 +1,79 @@
 """A day end to end: ingest → resolve (incremental) → features → score → plan, for N parcels.
 
-Setup, not timed: a simulated world of ``history_days + 1`` days with N parcels a day; every feed
-but the last day's advance data (and that day's customs files) is ingested, resolved in full and
-a targeting model trained — the standing population of actors and the champion model a real
-deployment starts its day with. Timed, in a child process (so its peak memory is its own): the
-last day's advance-data file is ingested, its parties linked to existing actors, its shipments'
-features computed, scored and planned for every port, plans stored and holds written.
+Starts from a :func:`~redlane.bench.standing.standing_world` (setup, not timed). Timed, in a
+child process (so its peak memory is its own): the last day's advance-data file is ingested, its
+parties linked to existing actors, its shipments' features computed, scored and planned for every
+port, plans stored and holds written.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
-import tempfile
-import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from redlane.sim import generate_world
+import pyarrow as pa
+
+from redlane.bench.child import Laps, per_core, run_child
+from redlane.bench.standing import resolve_kwargs, standing_world
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from redlane.target.plan import PlanResult
 
 _DAY_CHILD = """
-import json, resource, sys, time
+import json, sys
 from pathlib import Path
 from redlane.bench.day_bench import timed_day
-figures = timed_day(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3])
-figures["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps(timed_day(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]{engine})))
+"""
+# The same under cProfile: stats to argv[4] (pstats format) and the top functions to argv[4].txt.
+_PROFILED_DAY_CHILD = """
+import cProfile, io, json, pstats, sys
+from pathlib import Path
+from redlane.bench.day_bench import timed_day
+profile = cProfile.Profile()
+figures = profile.runcall(timed_day, Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]{engine})
+profile.dump_stats(sys.argv[4])
+text = io.StringIO()
+pstats.Stats(profile, stream=text).sort_stats("cumulative").print_stats(60)
+Path(sys.argv[4] + ".txt").write_text(text.getvalue())
 print(json.dumps(figures))
 """
 
 
-def timed_day(home: Path, day_file: Path, day: str) -> dict[str, Any]:
-    """The timed part (runs in the child): returns per-stage seconds and counts."""
-    import numpy as np
+def port_slices(
+    session: Session, home: Path, feats: pa.Table
+) -> Iterator[tuple[str, pa.Table, int, int]]:
+    """``(port, its shipments, inspections, document checks)`` for every port in ``feats``."""
     import pyarrow.compute as pc
 
-    from redlane.engine.warehouse import Warehouse
-    from redlane.feeds.ingest import ingest_paths
-    from redlane.resolve.run import resolve
-    from redlane.resolve.splink_model import quiet_splink
-    from redlane.store.db import session_scope
-    from redlane.target.features import compute_features
-    from redlane.target.model import load_champion
-    from redlane.target.plan import make_plan, port_capacity, save_plan, sync_ports, write_holds
-    from redlane.target.rules import active_checks
+    from redlane.target.plan import port_capacity, sync_ports
     from redlane.target.training import connect
 
-    quiet_splink()
-    stages: dict[str, float] = {}
-    mark = time.perf_counter()
+    con = connect(home, home / "warehouse")
+    sync_ports(session, con)
+    con.close()
+    ports = feats.column("port")
+    for port in sorted(set(ports.to_pylist()) - {None}):
+        capacity, documents = port_capacity(session, port)
+        yield port, feats.filter(pc.equal(ports, port)), capacity, documents
 
-    def lap(name: str) -> None:
-        nonlocal mark
-        now = time.perf_counter()
-        stages[name] = round(now - mark, 2)
-        mark = now
 
-    started = mark
-    warehouse_path = home / "warehouse"
-    [result] = ingest_paths([day_file], Warehouse(warehouse_path))
-    lap("ingest")
-    summary = resolve(warehouse_path, home)
-    lap("resolve")
-    con = connect(home, warehouse_path)
-    feats = compute_features(con, f"k.t::DATE = DATE '{day}'")
-    lap("features")
+def plan_every_port(home: Path, feats: pa.Table, day: str) -> list[PlanResult]:
+    """Plan each port's day under its capacity, store the plans and write holds."""
+    from redlane.store.db import session_scope
+    from redlane.target.model import load_champion
+    from redlane.target.plan import make_plan, save_plan, write_holds
+    from redlane.target.rules import active_checks
+
     model = load_champion(home)
-    probabilities = model.predict(feats)
-    lap("score")
-    planned = 0
-    out = home / "plans"
+    plans = []
     with session_scope() as session:
-        sync_ports(session, con)
         checks = active_checks(session)
-        ports = feats.column("port")
-        for port in sorted(set(ports.to_pylist()) - {None}):
-            subset = feats.filter(pc.equal(ports, port))
-            capacity, documents = port_capacity(session, port)
+        for port, subset, capacity, documents in port_slices(session, home, feats):
             plan = make_plan(
                 subset,
                 model,
@@ -88,65 +84,90 @@ def timed_day(home: Path, day_file: Path, day: str) -> dict[str, Any]:
                 document_capacity=documents,
             )
             save_plan(session, plan, "system:bench")
-            write_holds(plan, out)
-            planned += len(plan.items)
-    lap("plan")
+            write_holds(plan, home / "plans")
+            plans.append(plan)
+    return plans
+
+
+def timed_day(home: Path, day_file: Path, day: str, engine: str = "duckdb") -> dict[str, Any]:
+    """The timed part (runs in the child): per-stage seconds and peak RSS, and counts."""
+    import numpy as np
+
+    from redlane.engine.warehouse import Warehouse
+    from redlane.feeds.ingest import ingest_paths
+    from redlane.resolve.run import resolve
+    from redlane.resolve.splink_model import quiet_splink
+    from redlane.target.features import compute_features
+    from redlane.target.model import load_champion
+    from redlane.target.training import connect
+
+    quiet_splink()
+    laps = Laps()
+    warehouse_path = home / "warehouse"
+    [result] = ingest_paths([day_file], Warehouse(warehouse_path))
+    laps.lap("ingest")
+    extra: dict[str, Any] = {} if engine == "duckdb" else {"engine": engine}
+    summary = resolve(warehouse_path, home, **extra)
+    laps.lap("resolve")
+    con = connect(home, warehouse_path)
+    feats = compute_features(con, f"k.t::DATE = DATE '{day}'")
+    con.close()
+    laps.lap("features")
+    probabilities = load_champion(home).predict(feats)
+    laps.lap("score")
+    planned = sum(len(plan.items) for plan in plan_every_port(home, feats, day))
+    laps.lap("plan")
     return {
         "shipments": int(result.loaded),
         "scored": int(feats.num_rows),
         "mean_score": round(float(np.mean(probabilities)) if len(probabilities) else 0.0, 5),
         "new_parties": summary.new_parties,
+        "resolve_steps_s": summary.steps,
         "planned": planned,
-        "wall_s": round(time.perf_counter() - started, 2),
-        "stages_s": stages,
+        "wall_s": laps.wall(),
+        "stages_s": laps.seconds,
+        "stages_cpu_s": laps.cpu_s,
+        "stages_peak_rss_mb": laps.peak_rss_mb,
+        "peak_rss_mb": max(laps.peak_rss_mb.values()),
     }
 
 
-def run(shipments: int, seed: int = 17, history_days: int = 2) -> dict[str, Any]:
-    days = history_days + 1
-    with tempfile.TemporaryDirectory(prefix="redlane-day-") as tmp:
-        root = Path(tmp)
-        world, home = root / "world", root / "home"
-        started = time.perf_counter()
-        generate_world(world, seed=seed, parcels=shipments * days, days=days)
-        last = sorted((world / "carrier").glob("aed_*.csv"))[-1]
-        stamp = last.stem.split("_")[-1]
-        day = f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:]}"
-        held_back = root / "held_back"
-        held_back.mkdir()
-        for path in [last, *(world / "customs").glob(f"*_{stamp}.csv")]:
-            path.rename(held_back / path.name)
-        env = {**os.environ, "REDLANE_HOME": str(home)}
-        python = [sys.executable, "-m", "redlane.cli"]
-        for args in (["ingest", str(world)], ["resolve", "--full"], ["target", "train"]):
-            proc = subprocess.run(python + args, env=env, capture_output=True, text=True)
-            if proc.returncode not in (0, 1) or (args[0] != "ingest" and proc.returncode):
-                raise RuntimeError(f"setup step {args[0]} failed: {proc.stderr[-2000:]}")
-        setup_s = time.perf_counter() - started
-        proc = subprocess.run(
-            [sys.executable, "-c", _DAY_CHILD, str(home), str(held_back / last.name), day],
-            env=env,
-            capture_output=True,
-            text=True,
+def run(
+    shipments: int,
+    seed: int = 17,
+    history_days: int = 2,
+    engine: str = "duckdb",
+    profile: Path | None = None,
+) -> dict[str, Any]:
+    """``profile``: run the timed day under cProfile and write its stats there (and ``.txt``);
+    profiling slows the Python parts, so such a run's figures are not comparable."""
+    with standing_world(shipments, seed=seed, history_days=history_days) as standing:
+        code = (_DAY_CHILD if profile is None else _PROFILED_DAY_CHILD).replace(
+            "{engine}", resolve_kwargs(engine)
         )
-        if proc.returncode != 0:
-            raise RuntimeError(f"bench day failed: {proc.stderr[-3000:]}")
-        figures: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
-    cores = os.cpu_count() or 1
+        args = [str(standing.home), str(standing.day_file), standing.day]
+        args += [] if profile is None else [str(profile.resolve())]
+        figures = run_child(code, args, standing.env, what="day")
     wall = float(figures["wall_s"])
+    count = int(figures["shipments"])
     return {
         "bench": "day",
-        "shipments": figures["shipments"],
+        "shipments": count,
         "wall_s": wall,
-        "shipments_per_s": round(figures["shipments"] / wall, 1) if wall else None,
-        "shipments_per_s_per_core": round(figures["shipments"] / wall / cores, 1) if wall else None,
+        "shipments_per_s": round(count / wall, 1) if wall else None,
+        "shipments_per_s_per_core": per_core(count, wall),
         "peak_rss_mb": round(figures["peak_rss_mb"]),
         "stages_s": figures["stages_s"],
+        "stages_cpu_s": figures["stages_cpu_s"],
+        "cpu_s": round(sum(figures["stages_cpu_s"].values()), 2),
+        "stages_peak_rss_mb": figures["stages_peak_rss_mb"],
+        "resolve_steps_s": figures["resolve_steps_s"],
         "scored": figures["scored"],
         "new_parties": figures["new_parties"],
         "planned": figures["planned"],
         "history_days": history_days,
-        "setup_s": round(setup_s, 1),
-        "engine": "duckdb",
-        "cores": cores,
+        "setup_s": standing.setup_s,
+        "engine": engine,
+        "profiled": profile is not None,
+        "cores": os.cpu_count() or 1,
     }

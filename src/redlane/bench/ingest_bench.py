@@ -18,14 +18,10 @@ from typing import Any
 
 import duckdb
 
+from redlane.bench.child import peak_rss_mb
 from redlane.feeds.detect import expand_paths
 from redlane.feeds.validate import quote_literal
 from redlane.sim import generate_world
-
-
-def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
-    """Peak resident memory of this process, or of its waited-for children (Linux: KiB)."""
-    return resource.getrusage(who).ru_maxrss / 1024
 
 
 def plain_load_seconds(world: Path, out: Path) -> float:

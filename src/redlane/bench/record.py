@@ -11,6 +11,17 @@ from pathlib import Path
 from typing import Any
 
 
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
 def machine_info() -> dict[str, Any]:
     mem_kb = 0
     try:
@@ -20,7 +31,10 @@ def machine_info() -> dict[str, Any]:
         pass
     return {
         "cpus": os.cpu_count(),
+        "cpu_model": cpu_model(),
         "mem_gb": round(mem_kb / 1024 / 1024, 1),
+        # other work on the machine inflates wall times: compare runs at similar load
+        "load_avg_1m": round(os.getloadavg()[0], 2),
         "python": platform.python_version(),
         "platform": platform.platform(),
     }

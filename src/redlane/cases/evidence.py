@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from redlane.cases.service import get_case, require_open
@@ -78,7 +79,10 @@ def add_evidence(
     description: str = "",
     record_refs: Sequence[Mapping[str, Any]] = (),
 ) -> EvidenceItem:
-    """Store ``data`` as evidence of the case and start its chain of custody."""
+    """Store ``data`` as evidence of the case and start its chain of custody.
+
+    Safe to retry: the same bytes of the same kind from the same partner, added to the same case
+    again, give back the item already there (with no second "added" custody event)."""
     case = get_case(session, case_id)
     require_open(case)
     if kind not in EVIDENCE_KINDS:
@@ -86,6 +90,18 @@ def add_evidence(
     if not source_partner.strip():
         raise CaseError("evidence needs the partner it came from")
     sha, stored = _store(settings, data)
+    existing = session.scalars(
+        select(EvidenceItem)
+        .where(
+            EvidenceItem.case_id == case_id,
+            EvidenceItem.sha256 == sha,
+            EvidenceItem.kind == kind,
+            EvidenceItem.source_partner == source_partner,
+        )
+        .order_by(EvidenceItem.id)
+    ).first()
+    if existing is not None:
+        return existing
     item = EvidenceItem(
         case_id=case_id,
         kind=kind,

@@ -6,6 +6,7 @@ import typer
 
 from redlane import __version__
 from redlane.cli.bench_cmds import bench_app
+from redlane.cli.brand_cmds import brands_app
 from redlane.cli.case_cmds import case_app
 from redlane.cli.data_cmds import batches, ingest, quarantine_app, status
 from redlane.cli.db_cmds import audit_app, db_app
@@ -63,6 +64,7 @@ app.add_typer(eval_app, name="eval")
 app.add_typer(network_app, name="network")
 app.command()(match)
 app.add_typer(case_app, name="case")
+app.add_typer(brands_app, name="brands")
 
 
 def main() -> None:

@@ -203,6 +203,7 @@ def _users() -> None:
 
     with session_scope(settings().database) as session:
         users = ensure_demo_users(session, settings().home)
+    _demo_rights_holder()
     table = Table(title="Demo users (local only; also in REDLANE_HOME/demo-users.txt)")
     for column in ("username", "password", "role", "partner"):
         table.add_column(column)
@@ -210,6 +211,22 @@ def _users() -> None:
         table.add_row(username, password, role, partner)
     console.print(table)
     console.print("console: http://127.0.0.1:8000/console   API docs: http://127.0.0.1:8000/docs")
+
+
+def _demo_rights_holder() -> None:
+    from redlane.brands.registry import ensure_demo_rights_holder
+    from redlane.brands.scope import CliCaller
+    from redlane.cases.records import connect
+    from redlane.store.db import session_scope
+
+    con, _ = connect(settings())
+    try:
+        with session_scope(settings().database) as session:
+            holder = ensure_demo_rights_holder(session, con, "rights", CliCaller("system:demo"))
+    finally:
+        con.close()
+    if holder is not None:
+        console.print(f"demo user rights acts for the rights holder {holder.name}")
 
 
 def _setup_operational_store() -> None:

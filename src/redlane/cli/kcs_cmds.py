@@ -155,8 +155,7 @@ def score_cmd(
     out: Annotated[Path, typer.Option("--out", help="Output CSV: Declaration ID,score.")],
 ) -> None:
     """Score declarations (labels not needed); one output row per input row, same order."""
-    import csv
-
+    from redlane import csv_export
     from redlane.kcs.data import ID, read_declarations
     from redlane.kcs.model import KcsModel
 
@@ -168,7 +167,7 @@ def score_cmd(
         raise _fail(exc) from exc
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
+        writer = csv_export.writer(handle, lineterminator="\n")
         writer.writerow([ID, "score"])
         writer.writerows(zip(data.ids.tolist(), scores.tolist(), strict=True))
     console.print(f"scored {len(data):,} declarations into {out}")

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from redlane import csv_export
 from redlane.names import SCHEMAS, compare
 
 names_app = typer.Typer(help="Compare person, company and vessel names.", no_args_is_help=True)
@@ -86,7 +87,7 @@ def score_pairs(
         try:
             with os.fdopen(fd, "w", newline="", encoding="utf-8") as sink, progress:
                 task = progress.add_task("scoring", total=total)
-                writer = csv.writer(sink, lineterminator="\n")
+                writer = csv_export.writer(sink, lineterminator="\n")
                 writer.writerow(("id", "score", "match"))
                 line = 1
                 try:

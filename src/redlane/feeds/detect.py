@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from redlane.errors import FeedError
-from redlane.feeds.parse import open_text, read_csv_header
+from redlane.feeds.parse import JsonProblem, load_json, open_text, read_csv_header
 from redlane.feeds.spec import FEEDS, FEEDS_BY_KIND, FeedFormat, FeedSpec
 
 EXTENSIONS: dict[str, FeedFormat] = {
@@ -33,9 +32,9 @@ def _first_json_keys(path: Path, fmt: FeedFormat) -> set[str]:
         if fmt == "json":
             head = text.read(1 << 20)
             try:
-                doc = json.loads(head) if len(head) < (1 << 20) else None
-            except json.JSONDecodeError as e:
-                raise FeedError(str(path), f"not valid JSON: {e}") from None
+                doc = load_json(head) if len(head) < (1 << 20) else None
+            except JsonProblem as e:
+                raise FeedError(str(path), e.reason) from None
             if doc is None:  # too big to peek: look for the top-level keys by text
                 return {f"feed:{f.kind}" for f in FEEDS if f'"{f.kind}"' in head}
             if not isinstance(doc, dict):
@@ -44,8 +43,8 @@ def _first_json_keys(path: Path, fmt: FeedFormat) -> set[str]:
         for line in text:
             if line.strip():
                 try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError:
+                    obj = load_json(line)
+                except JsonProblem:
                     continue
                 if isinstance(obj, dict):
                     return set(obj)

@@ -29,7 +29,9 @@ and the spec disagree. Every partner file is one **batch**: it loads whole or no
 How a file is read:
 - Feed kind: `--feed KIND`, else detected from the CSV header or the first JSON record's keys.
 - Encoding: UTF-8 (a byte-order mark is fine; UTF-16 with a BOM is accepted). Bytes that are not
-  UTF-8 refuse their row ("invalid UTF-8 bytes"), not the file.
+  UTF-8 refuse their row ("invalid UTF-8 bytes"), not the file (in a JSON document: the record
+  whose field holds them; a document they make unparseable is refused).
+- A JSON object that repeats a key the feed reads is refused: which value counts is ambiguous.
 - Values are trimmed; an empty value is a missing value. Column names are case-insensitive.
   Columns or keys not listed here are ignored (the ingest summary names ignored CSV columns).
 - A row that breaks a rule goes to quarantine with file, line (JSON documents: a JSON pointer
@@ -49,6 +51,7 @@ Errors a field can get, by type:
 | type | error reasons |
 | --- | --- |
 | any required field | `required field is missing` |
+| text, identifier, email | `contains control characters` (text may hold tabs and line breaks) |
 | text | `longer than N characters` |
 | identifier | `identifier contains whitespace`, `longer than N characters` |
 | whole number | `not a whole number`, `must be at least N`, `must be at most N` |
@@ -62,9 +65,13 @@ Errors a field can get, by type:
 | email | `not an email address` |
 | one of a set | `must be one of: …` |
 | list | `not a list of strings` |
-| CSV row | `expected N fields, found M`, `bad CSV: …` |
-| JSON line | `not valid JSON: …`, `expected a JSON object, found …` |
+| CSV row | `expected N fields, found M` (field: the first column missing), `bad CSV: …` |
+| CSV field | `field longer than 1,000,000 characters`, `invalid UTF-8 bytes` |
+| JSON line | `not valid JSON: …`, `JSON too deep`, `expected a JSON object, found …` |
 | JSON record | `record_type must be one of …`, `expected a single value, found …` |
+| JSON field | `key repeated in the JSON object`, `invalid UTF-8 bytes` |
+| JSON field | `lone surrogate escape: not valid Unicode text` |
+| JSON document | `expected a list, found …` (where records should be) |
 """
 
 

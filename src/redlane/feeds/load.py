@@ -102,9 +102,19 @@ def _ingested_sql(ctx: BatchContext) -> str:
     return f"CAST({quote_literal(ctx.ingested_at)} AS TIMESTAMP)"
 
 
+def document_order_sql(line: str, location: str) -> str:
+    """Order of records in their file: by line, else by JSON pointer compared segment by
+    segment with numbers padded, so ``/brands/10`` comes after ``/brands/9``."""
+    segments = f"list_transform(string_split({location}, '/'), lambda s: lpad(s, 12, '0'))"
+    return f"{line} NULLS LAST, {segments}"
+
+
 def classify_sql(table: TableSpec, raw_source: str) -> str:
-    """Rows with typed values, errors and a verdict: load|duplicate|conflict|invalid."""
-    order = "_line NULLS LAST, _location"
+    """Rows with typed values, errors and a verdict: load|duplicate|conflict|invalid.
+
+    Among rows of one key, the first in the file is the one kept; later ones are repeats or
+    conflicts."""
+    order = document_order_sql("_line", "_location")
     win = f"PARTITION BY _key ORDER BY {order}"
     return f"""
     WITH checked AS ({checked_select_sql(table, raw_source)}),
@@ -140,7 +150,7 @@ def loaded_rows_sql(table: TableSpec, ctx: BatchContext) -> str:
     return (
         f"SELECT {fields}, _key, _row_hash, {_lineage_sql(ctx)}, _line, _location, "
         f"{_ingested_sql(ctx)} AS _ingested_at FROM __classified "
-        f"WHERE __verdict = 'load' ORDER BY _line NULLS LAST, _location"
+        f"WHERE __verdict = 'load' ORDER BY {document_order_sql('_line', '_location')}"
     )
 
 
@@ -182,7 +192,7 @@ def final_quarantine_sql(parts: list[str], ctx: BatchContext) -> str:
     SELECT {columns} FROM (
         SELECT *, {quote_literal(ctx.feed.kind)} AS feed, {_lineage_sql(ctx)},
             {_ingested_sql(ctx)} AS _ingested_at FROM fresh)
-    ORDER BY line NULLS LAST, location
+    ORDER BY {document_order_sql("line", "location")}
     """
 
 

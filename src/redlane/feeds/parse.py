@@ -8,12 +8,14 @@ line never stops the lines after it.
 
 from __future__ import annotations
 
+import _csv
 import codecs
 import csv
 import io
 import json
 import re
-from collections.abc import Iterator, Sequence
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -26,8 +28,19 @@ CHUNK_ROWS = 100_000
 MAX_FIELD_BYTES = 1_000_000
 MAX_JSON_DOCUMENT_BYTES = 512 * 1024 * 1024
 LIST_SEPARATOR = "|"
+# A refused record is kept as received, cut to this many characters.
+RECORD_PREVIEW_CHARS = 10_000
 
-csv.field_size_limit(MAX_FIELD_BYTES)
+INVALID_UTF8 = "invalid UTF-8 bytes"
+LONE_SURROGATE = "lone surrogate escape: not valid Unicode text"
+REPEATED_KEY = "key repeated in the JSON object"
+
+
+def _csv_reader(lines: Iterable[str]) -> _csv.Reader:
+    """``csv.reader`` with our field limit. The limit is the csv module's global state, which
+    other libraries set on import (FollowTheMoney does), so it is set again for every file."""
+    csv.field_size_limit(MAX_FIELD_BYTES)
+    return csv.reader(lines)
 
 
 @dataclass
@@ -111,6 +124,9 @@ def open_text(path: Path, raw: BinaryIO) -> io.TextIOWrapper:
 
 
 _BAD_BYTE = re.compile("[\udc80-\udcff]")
+# Any surrogate: a bad byte kept by ``surrogateescape`` or a JSON "\\ud800" escape. Neither can
+# be written as UTF-8 (Parquet, the stores), so no value holding one goes further than quarantine.
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def is_valid_utf8(path: Path) -> bool:
@@ -129,6 +145,71 @@ def is_valid_utf8(path: Path) -> bool:
 def has_bad_bytes(text: str) -> bool:
     """True where decoding met bytes that are not UTF-8 (kept as lone surrogates)."""
     return _BAD_BYTE.search(text) is not None
+
+
+def printable(text: str) -> str:
+    """``text`` with every surrogate replaced by U+FFFD, so it can be stored and shown."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def preview(text: str) -> str:
+    """A refused record as stored in quarantine: printable, and cut if huge."""
+    if len(text) > RECORD_PREVIEW_CHARS:
+        text = text[:RECORD_PREVIEW_CHARS] + f"… ({len(text):,} characters in all)"
+    return printable(text)
+
+
+class JsonProblem(ValueError):
+    """Text that ``load_json`` cannot turn into a value; ``reason`` is for quarantine."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class RepeatedKeysObject(dict[str, Any]):
+    """A JSON object in which some keys appear more than once (the last value is kept)."""
+
+    repeated: frozenset[str] = frozenset()
+
+
+def _json_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) == len(pairs):
+        return obj
+    flagged = RepeatedKeysObject(obj)
+    flagged.repeated = frozenset(k for k, n in Counter(k for k, _ in pairs).items() if n > 1)
+    return flagged
+
+
+def _json_int(text: str) -> int | str:
+    try:
+        return int(text)
+    except ValueError:
+        # Beyond Python's digit limit: kept as text, which the field's rules then refuse.
+        return text
+
+
+def load_json(text: str) -> Any:
+    """Parse JSON text; every failure (syntax, nesting, sizes) is a :class:`JsonProblem`.
+
+    Repeated keys are kept visible (:class:`RepeatedKeysObject`): which value counts is
+    ambiguous, so records that repeat a field are refused rather than guessed.
+    """
+    try:
+        return json.loads(text, parse_int=_json_int, object_pairs_hook=_json_object)
+    except RecursionError:
+        raise JsonProblem("JSON too deep") from None
+    except ValueError as e:  # JSONDecodeError and the rest of the parser's value errors
+        raise JsonProblem(f"not valid JSON: {e}") from None
+
+
+def record_text(obj: Any) -> str:
+    """A JSON value as the record text kept in quarantine."""
+    try:
+        return preview(json.dumps(obj, ensure_ascii=False))
+    except (RecursionError, ValueError):
+        return "(not shown: nested too deeply)"
 
 
 def scalar_text(value: Any, list_field: bool) -> str | None:
@@ -155,7 +236,7 @@ def csv_list_text(value: str | None) -> str | None:
 def read_csv_header(path: Path) -> list[str]:
     with path.open("rb") as raw, open_text(path, raw) as text:
         try:
-            header = next(csv.reader(text))
+            header = next(_csv_reader(text))
         except StopIteration:
             raise FeedError(str(path), "file is empty: no header row") from None
         except csv.Error as e:
@@ -177,11 +258,13 @@ def parse_csv(path: Path, feed: FeedSpec, stats: ParseStats) -> Iterator[ParseIt
     check_bytes = not is_valid_utf8(path)
     width = len(header)
     with path.open("rb") as raw, open_text(path, raw) as text:
-        reader = csv.reader(text)
+        received = _RecordLines(text)
+        reader = _csv_reader(received)
         next(reader)
         last_line = reader.line_num
         while True:
             start = last_line + 1
+            received.current.clear()
             try:
                 row = next(reader)
             except StopIteration:
@@ -191,7 +274,8 @@ def parse_csv(path: Path, feed: FeedSpec, stats: ParseStats) -> Iterator[ParseIt
                     detail = f"line {start}: CSV cannot be read further: {e}"
                     raise FeedError(str(path), detail) from None
                 last_line = reader.line_num
-                yield ParseProblem(start, None, table.name, None, None, f"bad CSV: {e}", "")
+                stats.records += 1
+                yield _csv_error_problem(e, "".join(received.current), header, start, table.name)
                 continue
             last_line = reader.line_num
             if not row:
@@ -222,31 +306,104 @@ def _check_header(path: Path, table: TableSpec, header: list[str]) -> None:
         )
 
 
+# One CSV field: runs of quoted text ("" is a quote inside) and unquoted characters.
+_CSV_FIELD = re.compile(r'(?:"(?:[^"]|"")*(?:"|$)|[^,"\r\n])*')
+
+
+class _RecordLines:
+    """The lines of a text, keeping those of the record being read: a record the CSV reader
+    refuses is then quarantined as it was received."""
+
+    def __init__(self, text: io.TextIOWrapper) -> None:
+        self._lines = iter(text)
+        self.current: list[str] = []
+
+    def __iter__(self) -> _RecordLines:
+        return self
+
+    def __next__(self) -> str:
+        line = next(self._lines)
+        self.current.append(line)
+        return line
+
+
 def _csv_row_problem(row: list[str], header: list[str], line: int, table: str) -> ParseProblem:
-    record = json.dumps(row, ensure_ascii=False)
+    record = preview(json.dumps(row, ensure_ascii=False))
     if len(row) != len(header):
         reason = f"expected {len(header)} fields, found {len(row)}"
-        return ParseProblem(line, None, table, None, None, reason, record)
+        # A short row (a truncated line, most often) names the first column it lacks.
+        missing = header[len(row)] if len(row) < len(header) else None
+        return ParseProblem(line, None, table, missing, None, reason, record)
     for name, value in zip(header, row, strict=True):
         if has_bad_bytes(value):
-            clean = value.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-            return ParseProblem(line, None, table, name, clean, "invalid UTF-8 bytes", record)
+            return ParseProblem(line, None, table, name, printable(value), INVALID_UTF8, record)
     raise AssertionError("row has no problem")
 
 
+def _csv_error_problem(
+    error: csv.Error, raw: str, header: list[str], line: int, table: str
+) -> ParseProblem:
+    """A record the CSV reader refused: named by its oversized field where that was the cause."""
+    index = _oversized_field(raw, MAX_FIELD_BYTES)
+    if index is None:
+        return ParseProblem(line, None, table, None, None, f"bad CSV: {error}", preview(raw))
+    name = header[index] if index < len(header) else None
+    reason = f"field longer than {MAX_FIELD_BYTES:,} characters"
+    return ParseProblem(line, None, table, name, None, reason, preview(raw))
+
+
+def _oversized_field(raw: str, limit: int) -> int | None:
+    """Index of the first field of one raw CSV record longer than ``limit`` (quotes included,
+    so the count is a few characters generous), or None."""
+    index, pos = 0, 0
+    while True:
+        token = _CSV_FIELD.match(raw, pos)
+        assert token is not None  # the pattern matches the empty string
+        if token.end() - token.start() > limit:
+            return index
+        if raw[token.end() : token.end() + 1] != ",":
+            return None
+        index, pos = index + 1, token.end() + 1
+
+
+class _Repeated:
+    """Stands for an id inherited from a parent object that repeats that key."""
+
+
+_REPEATED = _Repeated()
+
+
+class _FieldProblem(Exception):
+    def __init__(self, name: str, reason: str, value: str | None = None) -> None:
+        super().__init__(name, reason)
+        self.name, self.reason, self.value = name, reason, value
+
+
 def _json_record_values(
-    table: TableSpec, obj: dict[str, Any], extra: dict[str, Any] | None = None
+    table: TableSpec,
+    obj: dict[str, Any],
+    extra: dict[str, Any] | None = None,
+    bad_bytes: bool = False,
 ) -> dict[str, str | None]:
-    """Field values of one JSON object; raises TypeError naming the field on nested values."""
+    """Field values of one JSON object; raises :class:`_FieldProblem` on the first field that
+    is repeated, nested, or not valid Unicode (``bad_bytes``: the record's text had bytes that
+    are not UTF-8, so a surrogate means those bytes rather than an escape)."""
     values: dict[str, str | None] = {}
     source = {**(extra or {}), **obj}
+    repeated = obj.repeated if isinstance(obj, RepeatedKeysObject) else frozenset()
     for spec_field in table.fields:
+        name = spec_field.name
+        value = source.get(name)
+        if name in repeated or value is _REPEATED:
+            raise _FieldProblem(name, REPEATED_KEY)
         try:
-            values[spec_field.name] = scalar_text(
-                source.get(spec_field.name), spec_field.kind == "list"
-            )
+            text = scalar_text(value, spec_field.kind == "list")
         except TypeError as e:
-            raise TypeError(spec_field.name, f"expected a single value, found {e}") from None
+            raise _FieldProblem(name, f"expected a single value, found {e}") from None
+        if text is not None and _SURROGATE.search(text):
+            reason = INVALID_UTF8 if bad_bytes else LONE_SURROGATE
+            raise _FieldProblem(name, reason, printable(text))
+        values[name] = text
     return values
 
 
@@ -278,39 +435,36 @@ def _jsonl_record(
     line: str, number: int, by_type: dict[str | None, TableSpec], single: TableSpec | None
 ) -> tuple[ParseProblem | None, TableSpec | None, dict[str, str | None] | None]:
     record = line.rstrip("\r\n")
-    if has_bad_bytes(record):
-        clean = record.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
-        return (
-            ParseProblem(number, None, None, None, None, "invalid UTF-8 bytes", clean),
-            None,
-            None,
-        )
+    bad_bytes = has_bad_bytes(record)
+
+    def problem(
+        reason: str, table: str | None = None, name: str | None = None, value: str | None = None
+    ) -> tuple[ParseProblem, None, None]:
+        return ParseProblem(number, None, table, name, value, reason, preview(record)), None, None
+
     try:
-        obj = json.loads(record)
-    except (json.JSONDecodeError, RecursionError) as e:
-        reason = f"not valid JSON: {e}" if isinstance(e, json.JSONDecodeError) else "JSON too deep"
-        return ParseProblem(number, None, None, None, None, reason, record), None, None
+        obj = load_json(record)
+    except JsonProblem as e:
+        return problem(INVALID_UTF8 if bad_bytes else e.reason)
     if not isinstance(obj, dict):
-        reason = f"expected a JSON object, found {type(obj).__name__}"
-        return ParseProblem(number, None, None, None, None, reason, record), None, None
+        return problem(f"expected a JSON object, found {type(obj).__name__}")
     table = single
     if table is None:
         kind = obj.get("record_type")
+        if isinstance(obj, RepeatedKeysObject) and "record_type" in obj.repeated:
+            return problem(REPEATED_KEY, None, "record_type")
         table = by_type.get(kind) if isinstance(kind, str) else None
         if table is None:
             allowed = ", ".join(str(k) for k in by_type)
-            reason = f"record_type must be one of {allowed}"
-            value = None if kind is None else str(kind)
-            return (
-                ParseProblem(number, None, None, "record_type", value, reason, record),
-                None,
-                None,
-            )
+            value = None if kind is None else printable(str(kind))
+            return problem(f"record_type must be one of {allowed}", None, "record_type", value)
     try:
-        return None, table, _json_record_values(table, obj)
-    except TypeError as e:
-        name, reason = e.args
-        return ParseProblem(number, None, table.name, name, None, reason, record), None, None
+        values = _json_record_values(table, obj, bad_bytes=bad_bytes)
+    except _FieldProblem as e:
+        return problem(e.reason, table.name, e.name, e.value)
+    if bad_bytes:  # in a key or a field that is not read: the row is refused all the same
+        return problem(INVALID_UTF8, table.name)
+    return None, table, values
 
 
 def parse_json_document(path: Path, feed: FeedSpec, stats: ParseStats) -> Iterator[ParseItem]:
@@ -320,48 +474,68 @@ def parse_json_document(path: Path, feed: FeedSpec, stats: ParseStats) -> Iterat
     with path.open("rb") as raw, open_text(path, raw) as text:
         body = text.read()
     stats.bytes_read = size
-    if has_bad_bytes(body):
-        raise FeedError(str(path), "invalid UTF-8 bytes in a JSON document")
+    bad_bytes = has_bad_bytes(body)
     try:
-        doc = json.loads(body)
-    except (json.JSONDecodeError, RecursionError) as e:
-        raise FeedError(str(path), f"not valid JSON: {e}") from None
+        doc = load_json(body)
+    except JsonProblem as e:
+        reason = "invalid UTF-8 bytes in a JSON document" if bad_bytes else e.reason
+        raise FeedError(str(path), reason) from None
     if not isinstance(doc, dict):
         raise FeedError(str(path), "expected a JSON object at the top level")
     for table in feed.tables:
         chunk = RawChunk.empty(table)
         for location, obj, parent in _walk(doc, table.json_path):
             stats.records += 1
-            if not isinstance(obj, dict):
-                record = json.dumps(obj, ensure_ascii=False)
-                reason = f"expected a JSON object, found {type(obj).__name__}"
+            if isinstance(obj, _NotAList):
+                reason = f"expected a list, found {type(obj.value).__name__}"
+                record = record_text(obj.value)
                 yield ParseProblem(None, location, table.name, None, None, reason, record)
                 continue
+            if not isinstance(obj, dict):
+                reason = f"expected a JSON object, found {type(obj).__name__}"
+                yield ParseProblem(None, location, table.name, None, None, reason, record_text(obj))
+                continue
             try:
-                chunk.add(_json_record_values(table, obj, parent), None, location)
-            except TypeError as e:
-                name, reason = e.args
-                record = json.dumps(obj, ensure_ascii=False)
-                yield ParseProblem(None, location, table.name, name, None, reason, record)
+                chunk.add(_json_record_values(table, obj, parent, bad_bytes), None, location)
+            except _FieldProblem as e:
+                yield ParseProblem(
+                    None, location, table.name, e.name, e.value, e.reason, record_text(obj)
+                )
         if len(chunk):
             yield chunk
+
+
+@dataclass(frozen=True)
+class _NotAList:
+    """Where a list of records was expected, something else was found."""
+
+    value: Any
 
 
 def _walk(doc: dict[str, Any], path: tuple[str, ...]) -> Iterator[tuple[str, Any, dict[str, Any]]]:
     """Objects found at ``path`` (lists expanded), with a JSON pointer and the parent's id fields.
 
-    A child inherits its parent's ``*_id`` values (e.g. ``brand_id``) unless it has its own.
+    A child inherits its parent's ``*_id`` values (e.g. ``brand_id``) unless it has its own; an
+    id the parent repeats is inherited as ambiguous. Where the last key of ``path`` holds
+    something other than a list, that is yielded as :class:`_NotAList` so it is not lost.
     """
     level: list[tuple[str, Any, dict[str, Any]]] = [("", doc, {})]
-    for key in path:
+    for depth, key in enumerate(path):
+        last = depth == len(path) - 1
         following: list[tuple[str, Any, dict[str, Any]]] = []
         for pointer, node, inherited in level:
             if not isinstance(node, dict):
                 continue
             items = node.get(key)
             if not isinstance(items, list):
+                if items is not None and last:
+                    following.append((f"{pointer}/{key}", _NotAList(items), {}))
                 continue
-            ids = {k: v for k, v in node.items() if k.endswith("_id") and isinstance(v, str)}
+            ids: dict[str, Any] = {
+                k: v for k, v in node.items() if k.endswith("_id") and isinstance(v, str)
+            }
+            if isinstance(node, RepeatedKeysObject):
+                ids.update({k: _REPEATED for k in node.repeated if k.endswith("_id")})
             for i, item in enumerate(items):
                 following.append((f"{pointer}/{key}/{i}", item, {**inherited, **ids}))
         level = following

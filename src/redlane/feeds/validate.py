@@ -20,6 +20,9 @@ DATETIME_SHAPE = (
 )
 DATE_SHAPE = r"\d{4}-\d{2}-\d{2}"
 EMAIL_SHAPE = r"[^@\s]+@[^@\s]+\.[^@\s]+"
+# C0 controls and DEL, except tab, line feed and carriage return (which text may hold): NUL
+# cannot be stored in PostgreSQL, and the others only hide or garble what a person reads.
+CONTROL_CHARACTERS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 TRUE_WORDS = ("true", "1", "yes", "y", "t")
 FALSE_WORDS = ("false", "0", "no", "n", "f")
 
@@ -78,7 +81,8 @@ def _digits(v: str) -> str:
 
 
 def _datetime_sql(v: str) -> str:
-    return f"(TRY_CAST({v} AS TIMESTAMPTZ) AT TIME ZONE 'UTC')"
+    # upper(): the shape allows a lower-case "z" (RFC 3339 does), which DuckDB's cast refuses.
+    return f"(TRY_CAST(upper({v}) AS TIMESTAMPTZ) AT TIME ZONE 'UTC')"
 
 
 def typed_sql(f: FieldSpec) -> str:
@@ -130,15 +134,26 @@ def _range_checks(f: FieldSpec, typed: str) -> list[tuple[str, str]]:
     return checks
 
 
+def _control_check(v: str) -> tuple[str, str]:
+    return (
+        f"regexp_matches({v}, {quote_literal(CONTROL_CHARACTERS)})",
+        "contains control characters",
+    )
+
+
 def _kind_checks(f: FieldSpec, v: str) -> list[tuple[str, str]]:
     typed = typed_sql(f)
     match f.kind:
         case "str":
-            return [(f"length({v}) > {f.max_len}", f"longer than {f.max_len} characters")]
+            return [
+                _control_check(v),
+                (f"length({v}) > {f.max_len}", f"longer than {f.max_len} characters"),
+            ]
         case "id":
             limit = min(f.max_len, ID_MAX_LEN)
             return [
                 (f"regexp_matches({v}, '\\s')", "identifier contains whitespace"),
+                _control_check(v),
                 (f"length({v}) > {limit}", f"longer than {limit} characters"),
             ]
         case "int":
@@ -197,6 +212,7 @@ def _kind_checks(f: FieldSpec, v: str) -> list[tuple[str, str]]:
             ]
         case "email":
             return [
+                _control_check(v),
                 (
                     f"NOT regexp_full_match({v}, '{EMAIL_SHAPE}') OR length({v}) > {EMAIL_MAX_LEN}",
                     "not an email address",

@@ -65,7 +65,41 @@ def flow_edges_sql(parties: str = "parties_all", party_actors: str = "party_acto
     """
 
 
+# One authentication code seen on the goods of two actors: one code copied onto many fakes.
+CLONED_CODE_WEIGHT = 0.9
+CLONED_REFS = "brand_cloned_refs"  # (code_hash, kind, ref_key): redlane.brands.cloned
+
+
+def cloned_code_edges_sql(
+    parties: str = "parties_all", party_actors: str = "party_actors_all"
+) -> str:
+    """Actors whose parcels (as shipper) or listings (as seller) carried the same cloned code."""
+    return f"""
+        WITH holders AS (
+            SELECT c.code_hash, a.actor_id
+            FROM {CLONED_REFS} c
+            JOIN {parties} p ON p.source_table = 'aed_shipments' AND p.role = 'shipper'
+                 AND p.record_key = c.ref_key
+            JOIN {party_actors} a USING (party_id)
+            WHERE c.kind = 'shipment'
+            UNION
+            SELECT c.code_hash, a.actor_id
+            FROM {CLONED_REFS} c JOIN mp_listings l ON l.listing_id = c.ref_key
+            JOIN {parties} p ON p.source_table = 'mp_sellers' AND p.record_key = l.seller_id
+            JOIN {party_actors} a USING (party_id)
+            WHERE c.kind IN ('listing', 'test_buy')
+        )
+        SELECT l.actor_id AS src_actor_id, r.actor_id AS dst_actor_id,
+               'shared_cloned_code' AS kind, {CLONED_CODE_WEIGHT} AS weight,
+               'carried ' || count(DISTINCT l.code_hash) || ' of the same cloned codes' AS detail
+        FROM holders l JOIN holders r ON l.code_hash = r.code_hash AND l.actor_id < r.actor_id
+        GROUP BY ALL
+    """
+
+
 def build_actor_edges(con: duckdb.DuckDBPyConnection, out: str = "actor_edges_t") -> None:
-    con.execute(
-        f"CREATE OR REPLACE TABLE {out} AS {identifier_edges_sql()} UNION ALL {flow_edges_sql()}"
-    )
+    edges = f"{identifier_edges_sql()} UNION ALL {flow_edges_sql()}"
+    tables = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+    if CLONED_REFS in tables:
+        edges += f" UNION ALL SELECT * FROM ({cloned_code_edges_sql()})"
+    con.execute(f"CREATE OR REPLACE TABLE {out} AS {edges}")

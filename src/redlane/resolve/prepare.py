@@ -43,24 +43,75 @@ def registry_key(text: str | None) -> str | None:
     return compact or None
 
 
+# Raw value → normalised value pairs that parties resolved before already hold, per map: the
+# Python normalisers are most of an incremental run's time, and a day's parties mostly repeat
+# spellings seen before. ``r`` is the raw party, ``p`` its row in the previous run's parties.
+# A party's name_norm is its name's, or its alt_name's when the name gives none, so a name is
+# known only from parties without alt_name, and an alt_name only from parties without name.
+KNOWN_VALUES: dict[str, tuple[str, str]] = {
+    "map_name": (
+        "SELECT r.name AS v, p.name_norm AS value FROM {j} WHERE r.alt_name IS NULL "
+        "UNION ALL SELECT r.alt_name, p.name_norm FROM {j} WHERE r.name IS NULL",
+        "v",
+    ),
+    "map_addr": ("SELECT r.address AS v, p.address_core AS value FROM {j}", "v"),
+    "map_country": ("SELECT r.country AS v, p.country_norm AS value FROM {j}", "v"),
+    "map_phone": ("SELECT r.phone AS v, r.country AS c, p.phone_norm AS value FROM {j}", "v, c"),
+    "map_email": ("SELECT r.email AS v, p.email_norm AS value FROM {j}", "v"),
+    "map_bank": ("SELECT r.bank_account AS v, p.bank_norm AS value FROM {j}", "v"),
+    "map_dev": ("SELECT r.device_id AS v, p.device_norm AS value FROM {j}", "v"),
+    "map_ip": ("SELECT r.ip_address AS v, p.ip_norm AS value FROM {j}", "v"),
+    "map_handle": ("SELECT r.handle AS v, p.handle_norm AS value FROM {j}", "v"),
+    "map_regid": ("SELECT r.registry_id AS v, p.registry_norm AS value FROM {j}", "v"),
+}
+
+
+def _known_sql(name: str, known: str | None) -> str | None:
+    """SQL of (inputs..., value) already normalised for map ``name``; ``known`` joins the raw
+    parties ``r`` with their previous normalised rows ``p`` (see :data:`KNOWN_VALUES`)."""
+    if known is None:
+        return None
+    sql, keys = KNOWN_VALUES[name]
+    return (
+        f"SELECT {keys}, any_value(value) AS value FROM ({sql.format(j=known)}) "
+        f"WHERE v IS NOT NULL GROUP BY {keys}"
+    )
+
+
 def _map_distinct(
     con: duckdb.DuckDBPyConnection,
     source_sql: str,
     inputs: Sequence[str],
     fn: Callable[..., str | None],
     name: str,
+    known_sql: str | None = None,
 ) -> None:
-    """Create table ``name`` (inputs..., value) with ``fn`` applied to each distinct input tuple."""
+    """Create table ``name`` (inputs..., value) with ``fn`` applied to each distinct input tuple
+    (``known_sql``: values already normalised, taken as they are instead of calling ``fn``)."""
     cols = ", ".join(inputs)
-    rows = con.execute(
-        f"SELECT DISTINCT {cols} FROM ({source_sql}) WHERE {inputs[0]} IS NOT NULL"
-    ).fetchall()
+    distinct = f"SELECT DISTINCT {cols} FROM ({source_sql}) WHERE {inputs[0]} IS NOT NULL"
+    if known_sql is None:
+        rows = con.execute(distinct).fetchall()
+    else:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name}_wanted AS {distinct}")
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {name}_known AS SELECT k.* FROM ({known_sql}) k "
+            f"SEMI JOIN {name}_wanted w ON "
+            + " AND ".join(f"k.{c} IS NOT DISTINCT FROM w.{c}" for c in inputs)
+        )
+        rows = con.execute(
+            f"SELECT * FROM {name}_wanted w ANTI JOIN {name}_known k ON "
+            + " AND ".join(f"k.{c} IS NOT DISTINCT FROM w.{c}" for c in inputs)
+        ).fetchall()
     data: dict[str, list[str | None]] = {c: [r[i] for r in rows] for i, c in enumerate(inputs)}
     data["value"] = [fn(*r) for r in rows]
     arrow = pa.table({k: pa.array(v, type=pa.string()) for k, v in data.items()})
     con.register(f"{name}_arrow", arrow)
-    con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM {name}_arrow")
+    reused = "" if known_sql is None else f" UNION ALL SELECT {cols}, value FROM {name}_known"
+    con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT {cols}, value FROM {name}_arrow{reused}")
     con.unregister(f"{name}_arrow")
+    if known_sql is not None:
+        con.execute(f"DROP TABLE {name}_wanted; DROP TABLE {name}_known")
 
 
 def prepare_parties(
@@ -68,27 +119,29 @@ def prepare_parties(
     raw: str = "raw_parties",
     parties_out: str = "parties_norm",
     signatures_out: str = "signatures",
+    known: str | None = None,
 ) -> None:
-    """From ``raw``: ``parties_out`` (a row per party, with ``sig_id``) and ``signatures_out``."""
+    """From ``raw``: ``parties_out`` (a row per party, with ``sig_id``) and ``signatures_out``.
+
+    ``known`` (incremental runs): a join of raw parties ``r`` with their previously normalised
+    rows ``p``, e.g. ``raw_parties r JOIN prev_parties p USING (party_id)``; values seen there
+    reuse their normalisation instead of calling the normaliser again.
+    """
     names_sql = f"SELECT name AS v FROM {raw} UNION SELECT alt_name FROM {raw}"
-    _map_distinct(con, names_sql, ["v"], name_key, "map_name")
-    _map_distinct(con, f"SELECT address AS v FROM {raw}", ["v"], normalize.address_core, "map_addr")
-    _map_distinct(con, f"SELECT country AS v FROM {raw}", ["v"], normalize.country, "map_country")
-    _map_distinct(
-        con,
-        f"SELECT phone AS v, country AS c FROM {raw}",
-        ["v", "c"],
-        normalize.phone,
-        "map_phone",
-    )
-    _map_distinct(con, f"SELECT email AS v FROM {raw}", ["v"], normalize.email, "map_email")
-    _map_distinct(
-        con, f"SELECT bank_account AS v FROM {raw}", ["v"], normalize.bank_account, "map_bank"
-    )
-    _map_distinct(con, f"SELECT device_id AS v FROM {raw}", ["v"], normalize.device_id, "map_dev")
-    _map_distinct(con, f"SELECT ip_address AS v FROM {raw}", ["v"], normalize.ip_address, "map_ip")
-    _map_distinct(con, f"SELECT handle AS v FROM {raw}", ["v"], normalize.handle, "map_handle")
-    _map_distinct(con, f"SELECT registry_id AS v FROM {raw}", ["v"], registry_key, "map_regid")
+    maps: list[tuple[str, list[str], Callable[..., str | None], str]] = [
+        (names_sql, ["v"], name_key, "map_name"),
+        (f"SELECT address AS v FROM {raw}", ["v"], normalize.address_core, "map_addr"),
+        (f"SELECT country AS v FROM {raw}", ["v"], normalize.country, "map_country"),
+        (f"SELECT phone AS v, country AS c FROM {raw}", ["v", "c"], normalize.phone, "map_phone"),
+        (f"SELECT email AS v FROM {raw}", ["v"], normalize.email, "map_email"),
+        (f"SELECT bank_account AS v FROM {raw}", ["v"], normalize.bank_account, "map_bank"),
+        (f"SELECT device_id AS v FROM {raw}", ["v"], normalize.device_id, "map_dev"),
+        (f"SELECT ip_address AS v FROM {raw}", ["v"], normalize.ip_address, "map_ip"),
+        (f"SELECT handle AS v FROM {raw}", ["v"], normalize.handle, "map_handle"),
+        (f"SELECT registry_id AS v FROM {raw}", ["v"], registry_key, "map_regid"),
+    ]
+    for source_sql, inputs, fn, name in maps:
+        _map_distinct(con, source_sql, inputs, fn, name, _known_sql(name, known))
     con.execute(
         f"""
         CREATE OR REPLACE TABLE {parties_out} AS

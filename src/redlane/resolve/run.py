@@ -15,10 +15,11 @@ import uuid
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final, Literal
 
 import duckdb
 
+from redlane.brands.cloned import register_cloned_refs
 from redlane.engine.warehouse import Warehouse
 from redlane.feeds.validate import quote_literal
 from redlane.network.edges import build_actor_edges
@@ -32,6 +33,8 @@ from redlane.resolve.prepare import prepare_parties
 from redlane.resolve.splink_model import load_settings, new_pairs, train_linker
 
 Step = Callable[[str], None]
+Engine = Literal["duckdb", "spark"]
+ENGINES: Final = ("duckdb", "spark")
 
 
 @dataclass
@@ -70,11 +73,16 @@ def resolve(
     on_step: Step | None = None,
     settings_data: dict[str, Any] | None = None,
     labels: list[tuple[str, str, str]] | None = None,
+    engine: Engine = "duckdb",
 ) -> ResolveSummary:
     """Resolve every party in the warehouse and publish a new run under ``home``.
 
     ``labels`` are investigators' (party_id_l, party_id_r, 'match' | 'non_match') verdicts.
+    ``engine="spark"`` scores signature pairs on Spark (:mod:`redlane.resolve.spark_scoring`)
+    with the model trained here; every other step is the same.
     """
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")
     started = time.perf_counter()
     timings: dict[str, float] = {}
     mark = [time.perf_counter()]
@@ -104,7 +112,9 @@ def resolve(
                 "CREATE OR REPLACE TABLE raw_new AS SELECT * FROM raw_parties "
                 "WHERE party_id NOT IN (SELECT party_id FROM prev_party_actors)"
             )
-            prepare_parties(con, "raw_new", "parties_new", "signatures_new")
+            # Spellings resolved before keep their normalisation: no normaliser call for them.
+            known = "raw_parties r JOIN prev_parties p USING (party_id)"
+            prepare_parties(con, "raw_new", "parties_new", "signatures_new", known=known)
             con.execute(
                 "CREATE OR REPLACE TABLE parties_all AS "
                 "SELECT * FROM prev_parties UNION ALL BY NAME SELECT * FROM parties_new"
@@ -116,7 +126,12 @@ def resolve(
             )
             new_count = _count(con, "SELECT * FROM parties_new")
             step("normalise")
-            pairs_table = new_pairs(con, previous_dir / "model.json", threshold)
+            if engine == "spark":
+                from redlane.resolve.spark_scoring import spark_new_pairs
+
+                pairs_table = spark_new_pairs(con, previous_dir / "model.json", threshold, data)
+            else:
+                pairs_table = new_pairs(con, previous_dir / "model.json", threshold)
             con.execute(
                 "CREATE OR REPLACE TABLE pairs_all AS SELECT * FROM prev_pair_evidence "
                 f"UNION ALL BY NAME SELECT * FROM {pairs_table}"
@@ -138,14 +153,20 @@ def resolve(
             new_count = total
             step("normalise")
             trained = train_linker(con, "signatures_all", data)
-            step("train")
-            predictions = trained.linker.inference.predict(threshold_match_probability=0.5)
-            con.execute(
-                "CREATE OR REPLACE TABLE pairs_all AS SELECT unique_id_l AS sig_id_l, "
-                "unique_id_r AS sig_id_r, match_probability, match_weight "
-                f"FROM {predictions.physical_name}"
-            )
             trained.linker.misc.save_model_to_json(str(run_dir / "model.json"), overwrite=True)
+            step("train")
+            if engine == "spark":
+                from redlane.resolve.spark_scoring import spark_pairs
+
+                scored = spark_pairs(con, run_dir / "model.json", 0.5, data)
+                con.execute(f"CREATE OR REPLACE TABLE pairs_all AS SELECT * FROM {scored}")
+            else:
+                predictions = trained.linker.inference.predict(threshold_match_probability=0.5)
+                con.execute(
+                    "CREATE OR REPLACE TABLE pairs_all AS SELECT unique_id_l AS sig_id_l, "
+                    "unique_id_r AS sig_id_r, match_probability, match_weight "
+                    f"FROM {predictions.physical_name}"
+                )
             step("score")
             previous = None
             if previous_dir is not None and (previous_dir / "party_actors.parquet").exists():
@@ -166,6 +187,7 @@ def resolve(
             "FROM parties_all p JOIN party_actor_ids a USING (party_id)"
         )
         step("cluster")
+        register_cloned_refs(con, home)  # cloned authentication codes link actors too
         build_actor_edges(con)
         detect_rings(con)
         compute_risk(con)

@@ -50,6 +50,9 @@ def make_engine(url: str | None = None, **kwargs: Any) -> Engine:
     ``kwargs`` go to :func:`sqlalchemy.create_engine` (e.g. ``poolclass=NullPool``).
     """
     parsed = make_url(resolve_url(url))
+    # Bound values are personal data (names, phones, case notes): keep them out of SQL logs and
+    # out of error messages, which the service logs.
+    kwargs.setdefault("hide_parameters", True)
     if parsed.get_backend_name() == "sqlite":
         _ensure_sqlite_parent(parsed)
         engine = create_engine(parsed, **kwargs)

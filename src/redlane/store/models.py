@@ -296,5 +296,11 @@ class AuditEntry(Base):
     hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
+# Brand-protection tables (rights holders, brands, codes, flags); revision 0004.
+from redlane.store import brand_models as brand_models  # noqa: E402
+
 # Case tables (targets, notes, evidence, custody, labels) join this metadata; revision 0002.
 from redlane.store import case_models as case_models  # noqa: E402
+
+# Idempotency keys of API writes; revision 0005.
+from redlane.store import idempotency_models as idempotency_models  # noqa: E402

@@ -31,6 +31,7 @@ NUMERIC_FEATURES: Final[tuple[str, ...]] = (
     "hs_missing",
     "descr_hs_share",
     "descr_prior_volume",
+    "value_per_kg_vs_descr",
     "origin_ne_shipper_country",
     "has_entry",
     "entry_hs_mismatch",

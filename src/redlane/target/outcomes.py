@@ -9,6 +9,7 @@ outcome in place (both are reported).
 from __future__ import annotations
 
 import csv
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from redlane.errors import FeedError, RedlaneError
 from redlane.store import audit
-from redlane.store.models import OUTCOMES, Outcome, PlanItem
+from redlane.store.models import OUTCOMES, Outcome, Plan, PlanItem
 from redlane.target.features import LABEL_SCHEMA
 
 REQUIRED: Final = ("carrier", "hawb", "port_code", "outcome")
@@ -41,12 +42,26 @@ class ImportReport:
     errors: list[str] = field(default_factory=list)
 
 
-def _opt_float(value: str | None) -> float | None:
-    return float(value) if value not in (None, "") else None
+def _opt_float(value: str | None, name: str) -> float | None:
+    if value in (None, ""):
+        return None
+    number = float(value)  # text that is no number raises ValueError, reported by line
+    if not math.isfinite(number):
+        raise ValueError(f"{name} must be a finite number, not {value!r}")
+    return number
 
 
-def _opt_int(value: str | None) -> int | None:
-    return int(float(value)) if value not in (None, "") else None
+def _opt_int(value: str | None, name: str) -> int | None:
+    number = _opt_float(value, name)
+    return None if number is None else int(number)
+
+
+def _unknown_plan(session: Session, values: dict[str, Any]) -> str | None:
+    """Why the row's plan cannot be linked (a foreign key would refuse the whole import)."""
+    plan_id = values["plan_id"]
+    if plan_id is not None and session.get(Plan, plan_id) is None:
+        return f"plan_id {plan_id} is not a stored plan"
+    return None
 
 
 def _when(value: str | None) -> datetime | None:
@@ -65,20 +80,14 @@ def import_outcomes(session: Session, path: Path, actor: str) -> ImportReport:
         raise FeedError(str(path), f"cannot read: {exc.strerror}") from exc
     with handle:
         reader = csv.DictReader(handle)
-        header = [h.strip().lower() for h in reader.fieldnames or []]
-        missing = [c for c in REQUIRED if c not in header]
-        if missing:
-            raise FeedError(str(path), f"missing column(s): {', '.join(missing)}")
-        for line, raw in enumerate(reader, start=2):
-            row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
-            report.rows += 1
-            try:
-                values = _values(row)
-            except ValueError as exc:
-                report.errors.append(f"line {line}: {exc}")
-                continue
-            verdict = _upsert(session, values)
-            setattr(report, verdict, getattr(report, verdict) + 1)
+        try:
+            _read_rows(session, reader, report, path)
+        # Nothing of the file is kept (the caller's transaction rolls back): fix it and resend.
+        except UnicodeDecodeError as exc:
+            detail = f"not UTF-8 text near line {reader.line_num + 1}: {exc.reason}"
+            raise FeedError(str(path), detail) from exc
+        except csv.Error as exc:
+            raise FeedError(str(path), f"line {reader.line_num}: bad CSV: {exc}") from exc
     session.flush()
     audit.append(
         session,
@@ -97,6 +106,28 @@ def import_outcomes(session: Session, path: Path, actor: str) -> ImportReport:
         },
     )
     return report
+
+
+def _read_rows(
+    session: Session, reader: csv.DictReader[str], report: ImportReport, path: Path
+) -> None:
+    header = [h.strip().lower() for h in reader.fieldnames or []]
+    missing = [c for c in REQUIRED if c not in header]
+    if missing:
+        raise FeedError(str(path), f"missing column(s): {', '.join(missing)}")
+    for line, raw in enumerate(reader, start=2):
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in raw.items()}
+        report.rows += 1
+        try:
+            values = _values(row)
+        except ValueError as exc:
+            report.errors.append(f"line {line}: {exc}")
+            continue
+        if problem := _unknown_plan(session, values):
+            report.errors.append(f"line {line}: {problem}")
+            continue
+        verdict = _upsert(session, values)
+        setattr(report, verdict, getattr(report, verdict) + 1)
 
 
 def _upsert(session: Session, values: dict[str, Any]) -> str:
@@ -127,6 +158,8 @@ def record_outcome(
         values = _values(row)
     except ValueError as exc:
         raise OutcomeError(str(exc)) from exc
+    if problem := _unknown_plan(session, values):
+        raise OutcomeError(problem)
     values["recorded_by"] = user_id
     verdict = _upsert(session, values)
     session.flush()
@@ -155,7 +188,7 @@ def _values(row: dict[str, str]) -> dict[str, Any]:
             raise ValueError(f"{name} is missing")
     if row["outcome"] not in OUTCOMES:
         raise ValueError(f"outcome must be one of {', '.join(OUTCOMES)}, not {row['outcome']!r}")
-    value = _opt_float(row.get("seized_value"))
+    value = _opt_float(row.get("seized_value"), "seized_value")
     if value is not None and value < 0:
         raise ValueError("seized_value must be at least 0")
     return {
@@ -164,10 +197,10 @@ def _values(row: dict[str, str]) -> dict[str, Any]:
         "port_code": row["port_code"],
         "outcome": row["outcome"],
         "brand": row.get("brand") or None,
-        "seized_quantity": _opt_int(row.get("seized_quantity")),
+        "seized_quantity": _opt_int(row.get("seized_quantity"), "seized_quantity"),
         "seized_value": value,
         "inspected_at": _when(row.get("inspected_at")),
-        "plan_id": _opt_int(row.get("plan_id")),
+        "plan_id": _opt_int(row.get("plan_id"), "plan_id"),
     }
 
 

@@ -13,7 +13,7 @@ by the model or exploration unless a red check also hits).
 
 from __future__ import annotations
 
-import csv
+import io
 import json
 import math
 from dataclasses import asdict, dataclass, field
@@ -27,6 +27,9 @@ import numpy.typing as npt
 import pyarrow as pa
 from sqlalchemy.orm import Session
 
+from redlane import csv_export
+from redlane.brands.known_good import KnownGoodIndex
+from redlane.engine.warehouse import write_atomic
 from redlane.errors import NotFound
 from redlane.store import audit
 from redlane.store.models import Plan, PlanItem, Port
@@ -151,13 +154,21 @@ def make_plan(
     document_capacity: int = 0,
     exploration_rate: float = DEFAULT_EXPLORATION,
     seed: int = 0,
+    brand_evidence: KnownGoodIndex | None = None,
 ) -> PlanResult:
-    """Plan one port-day from its shipments' features (``features.day_where(day, port)``)."""
+    """Plan one port-day from its shipments' features (``features.day_where(day, port)``).
+
+    ``brand_evidence`` (known-good supply chains, cloned codes) adjusts the model's scores
+    before selection (:mod:`redlane.brands.known_good`)."""
     n = feats.num_rows
     p, ev = score(model, feats) if n else (np.zeros(0), np.zeros(0))
     hits = evaluate(feats, checks)
     lanes = np.array([c.lane for c in checks])
     red, yellow, notify, green = (_any_lane(hits, lanes, lane) for lane in LANE_ORDER)
+    brand_reasons: list[list[str]] = [[] for _ in range(n)]
+    if brand_evidence is not None and n:
+        est = np.nan_to_num(column_floats(feats, "est_seizure_value"), nan=100.0)
+        p, ev, brand_reasons = brand_evidence.adjust_batch(feats, p, est, red | yellow)
     kind = [
         "lookout" if any(checks[j].is_lookout for j in np.flatnonzero(hits[i])) else "rule"
         for i in range(n)
@@ -213,7 +224,7 @@ def make_plan(
         reasons = [checks[j].sentence() for j in np.flatnonzero(hits[i])]
         if by == "exploration":
             reasons.insert(0, f"random exploration pick (chance {pr:.1%})")
-        reasons += because
+        reasons += because + brand_reasons[i]
         result.items.append(
             PlannedItem(
                 carrier=str(row["carrier"]),
@@ -338,12 +349,13 @@ HOLD_COLUMNS: Final = (
 
 
 def write_holds(result: PlanResult, out: Path) -> list[Path]:
-    """The holds list for the carrier, by air waybill: CSV and JSON."""
+    """The holds list for the carrier, by air waybill: CSV and JSON, each written whole (a
+    crash leaves the previous file or the new one, never a cut list)."""
     out.mkdir(parents=True, exist_ok=True)
     stem = f"holds_{result.port}_{result.day}"
     csv_path, json_path = out / f"{stem}.csv", out / f"{stem}.json"
-    with csv_path.open("w", encoding="utf-8", newline="") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
+    with io.StringIO(newline="") as handle:
+        writer = csv_export.writer(handle, lineterminator="\n")
         writer.writerow(HOLD_COLUMNS)
         for i in result.items:
             writer.writerow(
@@ -359,7 +371,8 @@ def write_holds(result: PlanResult, out: Path) -> list[Path]:
                     " | ".join(i.reasons),
                 ]
             )
-    json_path.write_text(json.dumps(result.to_dict(), indent=1, default=str), encoding="utf-8")
+        write_atomic(csv_path, handle.getvalue())
+    write_atomic(json_path, json.dumps(result.to_dict(), indent=1, default=str))
     result.files = [str(csv_path), str(json_path)]
     return [csv_path, json_path]
 
@@ -388,6 +401,7 @@ def plan_port_day(
     sync_ports(session, con)
     capacity, documents = port_capacity(session, port)
     feats = compute_features(con, day_where(day, port))
+    brand_evidence = KnownGoodIndex.load(session, con)
     result = make_plan(
         feats,
         model,
@@ -398,6 +412,7 @@ def plan_port_day(
         document_capacity=documents,
         exploration_rate=exploration_rate,
         seed=seed,
+        brand_evidence=brand_evidence or None,
     )
     save_plan(session, result, actor, user_id)
     if out is not None:

@@ -38,6 +38,13 @@ def _price(row: Row) -> str:
     gap, low, high = _num(row, "genuine_gap"), _num(row, "genuine_min"), _num(row, "genuine_max")
     what = " ".join(str(row.get(k)) for k in ("genuine_brand", "genuine_line") if row.get(k))
     if math.isnan(gap) or math.isnan(low):
+        peers = _num(row, "value_per_kg_vs_descr")
+        if not math.isnan(peers) and peers < 0:
+            return (
+                f"declared value {_num(row, 'declared_value'):.2f} USD for "
+                f"{_num(row, 'weight_kg'):.2f} kg, {1 - math.exp(peers):.0%} less per kg than "
+                f"earlier parcels described '{row.get('description') or ''}'"
+            )
         return (
             f"declared value {_num(row, 'declared_value'):.2f} USD for "
             f"{_num(row, 'weight_kg'):.2f} kg, low for the goods"
@@ -55,6 +62,11 @@ def _description(row: Row) -> str:
     descr = row.get("description") or ""
     if _num(row, "brand_in_description") > 0 and row.get("genuine_brand"):
         return f"brand word '{row.get('genuine_brand')}' in the description '{descr}'"
+    if _i(row, "descr_seized"):
+        return (
+            f"description '{descr}' on {_i(row, 'descr_seized')} earlier seizures "
+            f"({_i(row, 'descr_inspected')} inspections)"
+        )
     if _num(row, "vague_description") > 0:
         return f"vague goods description '{descr}'"
     if _num(row, "hs_missing") > 0:
@@ -177,7 +189,7 @@ def topic_of(feature: str) -> str:
         return "new_shipper"
     if feature.startswith("port"):
         return "port"
-    if feature in {
+    if feature.startswith("descr_") or feature in {
         "brand_in_description",
         "vague_description",
         "description_length",

@@ -24,6 +24,7 @@ from typing import Any, Final
 import duckdb
 import numpy as np
 
+from redlane.brands.known_good import KnownGoodIndex
 from redlane.target.features import CATEGORICAL_FEATURES, NUMERIC_FEATURES
 from redlane.target.model import TargetModel, load_champion
 from redlane.target.reasons import explain
@@ -97,7 +98,9 @@ class Screener:
         self.lines_hs6: dict[str, tuple[float, float, str, str]] = {}
         self.brand_names: dict[str, str] = {}
         self.sellers: dict[str, dict[str, Any]] = {}
+        self.descr_log_value_per_kg: dict[Any, float] = {}
         self.red_at, self.yellow_at = RED_AT, YELLOW_AT
+        self.brand_evidence = KnownGoodIndex()
 
     # --- loading -------------------------------------------------------------------------
     @classmethod
@@ -115,6 +118,8 @@ class Screener:
         con = connect(home, warehouse_path or home / "warehouse")
         screener = cls(model, checks)
         screener._load(con)
+        with session_scope(readonly=True) as session:
+            screener.brand_evidence = KnownGoodIndex.load(session, con)
         con.close()
         return screener
 
@@ -151,6 +156,13 @@ class Screener:
                 if name == "sname":
                     self.first_seen[k] = first
                 self.recent[name][k] = list(times or [])
+        # sum of log value per kg by description: the batch query's running mean
+        self.descr_log_value_per_kg = dict(
+            con.sql(
+                pre + "SELECT descr, sum(ln(1 + declared_value / greatest(weight_kg, 0.001)))"
+                " FROM keyed GROUP BY 1"
+            ).fetchall()
+        )
         for ident in ("sname", "sphone", "semail", "saddr"):
             for k, actor in con.sql(
                 pre + f"SELECT k_{ident}, mode(k_sactor) FROM keyed"
@@ -229,6 +241,7 @@ class Screener:
             "hs4": hs4,
             "origin": origin,
             "port": record.get("port_of_entry"),
+            "descr": descr or None,
         }
         actors = sorted(
             {
@@ -312,6 +325,8 @@ class Screener:
         n_descr = self.volume["descr"][descr] + 1
         row["descr_hs_share"] = (self.volume["descr_hs4"][f"{descr}|{hs4 or ''}"] + 1) / n_descr
         row["descr_prior_volume"] = float(n_descr)
+        peers = self.descr_log_value_per_kg.get(descr, 0.0) + row["log_value_per_kg"]
+        row["value_per_kg_vs_descr"] = row["log_value_per_kg"] - peers / n_descr
         # marketplace
         seller = self.sellers.get(keys["seller"] or "", {})
         registered = seller.get("registered_at")
@@ -364,10 +379,13 @@ class Screener:
         row = self.features(record)
         x = self.vector(row)
         p, contributions = self.model.predict_one(x)
-        ev = p * float(row["est_seizure_value"])
         reasons = explain([row], contributions)[0]
         hit = [c for c in self.checks if check_matches(c, row)]
         lanes = {c.lane for c in hit}
+        # Known-good supply chains and cloned codes (redlane.brands.known_good).
+        p, brand_reasons = self.brand_evidence.adjust_one(row, p, bool(lanes & {"red", "yellow"}))
+        reasons += brand_reasons
+        ev = p * float(row["est_seizure_value"])
         if "red" in lanes or p >= self.red_at:
             lane = "red"
         elif "yellow" in lanes or p >= self.yellow_at:

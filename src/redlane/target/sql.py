@@ -58,6 +58,7 @@ KEY_EXPRESSIONS: Final = {
     "cname": _FOLD.format(x="consignee_name"),
     "caddr": _FOLD.format(x="consignee_address"),
     "seller": "seller_ref",
+    "descr": "lower(trim(description))",
 }
 # Keys whose history is summarised (count of labels, seizures, recent seizures, encoding).
 HISTORY_KEYS: Final = (
@@ -68,6 +69,7 @@ HISTORY_KEYS: Final = (
     "cname",
     "caddr",
     "seller",
+    "descr",
     "sactor",
     "cactor",
     "ring",
@@ -198,7 +200,9 @@ windows AS (
         / (count(*) OVER (PARTITION BY descr ORDER BY t
             RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))::DOUBLE AS descr_hs_share,
         (count(*) OVER (PARTITION BY descr ORDER BY t
-            RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))::DOUBLE AS descr_prior_volume
+            RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW))::DOUBLE AS descr_prior_volume,
+        avg(ln(1 + declared_value / greatest(weight_kg, 0.001))) OVER (PARTITION BY descr
+            ORDER BY t RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS descr_log_value_per_kg
     FROM keyed
 ),
 marks AS (
@@ -293,6 +297,8 @@ SELECT
     length(k.descr)::DOUBLE AS description_length,
     (k.hs6 IS NULL)::INT::DOUBLE AS hs_missing,
     w.descr_hs_share, w.descr_prior_volume,
+    ln(1 + k.declared_value / greatest(k.weight_kg, 0.001)) - w.descr_log_value_per_kg
+        AS value_per_kg_vs_descr,
     (k.origin <> k.shipper_country)::INT::DOUBLE AS origin_ne_shipper_country,
     -- customs entry
     (en.hawb IS NOT NULL)::INT::DOUBLE AS has_entry,

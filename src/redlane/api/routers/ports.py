@@ -6,10 +6,12 @@ from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from redlane.api import actions, queries
 from redlane.api.auth import access, require_port
+from redlane.api.idempotency import IdempotencyDep
 from redlane.api.problems import Problem, problem_responses
 from redlane.api.roles import CUSTOMS_OFFICER, INVESTIGATOR, TARGETING_ANALYST, Principal
 from redlane.api.routers.common import protected_router
@@ -83,22 +85,27 @@ def shipment(
     response_model=OutcomeOut,
     status_code=201,
     summary="Record what an inspection found (a decision: audited)",
+    responses=problem_responses(409),
 )
 def record_outcome(
     body: OutcomeIn,
     principal: Annotated[Principal, Depends(CUSTOMS)],
     session: Annotated[Session, Depends(db_session)],
-) -> OutcomeOut:
-    o = actions.record_outcome(session, principal, body)
-    return OutcomeOut(
-        id=o.id,
-        carrier=o.carrier,
-        hawb=o.hawb,
-        port_code=o.port_code,
-        outcome=o.outcome,
-        plan_id=o.plan_id,
-        inspected_at=o.inspected_at,
-    )
+    idempotency: IdempotencyDep,
+) -> OutcomeOut | Response:
+    def record() -> OutcomeOut:
+        o = actions.record_outcome(session, principal, body)
+        return OutcomeOut(
+            id=o.id,
+            carrier=o.carrier,
+            hawb=o.hawb,
+            port_code=o.port_code,
+            outcome=o.outcome,
+            plan_id=o.plan_id,
+            inspected_at=o.inspected_at,
+        )
+
+    return idempotency.run(principal, body, record, session)
 
 
 @router.get(

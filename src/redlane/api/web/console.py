@@ -7,7 +7,6 @@ redirect), a user without the role a 403 page.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 from collections.abc import Callable
@@ -23,6 +22,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from redlane import csv_export
 from redlane.api import actions, queries
 from redlane.api.auth import SESSION_COOKIE, Access, load_user_principal
 from redlane.api.problems import Problem, set_html_renderer
@@ -36,6 +36,7 @@ from redlane.api.roles import (
     TARGETING_ANALYST,
     Principal,
 )
+from redlane.api.routers import brands as brand_routes
 from redlane.api.routers.ports import today
 from redlane.api.schemas import LookoutIn, OutcomeIn, RuleIn
 from redlane.api.security import csrf_ok, csrf_token, decode_token, issue_token
@@ -74,6 +75,9 @@ NAV: Final = (
     ("Actors", "/console/actors", ACTORS),
     ("Rules & lookouts", "/console/targeting", TARGETING),
     ("Dashboard", "/console/dashboard", DASHBOARD),
+    ("Brands", "/console/brands", brand_routes.REGISTRY_READERS),
+    ("Flags", "/console/flags", brand_routes.FLAG_READERS),
+    ("Authenticate", "/console/authenticate", brand_routes.AUTHENTICATORS),
     ("Quarantine", "/console/quarantine", QUARANTINE),
     ("Cases", "/console/cases", CASES_NAV),
 )
@@ -174,7 +178,9 @@ def login_submit(
         user = authenticate_user(state, username, password, client)
     except Problem as e:
         message = e.detail if e.status == 429 else "Wrong username or password."
-        return render(request, "login.html", None, e.status, error=message, next=_safe_next(next))
+        page = render(request, "login.html", None, e.status, error=message, next=_safe_next(next))
+        page.headers.update(e.headers)  # Retry-After when limited
+        return page
     token, lifetime = issue_token(
         state.secret_key, user_id=user.id, username=user.username, kind="session"
     )
@@ -323,7 +329,7 @@ def export_holds(
 ) -> Response:
     _ports, chosen, when, plan = _queue_data(session, principal, port, day)
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_export.writer(out)
     writer.writerow(
         ["rank", "carrier", "hawb", "lane", "score", "expected_value", "selected_by", "reasons"]
     )
@@ -366,6 +372,8 @@ def shipment(
     session: Annotated[Session, Depends(db_session)],
     saved: str = "",
 ) -> HTMLResponse:
+    from redlane.api.web.brand_pages import shipment_guides
+
     data = queries.shipment_view(session, get_state(request), principal, carrier, hawb)
     port = (
         data["plans"][0]["port_code"]
@@ -380,6 +388,7 @@ def shipment(
         port=port,
         saved=saved,
         may_see_actors=allowed(ACTORS, principal),
+        guides=shipment_guides(session, principal, data),
     )
 
 
@@ -640,9 +649,10 @@ def quarantine(
 
 
 def install(app: FastAPI) -> None:
-    from redlane.api.web import case_pages
+    from redlane.api.web import brand_pages, case_pages
 
     app.include_router(public)
     app.include_router(case_pages.router)
+    app.include_router(brand_pages.router)
     app.include_router(pages)
     set_html_renderer(app, _error_page)

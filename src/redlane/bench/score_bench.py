@@ -1,0 +1,121 @@
+"""Scoring a day: features (SQL over the warehouse and resolution outputs) and the champion model.
+
+Starts from a standing world with the day ingested and resolved (setup, untimed). Timed in a
+child: the day's features, the model's probabilities and, as the baseline in the same process,
+the counterfeit rule pack alone (what a rules-only selectivity system computes). Both are then
+scored against the simulator's truth (ROC AUC; the rule pack's hit/no-hit is its score).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from redlane.bench.child import Laps, per_core, run_child
+from redlane.bench.standing import standing_world
+
+_SCORE_CHILD = """
+import json, sys
+from pathlib import Path
+from redlane.bench.score_bench import timed_score
+print(json.dumps(timed_score(Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3]))))
+"""
+
+
+def counterfeit_flags(truth: Path, hawbs: pa.Array | pa.ChunkedArray) -> npt.NDArray[np.bool_]:
+    """The simulator's truth for each of ``hawbs`` (False for a parcel it does not know)."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.register("wanted", pa.table({"hawb": hawbs, "i": np.arange(len(hawbs))}))
+    rows = con.execute(
+        "SELECT w.i FROM wanted w JOIN read_parquet($truth) t USING (hawb) WHERE t.is_counterfeit",
+        {"truth": str(truth)},
+    ).fetchall()
+    con.close()
+    flags = np.zeros(len(hawbs), dtype=bool)
+    flags[[int(r[0]) for r in rows]] = True
+    return flags
+
+
+def day_features(home: Path, day: str) -> pa.Table:
+    from redlane.target.features import compute_features
+    from redlane.target.training import connect
+
+    con = connect(home, home / "warehouse")
+    feats = compute_features(con, f"k.t::DATE = DATE '{day}'")
+    con.close()
+    return feats
+
+
+def rule_pack_hits(feats: pa.Table) -> npt.NDArray[np.bool_]:
+    """Parcels the counterfeit rule pack flags red (the rules-only baseline)."""
+    from redlane.target.rules import COUNTERFEIT_PACK, checks_from_definitions, evaluate
+
+    checks = [c for c in checks_from_definitions(COUNTERFEIT_PACK) if c.lane == "red"]
+    return np.asarray(evaluate(feats, checks).any(axis=1), dtype=bool)
+
+
+def _auc(flags: npt.NDArray[np.bool_], score: npt.NDArray[Any]) -> float | None:
+    from sklearn.metrics import roc_auc_score
+
+    if flags.all() or not flags.any():
+        return None
+    return round(float(roc_auc_score(flags, score)), 4)
+
+
+def timed_score(home: Path, day: str, truth: Path) -> dict[str, Any]:
+    """The timed part (runs in the child)."""
+    from redlane.target.model import load_champion
+
+    laps = Laps()
+    feats = day_features(home, day)
+    laps.lap("features")
+    probabilities = load_champion(home).predict(feats)
+    laps.lap("score")
+    hits = rule_pack_hits(feats)
+    laps.lap("baseline_rules_only")
+    flags = counterfeit_flags(truth, feats.column("hawb"))
+    return {
+        "scored": int(feats.num_rows),
+        "stages_s": laps.seconds,
+        "stages_cpu_s": laps.cpu_s,
+        "stages_peak_rss_mb": laps.peak_rss_mb,
+        "counterfeits": int(flags.sum()),
+        "auc": _auc(flags, probabilities),
+        "baseline_rules_only_auc": _auc(flags, hits.astype(np.float64)),
+        "baseline_rules_only_flagged": int(hits.sum()),
+    }
+
+
+def run(shipments: int, seed: int = 17, history_days: int = 2) -> dict[str, Any]:
+    with standing_world(shipments, seed=seed, history_days=history_days, with_day=True) as world:
+        figures = run_from(world.home, world.day, world.truth)
+        figures["setup_s"] = world.setup_s
+    figures["history_days"] = history_days
+    return figures
+
+
+def run_from(home: Path, day: str, truth: Path) -> dict[str, Any]:
+    """Score a day of a standing world that already has it ingested and resolved."""
+    env = {**os.environ, "REDLANE_HOME": str(home)}
+    child = run_child(_SCORE_CHILD, [str(home), day, str(truth)], env, what="score")
+    stages = child["stages_s"]
+    seconds = float(stages["features"]) + float(stages["score"])
+    scored = int(child["scored"])
+    return {
+        "bench": "score",
+        "shipments": scored,
+        "wall_s": round(seconds, 2),
+        "shipments_per_s": round(scored / seconds, 1) if seconds else None,
+        "shipments_per_s_per_core": per_core(scored, seconds),
+        "peak_rss_mb": round(max(child["stages_peak_rss_mb"].values())),
+        **{k: v for k, v in child.items() if k != "scored"},
+        "engine": "duckdb",
+        "cores": os.cpu_count() or 1,
+    }
