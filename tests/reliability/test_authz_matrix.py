@@ -38,8 +38,8 @@ from redlane.api.users import create_api_key, set_user_ports
 from redlane.brands.registry import ensure_holder
 from redlane.cases.actions import PARTNER_FEEDS
 from redlane.engine.warehouse import Warehouse
-from redlane.store.db import session_scope
 from redlane.store.brand_models import RightsHolderMember
+from redlane.store.db import session_scope
 from redlane.store.models import Agreement, User
 from tests.api.conftest import Service, service  # noqa: F401 - the seeded service fixture
 from tests.api.seed import carrier_file

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+# SQLite and DuckDB hold 64-bit integers: a larger value sent to the API is refused as input
+# (422), never handed to a query where it would overflow (500).
+INT64_MAX = 2**63 - 1
+RecordId = Annotated[int, Field(ge=1, le=INT64_MAX)]
 
 LaneName = Literal["red", "yellow", "green", "notify"]
 
@@ -193,9 +198,9 @@ class OutcomeIn(BaseModel):
     outcome: Literal["cleared", "seized", "other_violation"]
     inspected_at: datetime | None = None
     brand: str | None = Field(default=None, max_length=200)
-    seized_quantity: int | None = Field(default=None, ge=0)
+    seized_quantity: int | None = Field(default=None, ge=0, le=INT64_MAX)
     seized_value: float | None = Field(default=None, ge=0)
-    plan_id: int | None = None
+    plan_id: RecordId | None = None
     notes: str = Field(default="", max_length=2000)
 
 

@@ -142,7 +142,7 @@ def train_cmd(
         fraud, critical = valid_data.labels()
         p_fraud, p_critical = model.probabilities(valid_data)
         points = [p.as_dict() for p in frontier(p_fraud, p_critical, fraud, critical)]
-        console.print(_frontier_table(f"{valid} frontier (report only)", points, model.weight))
+        console.print(_frontier_table(f"{valid.name} frontier (report only)", points, model.weight))
         metrics = [m.as_dict() for m in at_rates(model.score(valid_data), fraud, critical)]
         console.print(_metrics_table(f"{valid} at w = {model.weight:g}", metrics))
     console.print(f"model written to {model_dir}")

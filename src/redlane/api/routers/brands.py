@@ -44,6 +44,7 @@ from redlane.api.roles import (
     Principal,
 )
 from redlane.api.routers.common import protected_router
+from redlane.api.schemas import RecordId
 from redlane.api.state import ServiceState, db_session, get_state
 from redlane.brands import codes, flags, guides, registry
 from redlane.brands.scope import BrandScope, brand_in_scope, scope_for
@@ -204,7 +205,7 @@ def _remove(session: Session, principal: Principal, brand_id: str, what: str, ro
 )
 def remove_line(
     brand_id: str,
-    line_id: int,
+    line_id: RecordId,
     principal: Annotated[Principal, Depends(OWNERS)],
     session: SessionDep,
 ) -> Response:
@@ -216,7 +217,7 @@ def remove_line(
 )
 def remove_party(
     brand_id: str,
-    party_id: int,
+    party_id: RecordId,
     principal: Annotated[Principal, Depends(OWNERS)],
     session: SessionDep,
 ) -> Response:
@@ -249,7 +250,7 @@ def create_guide(
 )
 def add_image(
     brand_id: str,
-    guide_id: int,
+    guide_id: RecordId,
     principal: Annotated[Principal, Depends(OWNERS)],
     session: SessionDep,
     file: Annotated[UploadFile, File(description="PNG, JPEG or WebP, ≤ 2 MB")],
@@ -271,7 +272,11 @@ def add_image(
     responses={200: {"content": {"image/png": {}, "image/jpeg": {}, "image/webp": {}}}},
 )
 def get_image(
-    brand_id: str, guide_id: int, image_id: int, principal: PrincipalOf, session: SessionDep
+    brand_id: str,
+    guide_id: RecordId,
+    image_id: RecordId,
+    principal: PrincipalOf,
+    session: SessionDep,
 ) -> Response:
     image = guides.image_of(session, brand_scope(session, principal), brand_id, guide_id, image_id)
     return Response(
@@ -284,7 +289,7 @@ def get_image(
 @router.delete("/brands/{brand_id}/guides/{guide_id}", status_code=204, summary="Delete a guide")
 def delete_guide(
     brand_id: str,
-    guide_id: int,
+    guide_id: RecordId,
     principal: Annotated[Principal, Depends(OWNERS)],
     session: SessionDep,
 ) -> Response:
@@ -403,7 +408,7 @@ def create_flag(
 @router.post("/flags/{flag_id}/decision", summary="Accept or reject a proposed lookout")
 def decide_flag(
     request: Request,
-    flag_id: int,
+    flag_id: RecordId,
     body: DecisionIn,
     principal: Annotated[Principal, Depends(REVIEWERS)],
     session: SessionDep,
@@ -425,7 +430,7 @@ def decide_flag(
 
 @router.post("/flags/{flag_id}/confirm", summary="Record the seizure or test buy proving a flag")
 def confirm_flag(
-    flag_id: int,
+    flag_id: RecordId,
     body: ConfirmIn,
     principal: Annotated[Principal, Depends(CONFIRMERS)],
     session: SessionDep,
@@ -481,7 +486,7 @@ def add_member(
 )
 def case_code_evidence(
     request: Request,
-    case_id: int,
+    case_id: RecordId,
     principal: Annotated[Principal, Depends(access(INVESTIGATOR))],
     session: SessionDep,
 ) -> dict[str, Any]:

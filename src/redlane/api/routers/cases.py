@@ -18,6 +18,7 @@ from redlane.api.auth import access
 from redlane.api.problems import problem_responses
 from redlane.api.roles import Principal
 from redlane.api.routers.common import protected_router
+from redlane.api.schemas import RecordId
 from redlane.api.state import db_session, get_state
 from redlane.cases import evidence, service
 from redlane.store.case_models import EVIDENCE_KINDS
@@ -87,7 +88,7 @@ def open_case(
 )
 def get_case(
     request: Request,
-    case_id: int,
+    case_id: RecordId,
     principal: Annotated[Principal, Depends(CASE_READERS)],
     session: Annotated[Session, Depends(db_session)],
 ) -> dict[str, Any]:
@@ -96,7 +97,7 @@ def get_case(
 
 @router.post("/cases/{case_id}/status", summary="Move a case along its workflow")
 def change_status(
-    case_id: int,
+    case_id: RecordId,
     body: StatusChange,
     principal: Annotated[Principal, Depends(CASE_WORKERS)],
     session: Annotated[Session, Depends(db_session)],
@@ -109,7 +110,7 @@ def change_status(
 
 @router.post("/cases/{case_id}/notes", status_code=201, summary="Add a note to an open case")
 def add_note(
-    case_id: int,
+    case_id: RecordId,
     body: NoteIn,
     principal: Annotated[Principal, Depends(CASE_WORKERS)],
     session: Annotated[Session, Depends(db_session)],
@@ -126,7 +127,7 @@ def add_note(
 )
 def add_evidence(
     request: Request,
-    case_id: int,
+    case_id: RecordId,
     principal: Annotated[Principal, Depends(CASE_WORKERS)],
     session: Annotated[Session, Depends(db_session)],
     file: Annotated[UploadFile, File(description="The evidence file, kept byte for byte")],
@@ -161,8 +162,8 @@ def add_evidence(
     },
 )
 def view_evidence(
-    case_id: int,
-    evidence_id: int,
+    case_id: RecordId,
+    evidence_id: RecordId,
     principal: Annotated[Principal, Depends(CASE_READERS)],
     session: Annotated[Session, Depends(db_session)],
 ) -> Response:
@@ -184,7 +185,7 @@ def view_evidence(
 )
 def export(
     request: Request,
-    case_id: int,
+    case_id: RecordId,
     principal: Annotated[Principal, Depends(CASE_WORKERS)],
     session: Annotated[Session, Depends(db_session)],
 ) -> Response:

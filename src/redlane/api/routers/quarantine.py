@@ -17,7 +17,7 @@ from redlane.api.roles import (
     Principal,
 )
 from redlane.api.routers.common import protected_router
-from redlane.api.schemas import QuarantineOut
+from redlane.api.schemas import INT64_MAX, QuarantineOut
 from redlane.api.state import db_session, get_state
 
 router = protected_router("feeds")
@@ -37,7 +37,7 @@ def quarantine(
     table: Annotated[str | None, Query(description="Only rows refused for this table")] = None,
     batch: Annotated[str | None, Query(description="Only this batch (id or prefix)")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=INT64_MAX)] = 0,
 ) -> dict[str, Any]:
     return queries.quarantine_view(
         session,

@@ -20,6 +20,7 @@ from redlane.api.problems import Problem
 from redlane.api.queries import audit_read
 from redlane.api.roles import ADMIN, INVESTIGATOR, RIGHTS_HOLDER, TARGETING_ANALYST, Principal
 from redlane.api.routers import brands as api
+from redlane.api.schemas import RecordId
 from redlane.api.state import db_session, get_state
 from redlane.api.web.console import check_csrf, console_principal, page_access, render
 from redlane.brands import codes, flags, guides, registry
@@ -214,7 +215,7 @@ def guide_add(
 def image_add(
     request: Request,
     brand_ref: str,
-    guide_id: int,
+    guide_id: RecordId,
     principal: Annotated[Principal, Depends(page_access(OWN))],
     session: SessionDep,
     file: Annotated[UploadFile | None, File()] = None,
@@ -238,8 +239,8 @@ def image_add(
 @router.get("/brands/{brand_ref}/guides/{guide_id}/images/{image_id}")
 def image_view(
     brand_ref: str,
-    guide_id: int,
-    image_id: int,
+    guide_id: RecordId,
+    image_id: RecordId,
     principal: Annotated[Principal, Depends(page_access(READ))],
     session: SessionDep,
 ) -> Response:
@@ -401,7 +402,7 @@ def flag_create(
 @router.post("/flags/{flag_id}/decision")
 def flag_decide(
     request: Request,
-    flag_id: int,
+    flag_id: RecordId,
     principal: Annotated[Principal, Depends(page_access(REVIEW))],
     session: SessionDep,
     csrf: Annotated[str, Form()] = "",

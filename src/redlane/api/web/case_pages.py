@@ -13,6 +13,7 @@ from redlane.api.auth import Access
 from redlane.api.problems import Problem
 from redlane.api.roles import Principal
 from redlane.api.routers.cases import MAX_EVIDENCE_BYTES
+from redlane.api.schemas import RecordId
 from redlane.api.state import db_session, get_state
 from redlane.api.web.console import check_csrf, console_principal, page_access, render
 from redlane.cases import evidence, service
@@ -64,7 +65,7 @@ def case_open(
 @router.get("/cases/{case_id}")
 def case_page(
     request: Request,
-    case_id: int,
+    case_id: RecordId,
     principal: Annotated[Principal, Depends(page_access(CASES))],
     session: Annotated[Session, Depends(db_session)],
     saved: str = "",
@@ -84,7 +85,7 @@ def case_page(
 @router.post("/cases/{case_id}/notes")
 def case_note(
     request: Request,
-    case_id: int,
+    case_id: RecordId,
     principal: Annotated[Principal, Depends(page_access(CASE_WORK))],
     session: Annotated[Session, Depends(db_session)],
     csrf: Annotated[str, Form()] = "",
@@ -98,7 +99,7 @@ def case_note(
 @router.post("/cases/{case_id}/status")
 def case_status(
     request: Request,
-    case_id: int,
+    case_id: RecordId,
     principal: Annotated[Principal, Depends(page_access(CASE_WORK))],
     session: Annotated[Session, Depends(db_session)],
     csrf: Annotated[str, Form()] = "",
@@ -113,7 +114,7 @@ def case_status(
 @router.get("/cases/{case_id}/evidence/new")
 def evidence_form(
     request: Request,
-    case_id: int,
+    case_id: RecordId,
     principal: Annotated[Principal, Depends(page_access(CASE_WORK))],
     session: Annotated[Session, Depends(db_session)],
 ) -> HTMLResponse:
@@ -126,7 +127,7 @@ def evidence_form(
 @router.post("/cases/{case_id}/evidence")
 def evidence_upload(
     request: Request,
-    case_id: int,
+    case_id: RecordId,
     principal: Annotated[Principal, Depends(page_access(CASE_WORK))],
     session: Annotated[Session, Depends(db_session)],
     file: Annotated[UploadFile | None, File()] = None,
@@ -154,8 +155,8 @@ def evidence_upload(
 
 @router.get("/cases/{case_id}/evidence/{evidence_id}")
 def evidence_view(
-    case_id: int,
-    evidence_id: int,
+    case_id: RecordId,
+    evidence_id: RecordId,
     principal: Annotated[Principal, Depends(page_access(CASES))],
     session: Annotated[Session, Depends(db_session)],
 ) -> Response:
@@ -173,7 +174,7 @@ def evidence_view(
 @router.post("/cases/{case_id}/export")
 def case_export(
     request: Request,
-    case_id: int,
+    case_id: RecordId,
     principal: Annotated[Principal, Depends(page_access(CASE_WORK))],
     session: Annotated[Session, Depends(db_session)],
     csrf: Annotated[str, Form()] = "",
