@@ -8,7 +8,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test lint format typecheck pytest bench check-lock docs clean
+.PHONY: setup demo test lint format typecheck pytest bench check-lock audit docs clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -55,6 +55,10 @@ test: check-lock lint typecheck pytest
 
 bench: setup
 	$(BIN)/redlane bench ingest --parcels 200000
+
+# Known vulnerabilities in every package of uv.lock (pip-audit; exit 2: advisories unreachable).
+audit: setup
+	$(BIN)/python scripts/audit_deps.py
 
 docs: setup
 	$(BIN)/redlane feeds docs > docs/feeds.md
