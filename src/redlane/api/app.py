@@ -136,6 +136,7 @@ def create_app(
                 target=_warm_and_freeze, args=(state.engines,), name="warm-engines", daemon=True
             ).start()
         yield
+        state.jobs.close()
         if state.audit_buffer is not None:
             state.audit_buffer.close()
 

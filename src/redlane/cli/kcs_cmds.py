@@ -138,7 +138,7 @@ def train_cmd(
         console.print(
             _frontier_table("tuning slice frontier", report["tuning_frontier"], model.weight)
         )
-    if valid_data is not None:
+    if valid is not None and valid_data is not None:
         fraud, critical = valid_data.labels()
         p_fraud, p_critical = model.probabilities(valid_data)
         points = [p.as_dict() for p in frontier(p_fraud, p_critical, fraud, critical)]
