@@ -49,6 +49,12 @@ def resolve(
         False, "--full", help="Retrain Splink and re-cluster everything (default: incremental)."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print the run summary as JSON."),
+    engine: str = typer.Option(
+        "duckdb",
+        "--engine",
+        help="Where signature pairs are scored: duckdb (embedded) or spark (REDLANE_SPARK_MASTER,"
+        " local[2] by default; needs the `spark` extra).",
+    ),
 ) -> None:
     """Link every party (sellers, shippers, consignees, importers, handles) into actors.
 
@@ -57,8 +63,11 @@ def resolve(
     """
     if ctx.invoked_subcommand is not None:
         return
+    from redlane.resolve.run import ENGINES
     from redlane.resolve.run import resolve as run_resolve
 
+    if engine not in ENGINES:
+        raise typer.BadParameter(f"choose one of {', '.join(ENGINES)}", param_hint="--engine")
     _quiet_splink()
     s = settings()
     with Progress(
@@ -83,6 +92,7 @@ def resolve(
                 labels=_labels(),
                 memory_limit=s.duckdb_memory_limit,
                 on_step=on_step,
+                engine=engine,  # type: ignore[arg-type]  # checked against ENGINES above
             )
         except RedlaneError as exc:
             raise _fail(exc) from None
