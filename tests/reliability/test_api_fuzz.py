@@ -13,6 +13,7 @@ parametrisation does not run under pytest 9.
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -122,7 +123,9 @@ def test_api_as_every_role(
 def test_api_as_every_role_at_length(
     api_schema: Any, credentials: dict[str, dict[str, str]], role: str
 ) -> None:
-    run = fuzz(api_schema, credentials[role], examples=12, derandomize=False)
+    # Fresh draws on a developer's machine find new failures; CI replays one fixed draw, so
+    # that a submission is judged on its own change, not on the luck of the draw.
+    run = fuzz(api_schema, credentials[role], examples=12, derandomize=bool(os.environ.get("CI")))
     _report(role, run)
     assert run.failures == [], "\n".join(run.failures)
 

@@ -12,6 +12,16 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 INT64_MAX = 2**63 - 1
 RecordId = Annotated[int, Field(ge=1, le=INT64_MAX)]
 
+
+def record_id(text: str) -> int | None:
+    """An id taken as text (so that a bad one is a 404 after authorisation, not a 422 before it):
+    ASCII digits only, since ``"²".isdigit()`` is true and ``int("²")`` fails; within 64 bits."""
+    if not (text.isascii() and text.isdigit()) or len(text) > 19:
+        return None
+    value = int(text)
+    return value if value <= INT64_MAX else None
+
+
 LaneName = Literal["red", "yellow", "green", "notify"]
 
 ADVANCE_EXAMPLE: dict[str, Any] = {

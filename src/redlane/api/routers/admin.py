@@ -16,6 +16,7 @@ from redlane.api.problems import Problem
 from redlane.api.queries import audit_read
 from redlane.api.roles import Principal
 from redlane.api.routers.common import protected_router
+from redlane.api.schemas import record_id
 from redlane.api.state import db_session, get_state
 from redlane.api.users import (
     UserError,
@@ -195,9 +196,10 @@ def revoke_key(
     principal: Annotated[Principal, Depends(ADMINS)],
     session: Annotated[Session, Depends(db_session)],
 ) -> Any:
-    if not key_id.isdigit():
+    parsed = record_id(key_id)
+    if parsed is None:
         raise Problem(404, f"no API key {key_id!r}")
     try:
-        return _key_out(revoke_api_key(session, int(key_id), actor=principal.name))
+        return _key_out(revoke_api_key(session, parsed, actor=principal.name))
     except UserError as e:
         raise Problem(404, str(e)) from e

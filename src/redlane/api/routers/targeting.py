@@ -15,7 +15,15 @@ from redlane.api.engines import Engines, get_engines
 from redlane.api.problems import Problem
 from redlane.api.roles import CUSTOMS_OFFICER, INVESTIGATOR, TARGETING_ANALYST, Principal
 from redlane.api.routers.common import protected_router
-from redlane.api.schemas import LookoutIn, LookoutOut, LookoutPatch, RuleIn, RuleOut, RulePatch
+from redlane.api.schemas import (
+    LookoutIn,
+    LookoutOut,
+    LookoutPatch,
+    RuleIn,
+    RuleOut,
+    RulePatch,
+    record_id,
+)
 from redlane.api.state import db_session, get_state
 from redlane.store.models import Lookout, Rule
 
@@ -201,6 +209,7 @@ def retire_rule(
 
 def _int_id(value: str) -> int:
     """Ids are taken as strings so a bad one is a 404 after auth, never a 422 before it."""
-    if not value.isdigit():
+    parsed = record_id(value)
+    if parsed is None:
         raise Problem(404, f"no such id {value!r}")
-    return int(value)
+    return parsed

@@ -601,15 +601,16 @@ def retire(
     session: Annotated[Session, Depends(db_session)],
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    from redlane.api.schemas import LookoutPatch, RulePatch
+    from redlane.api.schemas import LookoutPatch, RulePatch, record_id
 
     check_csrf(request, principal, csrf)
-    if not item_id.isdigit() or kind not in ("lookouts", "rules"):
+    item = record_id(item_id)
+    if item is None or kind not in ("lookouts", "rules"):
         raise Problem(404, "nothing to retire there")
     if kind == "lookouts":
-        actions.update_lookout(session, principal, int(item_id), LookoutPatch(active=False))
+        actions.update_lookout(session, principal, item, LookoutPatch(active=False))
     else:
-        actions.update_rule(session, principal, int(item_id), RulePatch(active=False))
+        actions.update_rule(session, principal, item, RulePatch(active=False))
     session.commit()
     get_state(request).engines.refresh_screener()
     return RedirectResponse("/console/targeting?saved=retired", status_code=303)
