@@ -10,17 +10,16 @@ scored against the simulator's truth (hit rate: counterfeit share of the parcels
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
-from redlane.bench.child import Laps, per_core, run_child
+from redlane.bench.child import Laps
 from redlane.bench.day_bench import port_slices
 from redlane.bench.score_bench import counterfeit_flags, day_features
-from redlane.bench.standing import standing_world
+from redlane.bench.standing import day_child_figures, on_standing_day
 
 _PLAN_CHILD = """
 import json, sys
@@ -92,28 +91,9 @@ def timed_plan(home: Path, day: str, truth: Path, seed: int = 0) -> dict[str, An
 
 
 def run(shipments: int, seed: int = 17, history_days: int = 2) -> dict[str, Any]:
-    with standing_world(shipments, seed=seed, history_days=history_days, with_day=True) as world:
-        figures = run_from(world.home, world.day, world.truth)
-        figures["setup_s"] = world.setup_s
-    figures["history_days"] = history_days
-    return figures
+    return on_standing_day(run_from, shipments, seed, history_days)
 
 
 def run_from(home: Path, day: str, truth: Path) -> dict[str, Any]:
     """Plan a day of a standing world that already has it ingested and resolved."""
-    env = {**os.environ, "REDLANE_HOME": str(home)}
-    child = run_child(_PLAN_CHILD, [str(home), day, str(truth)], env, what="plan")
-    stages = child["stages_s"]
-    seconds = float(stages["plan"]) + float(stages["store"])
-    scored = int(child["scored"])
-    return {
-        "bench": "plan",
-        "shipments": scored,
-        "wall_s": round(seconds, 2),
-        "shipments_per_s": round(scored / seconds, 1) if seconds else None,
-        "shipments_per_s_per_core": per_core(scored, seconds),
-        "peak_rss_mb": round(max(child["stages_peak_rss_mb"].values())),
-        **{k: v for k, v in child.items() if k != "scored"},
-        "engine": "duckdb",
-        "cores": os.cpu_count() or 1,
-    }
+    return day_child_figures("plan", _PLAN_CHILD, home, day, truth, ("plan", "store"))

@@ -8,7 +8,6 @@ scored against the simulator's truth (ROC AUC; the rule pack's hit/no-hit is its
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +15,8 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from redlane.bench.child import Laps, per_core, run_child
-from redlane.bench.standing import standing_world
+from redlane.bench.child import Laps
+from redlane.bench.standing import day_child_figures, on_standing_day
 
 _SCORE_CHILD = """
 import json, sys
@@ -94,28 +93,9 @@ def timed_score(home: Path, day: str, truth: Path) -> dict[str, Any]:
 
 
 def run(shipments: int, seed: int = 17, history_days: int = 2) -> dict[str, Any]:
-    with standing_world(shipments, seed=seed, history_days=history_days, with_day=True) as world:
-        figures = run_from(world.home, world.day, world.truth)
-        figures["setup_s"] = world.setup_s
-    figures["history_days"] = history_days
-    return figures
+    return on_standing_day(run_from, shipments, seed, history_days)
 
 
 def run_from(home: Path, day: str, truth: Path) -> dict[str, Any]:
     """Score a day of a standing world that already has it ingested and resolved."""
-    env = {**os.environ, "REDLANE_HOME": str(home)}
-    child = run_child(_SCORE_CHILD, [str(home), day, str(truth)], env, what="score")
-    stages = child["stages_s"]
-    seconds = float(stages["features"]) + float(stages["score"])
-    scored = int(child["scored"])
-    return {
-        "bench": "score",
-        "shipments": scored,
-        "wall_s": round(seconds, 2),
-        "shipments_per_s": round(scored / seconds, 1) if seconds else None,
-        "shipments_per_s_per_core": per_core(scored, seconds),
-        "peak_rss_mb": round(max(child["stages_peak_rss_mb"].values())),
-        **{k: v for k, v in child.items() if k != "scored"},
-        "engine": "duckdb",
-        "cores": os.cpu_count() or 1,
-    }
+    return day_child_figures("score", _SCORE_CHILD, home, day, truth, ("features", "score"))

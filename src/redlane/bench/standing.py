@@ -14,12 +14,13 @@ import inspect
 import os
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from redlane.bench.child import run_cli
+from redlane.bench.child import per_core, run_child, run_cli
 from redlane.sim import generate_world
 
 ENGINES = ("duckdb", "spark")
@@ -106,3 +107,39 @@ def standing_world(
             day=f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:]}",
             setup_s=round(time.perf_counter() - started, 1),
         )
+
+
+DayRun = Callable[[Path, str, Path], dict[str, Any]]
+
+
+def on_standing_day(
+    run_from: DayRun, shipments: int, seed: int, history_days: int
+) -> dict[str, Any]:
+    """A benchmark of one held-back day (``run_from(home, day, truth)``) on a new standing world."""
+    with standing_world(shipments, seed=seed, history_days=history_days, with_day=True) as world:
+        figures = run_from(world.home, world.day, world.truth)
+        figures["setup_s"] = world.setup_s
+    figures["history_days"] = history_days
+    return figures
+
+
+def day_child_figures(
+    bench: str, code: str, home: Path, day: str, truth: Path, timed: tuple[str, ...]
+) -> dict[str, Any]:
+    """Run a day benchmark's child (``code``, given home, day and truth) and report it, timed
+    over the stages named in ``timed``."""
+    env = {**os.environ, "REDLANE_HOME": str(home)}
+    child = run_child(code, [str(home), day, str(truth)], env, what=bench)
+    seconds = sum(float(child["stages_s"][stage]) for stage in timed)
+    scored = int(child["scored"])
+    return {
+        "bench": bench,
+        "shipments": scored,
+        "wall_s": round(seconds, 2),
+        "shipments_per_s": round(scored / seconds, 1) if seconds else None,
+        "shipments_per_s_per_core": per_core(scored, seconds),
+        "peak_rss_mb": round(max(child["stages_peak_rss_mb"].values())),
+        **{k: v for k, v in child.items() if k != "scored"},
+        "engine": "duckdb",
+        "cores": os.cpu_count() or 1,
+    }
