@@ -53,6 +53,11 @@ def _back(path: str, saved: str) -> RedirectResponse:
     return RedirectResponse(f"{path}?saved={saved}", status_code=303)
 
 
+def _summaries(session: Session, scope: BrandScope) -> list[dict[str, Any]]:
+    """The brands the caller sees, as the pages list them."""
+    return [registry.brand_summary(b) for b in session.execute(scope.brands()).scalars()]
+
+
 def shipment_guides(
     session: Session, principal: Principal, data: dict[str, Any]
 ) -> list[dict[str, Any]]:
@@ -78,7 +83,7 @@ def brand_list(
     saved: str = "",
 ) -> HTMLResponse:
     scope = api.brand_scope(session, principal)
-    rows = [registry.brand_summary(b) for b in session.execute(scope.brands()).scalars()]
+    rows = _summaries(session, scope)
     return render(
         request,
         "brand_list.html",
@@ -285,7 +290,7 @@ def authenticate_page(
     port: str = "",
 ) -> HTMLResponse:
     scope = api.brand_scope(session, principal)
-    brands = [registry.brand_summary(b) for b in session.execute(scope.brands()).scalars()]
+    brands = _summaries(session, scope)
     return render(
         request,
         "brand_authenticate.html",
@@ -326,7 +331,7 @@ def authenticate_submit(
             codes.Context(kind, ref, port_code or None),
             brand_ref=brand_id or None,
         )
-    brands = [registry.brand_summary(b) for b in session.execute(scope.brands()).scalars()]
+    brands = _summaries(session, scope)
     return render(
         request,
         "brand_authenticate.html",
@@ -355,7 +360,7 @@ def flag_page(
             flags.confirm_from_records(session, con, principal)
             ids = [scope.holder_id] if scope.is_holder and scope.holder_id else None
             metrics = flags.holder_metrics(session, con, ids)
-    own = [registry.brand_summary(b) for b in session.execute(scope.brands()).scalars()]
+    own = _summaries(session, scope)
     return render(
         request,
         "brand_flags.html",
