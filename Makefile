@@ -6,9 +6,15 @@ UV_VERSION := 0.13.8
 UV := .tools/bin/uv
 VENV := .venv
 BIN := $(VENV)/bin
+# Locally `make test` runs the fast default (no `slow` or `spark` tests, under 10 minutes on two
+# cores); under CI=true, and with `make pytest-all`, every test runs.
+ALL_TESTS := -m "slow or spark or not (slow or spark)"
+ifdef CI
+PYTEST_ARGS ?= $(ALL_TESTS)
+endif
 PYTEST_ARGS ?=
 
-.PHONY: setup demo test lint format typecheck pytest bench check-lock audit docs clean
+.PHONY: setup demo test lint format typecheck pytest pytest-all bench check-lock audit docs clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -47,6 +53,9 @@ typecheck: setup
 
 pytest: setup
 	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+
+pytest-all: setup
+	$(BIN)/pytest -n 2 $(ALL_TESTS)
 
 check-lock: $(UV)
 	$(UV) lock --check
