@@ -15,6 +15,18 @@ IDENTIFIER_WEIGHTS = {
     "handle": 0.6,
     "address_core": 0.4,
 }
+# The normalised column each kind is compared on. Raw values would miss the same account written
+# two ways, and would differ between a full run (raw feed values) and an incremental one (which
+# reads back the published parties, whose identifiers are the normalised ones).
+IDENTIFIER_COLUMNS = {
+    "bank_account": "bank_norm",
+    "device_id": "device_norm",
+    "phone": "phone_norm",
+    "email": "email_norm",
+    "ip_address": "ip_norm",
+    "handle": "handle_norm",
+    "address_core": "address_core",
+}
 # A value shared by more actors than this is infrastructure (a forwarder, a marketplace's
 # default IP range), not a link.
 MAX_SHARERS = 25
@@ -29,9 +41,10 @@ def identifier_edges_sql(
     for kind, weight in IDENTIFIER_WEIGHTS.items():
         branches.append(
             f"""
-            SELECT '{kind}' AS kind, p.{kind} AS value, a.actor_id, {weight} AS base
+            SELECT '{kind}' AS kind, p.{IDENTIFIER_COLUMNS[kind]} AS value, a.actor_id,
+                   {weight} AS base
             FROM {parties} p JOIN {party_actors} a USING (party_id)
-            WHERE p.{kind} IS NOT NULL
+            WHERE p.{IDENTIFIER_COLUMNS[kind]} IS NOT NULL
             """
         )
     values = " UNION ALL ".join(branches)
