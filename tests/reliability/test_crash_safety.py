@@ -83,11 +83,8 @@ def timed_run(args: list[str], home: Path) -> float:
 
 
 def rerun(args: list[str], home: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The same command again, as a user would run it: a new process, like the clean run.
-
-    (In this test process, after the rest of the suite has run in it, a resolution re-run once
-    found 12 more actor edges than the clean run in its own process; a fresh process is what the
-    comparison with the clean run needs. ``monkeypatch`` is kept for the callers' signature.)"""
+    """The same command again, as a user would run it: a new process, like the clean run
+    (``monkeypatch`` is kept for the callers' signature)."""
     del monkeypatch
     proc = spawn(args, home)
     _out, err = proc.communicate(timeout=900)
