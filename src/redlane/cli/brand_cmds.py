@@ -3,40 +3,20 @@ flag accuracy, and the simulator evaluation of known-good lists and cloned codes
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy.orm import Session
 
 from redlane.brands.scope import CliCaller
 from redlane.cli.audit_log import cli_actor
-from redlane.cli.common import console, err_console, print_json, settings
-from redlane.errors import RedlaneError
+from redlane.cli.common import console, err_console, print_json, settings, store_session
 
 brands_app = typer.Typer(
     help="Brand protection: registry sync, rights holders' users, flag accuracy, evaluation.",
     no_args_is_help=True,
 )
-
-
-@contextmanager
-def _session() -> Iterator[Session]:
-    from redlane.store.db import session_scope
-    from redlane.store.migrate import ensure_schema
-
-    url = settings().database
-    settings().home.mkdir(parents=True, exist_ok=True)
-    try:
-        ensure_schema(url)
-        with session_scope(url) as session:
-            yield session
-    except RedlaneError as e:
-        err_console.print(f"[red]error:[/] {e.detail}", highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from None
 
 
 @brands_app.command("sync")
@@ -48,7 +28,7 @@ def sync(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
 
     con, _ = connect(settings())
     try:
-        with _session() as session:
+        with store_session() as session:
             summary = sync_recordations(session, con, CliCaller(cli_actor()))
     finally:
         con.close()
@@ -70,7 +50,7 @@ def link(
     """Let a rights-holder user act for a rights holder (and see only its brands)."""
     from redlane.brands.registry import link_user
 
-    with _session() as session:
+    with store_session() as session:
         found = link_user(session, username, holder, CliCaller(cli_actor()))
         console.print(f"{username} now acts for {found.name}")
 
@@ -81,7 +61,7 @@ def holders(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")
     from redlane.brands.flags import holder_metrics
     from redlane.brands.registry import holders as all_holders
 
-    with _session() as session:
+    with store_session() as session:
         rows = all_holders(session)
         metrics = {m["slug"]: m for m in holder_metrics(session, None, [h["id"] for h in rows])}
     for row in rows:

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy.orm import Session
 
 from redlane.cli.audit_log import cli_actor
-from redlane.cli.common import console, err_console, print_json, settings
-from redlane.errors import RedlaneError
+from redlane.cli.common import console, err_console, print_json, settings, store_session
 
 case_app = typer.Typer(
     help="Cases: targets, status, notes, evidence with chain of custody, signed exports.",
@@ -21,23 +17,6 @@ case_app = typer.Typer(
 )
 evidence_app = typer.Typer(help="Evidence files of a case.", no_args_is_help=True)
 case_app.add_typer(evidence_app, name="evidence")
-
-
-@contextmanager
-def _session() -> Iterator[Session]:
-    """A write session on a migrated store; domain errors exit 1 with their message."""
-    from redlane.store.db import session_scope
-    from redlane.store.migrate import ensure_schema
-
-    url = settings().database
-    settings().home.mkdir(parents=True, exist_ok=True)
-    try:
-        ensure_schema(url)
-        with session_scope(url) as session:
-            yield session
-    except RedlaneError as e:
-        err_console.print(f"[red]error:[/] {e.detail}", highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from None
 
 
 @case_app.command("open")
@@ -61,7 +40,7 @@ def open_case(
     if len(given) != 1:
         raise typer.BadParameter("give exactly one of --actor, --ring, --hawb, --seizure")
     ((kind, ref),) = given.items()
-    with _session() as session:
+    with store_session() as session:
         case = service.open_case(
             session, settings(), kind=kind, ref=ref, title=title, actor=cli_actor()
         )
@@ -77,7 +56,7 @@ def list_cases(
     """Cases, newest first."""
     from redlane.cases import service
 
-    with _session() as session:
+    with store_session() as session:
         cases = [service.case_brief(c) for c in service.list_cases(session)]
     if as_json:
         print_json(cases)
@@ -99,7 +78,7 @@ def show(
     from redlane.cases import records, service
     from redlane.store import audit
 
-    with _session() as session:
+    with store_session() as session:
         detail = service.case_detail(session, case_id)
         linked = records.collect(settings(), [(t["kind"], t["ref"]) for t in detail["targets"]])
         audit.append(
@@ -151,7 +130,7 @@ def status(
     """Move a case along its workflow (invalid moves are refused)."""
     from redlane.cases import service
 
-    with _session() as session:
+    with store_session() as session:
         case = service.set_status(session, case_id, new, actor=cli_actor(), reason=reason)
         shown = case.status
     console.print(f"case {case_id} is now [bold]{shown}[/]")
@@ -165,7 +144,7 @@ def note(
     """Add a note to a case."""
     from redlane.cases import service
 
-    with _session() as session:
+    with store_session() as session:
         service.add_note(session, case_id, text, actor=cli_actor())
     console.print(f"note added to case {case_id}")
 
@@ -178,7 +157,7 @@ def assign(
     """Assign someone to a case."""
     from redlane.cases import service
 
-    with _session() as session:
+    with store_session() as session:
         service.assign(session, case_id, username, actor=cli_actor())
     console.print(f"{username} assigned to case {case_id}")
 
@@ -199,7 +178,7 @@ def label(
     if match == non_match:
         raise typer.BadParameter("give exactly one of --match or --non-match")
     verdict = "match" if match else "non_match"
-    with _session() as session:
+    with store_session() as session:
         service.add_label(
             session, case_id, party_a, party_b, verdict, actor=cli_actor(), settings=settings()
         )
@@ -219,7 +198,7 @@ def evidence_add(
     """Add an evidence file to a case (stored by sha256; custody starts with 'added')."""
     from redlane.cases.evidence import add_evidence_file
 
-    with _session() as session:
+    with store_session() as session:
         item = add_evidence_file(
             session,
             settings(),
@@ -242,7 +221,7 @@ def evidence_view(
     """Copy an evidence file out (checked against its sha256; custody logs 'viewed')."""
     from redlane.cases.evidence import read_evidence
 
-    with _session() as session:
+    with store_session() as session:
         data = read_evidence(session, evidence_id, actor=cli_actor(), details={"to": str(out)})
     out.write_bytes(data)
     console.print(f"evidence {evidence_id} written to {out}")
@@ -263,7 +242,7 @@ def export(
     from redlane.policy.rules import Viewer, ensure_default_agreements
 
     viewer = Viewer(for_partner, role) if for_partner else Viewer.investigator()
-    with _session() as session:
+    with store_session() as session:
         if for_partner:
             from redlane.store.partners import ensure_default_partners
 
@@ -324,7 +303,7 @@ def ftm_import(
 
     if not file.is_file():
         raise typer.BadParameter(f"no file {file}")
-    with _session() as session:
+    with store_session() as session:
         ensure_default_partners(session)
         result = import_lookouts(
             session, file, actor=cli_actor(), partner_id=partner, lane=lane, reason=reason
@@ -353,7 +332,7 @@ def actions(
 
     if partner not in PARTNER_FEEDS:
         raise typer.BadParameter(f"partners with feeds: {', '.join(PARTNER_FEEDS)}")
-    with _session() as session:
+    with store_session() as session:
         ensure_default_partners(session)
         ensure_default_agreements(session)
         paths = export_feeds(session, settings(), partner, out, actor=cli_actor(), role=role)
