@@ -165,6 +165,25 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
+def latency_figures(
+    latencies: list[float], errors: int, elapsed: float, rate: float, connections: int
+) -> dict[str, Any]:
+    """The figures every screening load test reports."""
+    return {
+        "rate_target": rate,
+        "connections": connections,
+        "seconds": round(elapsed, 1),
+        "requests": len(latencies),
+        "achieved_rate": round(len(latencies) / elapsed, 1),
+        "errors": errors,
+        "p50_ms": round(pct(latencies, 50), 2),
+        "p95_ms": round(pct(latencies, 95), 2),
+        "p99_ms": round(pct(latencies, 99), 2),
+        "max_ms": round(max(latencies), 2),
+        "mean_ms": round(statistics.fmean(latencies), 2),
+    }
+
+
 def load_average() -> float:
     return round(os.getloadavg()[0], 2)
 
@@ -273,17 +292,7 @@ def main() -> None:
         cpu = cpu_seconds(server.pid) - cpu_before
     figures = {
         "tool": "screen_load.py (open loop)",
-        "rate_target": args.rate,
-        "connections": args.connections,
-        "seconds": round(elapsed, 1),
-        "requests": len(latencies),
-        "achieved_rate": round(len(latencies) / elapsed, 1),
-        "errors": errors,
-        "p50_ms": round(pct(latencies, 50), 2),
-        "p95_ms": round(pct(latencies, 95), 2),
-        "p99_ms": round(pct(latencies, 99), 2),
-        "max_ms": round(max(latencies), 2),
-        "mean_ms": round(statistics.fmean(latencies), 2),
+        **latency_figures(latencies, errors, elapsed, args.rate, args.connections),
         "server_cpu_percent_of_one_core": round(100 * cpu / elapsed, 1),
         "load_avg_1m_before_after": [load_before, load_average()],
     }
