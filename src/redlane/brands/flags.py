@@ -407,6 +407,16 @@ def _abuse(
     return off_brand, against
 
 
+def metrics_in_scope(
+    session: Session, con: duckdb.DuckDBPyConnection, scope: BrandScope
+) -> list[dict[str, Any]]:
+    """Flag accuracy as ``scope`` may see it (a rights holder its own line, analysts every
+    holder's), after confirming the flags the records now prove."""
+    confirm_from_records(session, con, scope.caller)
+    ids = [scope.holder_id] if scope.is_holder and scope.holder_id else None
+    return holder_metrics(session, con, ids)
+
+
 def holder_metrics(
     session: Session, con: duckdb.DuckDBPyConnection | None, holder_ids: Sequence[int] | None
 ) -> list[dict[str, Any]]:

@@ -448,11 +448,8 @@ def flag_metrics(
     principal: Annotated[Principal, Depends(METRICS_READERS)],
     session: SessionDep,
 ) -> list[dict[str, Any]]:
-    scope = brand_scope(session, principal)
     with records_con(get_state(request)) as con:
-        flags.confirm_from_records(session, con, principal)
-        ids = [scope.holder_id] if scope.is_holder and scope.holder_id else None
-        return flags.holder_metrics(session, con, ids)
+        return flags.metrics_in_scope(session, con, brand_scope(session, principal))
 
 
 # --- notices and administration ---------------------------------------------------------------

@@ -357,9 +357,7 @@ def flag_page(
     metrics: list[dict[str, Any]] = []
     if principal.role in (RIGHTS_HOLDER, TARGETING_ANALYST, INVESTIGATOR, ADMIN):
         with api.records_con(get_state(request)) as con:
-            flags.confirm_from_records(session, con, principal)
-            ids = [scope.holder_id] if scope.is_holder and scope.holder_id else None
-            metrics = flags.holder_metrics(session, con, ids)
+            metrics = flags.metrics_in_scope(session, con, scope)
     own = _summaries(session, scope)
     return render(
         request,
