@@ -10,8 +10,6 @@ Skips where Chromium is missing, except under CI=true. Screenshots go to
 from __future__ import annotations
 
 import re
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,17 +17,15 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from redlane.api.app import create_app
 from redlane.api.users import add_user
 from redlane.brands.registry import ensure_holder, link_user
 from redlane.brands.scope import CliCaller
-from redlane.config import get_settings
-from redlane.store.db import dispose_engine, session_scope
+from redlane.store.db import session_scope
 from redlane.store.models import PlanItem
-from tests.api.conftest import FakeEngines, build_world
 from tests.api.seed import PASSWORD
 from tests.api.test_brands_api import png
-from tests.api.test_browser import ARGS, CHROMIUM, _free_port, _need_browser, login, new_page
+from tests.api.test_browser import _need_browser, login, new_page, serve_world
+from tests.api.test_browser import browser as browser  # noqa: F401 (fixture)
 from tests.api.test_browser import shots as shots  # noqa: F401 (fixture)
 
 BRAND = "acme-brands-inc-acme"
@@ -49,44 +45,8 @@ def _seed_brand_people(url: str, home: Path) -> None:
 @pytest.fixture(scope="module")
 def live_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     _need_browser()
-    import uvicorn
-
-    home = tmp_path_factory.mktemp("brand-browser") / "home"
-    home.mkdir()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("REDLANE_HOME", str(home))
-        mp.delenv("REDLANE_DATABASE_URL", raising=False)
-        mp.delenv("REDLANE_WAREHOUSE_DIR", raising=False)
-        get_settings.cache_clear()
-        url, _world = build_world(home)
-        _seed_brand_people(url, home)
-        app = create_app(home, url, engines=FakeEngines(home))
-        port = _free_port()
-        server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 20
-        while not server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("server did not start")
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-        server.should_exit = True
-        thread.join(10)
-        dispose_engine(url)
-        get_settings.cache_clear()
-
-
-@pytest.fixture(scope="module")
-def browser(live_url: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        yield b
-        b.close()
+    with serve_world(tmp_path_factory.mktemp("brand-browser") / "home", _seed_brand_people) as url:
+        yield url
 
 
 def test_rights_holder_officer_and_analyst(

@@ -10,7 +10,8 @@ import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -65,12 +66,12 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def live_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    _need_browser()
+@contextmanager
+def serve_world(home: Path, prepare: Callable[[str, Path], None] | None = None) -> Iterator[str]:
+    """The seeded test world served by uvicorn on a free loopback port; yields its base URL.
+    ``prepare(database_url, home)`` adds to the world before the service starts."""
     import uvicorn
 
-    home = tmp_path_factory.mktemp("browser") / "home"
     home.mkdir()
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("REDLANE_HOME", str(home))
@@ -78,6 +79,8 @@ def live_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         mp.delenv("REDLANE_WAREHOUSE_DIR", raising=False)
         get_settings.cache_clear()
         url, _world = build_world(home)
+        if prepare is not None:
+            prepare(url, home)
         app = create_app(home, url, engines=FakeEngines(home))
         port = _free_port()
         server = uvicorn.Server(
@@ -95,6 +98,13 @@ def live_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         thread.join(10)
         dispose_engine(url)
         get_settings.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def live_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    _need_browser()
+    with serve_world(tmp_path_factory.mktemp("browser") / "home") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
