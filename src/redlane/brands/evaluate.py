@@ -117,7 +117,8 @@ def _evaluate(cfg: EvalConfig, world: Path, home: Path, url: str) -> dict[str, A
     from redlane.store.db import session_scope
     from redlane.target.features import compute_features, labelled_features
     from redlane.target.features import open_features_connection as features_con
-    from redlane.target.model import column_floats, train
+    from redlane.target.model import train
+    from redlane.target.plan import seizure_values
 
     con = features_con(home, home / "warehouse")
     try:
@@ -132,7 +133,7 @@ def _evaluate(cfg: EvalConfig, world: Path, home: Path, url: str) -> dict[str, A
         truth = _truth(world)
         y = np.array([truth.get(h, (False, None, None))[0] for h in hawbs], dtype=bool)
         p = model.predict(test)
-        est = np.nan_to_num(column_floats(test, "est_seizure_value"), nan=100.0)
+        est = seizure_values(test)
         none = np.zeros(test.num_rows, dtype=bool)
         with session_scope(url) as session:
             index = KnownGoodIndex.load(session)

@@ -45,8 +45,8 @@ from redlane.target.features import (
     open_features_connection,
     set_labels,
 )
-from redlane.target.model import TargetModel, Weighting, column_floats, train
-from redlane.target.plan import exploration_quota, select
+from redlane.target.model import TargetModel, Weighting, train
+from redlane.target.plan import exploration_quota, seizure_values, select
 from redlane.target.rules import (
     COUNTERFEIT_PACK,
     IDENTIFIER_COLUMNS,
@@ -365,7 +365,7 @@ def _run(
                 modelled = name in MODEL_STRATEGIES and state.model is not None
                 if modelled and state.model is not None:
                     p = state.model.predict(own)
-                    ev = p * np.nan_to_num(column_floats(own, "est_seizure_value"), nan=100.0)
+                    ev = p * seizure_values(own)
                     quota = exploration_quota(capacity, exploration_rate)
                 else:  # rules first, the rest at random (what a selectivity system does)
                     ev = rng.random(n)
@@ -480,7 +480,7 @@ def _compare_weightings(
     v = np.array([t[1] for t in truth])
     k = max(1, int(math.floor(rate * len(hawbs) + 0.5)))
     out: dict[str, dict[str, Any]] = {}
-    est = np.nan_to_num(column_floats(feats, "est_seizure_value"), nan=100.0)
+    est = seizure_values(feats)
     weightings: tuple[Weighting, ...] = ("ipw", "exploration", "none")
     for w in weightings:
         try:

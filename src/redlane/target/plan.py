@@ -137,10 +137,19 @@ def _any_lane(
     return np.asarray(hits[:, lanes == lane].any(axis=1), dtype=bool)
 
 
+# A seizure's value when nothing estimates it (no genuine price range, no declared value).
+DEFAULT_SEIZURE_VALUE: Final = 100.0
+
+
+def seizure_values(feats: pa.Table) -> npt.NDArray[np.float64]:
+    """Each shipment's estimated seizure value, the default where there is none."""
+    return np.nan_to_num(column_floats(feats, "est_seizure_value"), nan=DEFAULT_SEIZURE_VALUE)
+
+
 def score(model: TargetModel, feats: pa.Table) -> tuple[npt.NDArray[np.float64], Any]:
     """``(probability, expected value)`` per shipment."""
     p = model.predict(feats)
-    return p, p * np.nan_to_num(column_floats(feats, "est_seizure_value"), nan=100.0)
+    return p, p * seizure_values(feats)
 
 
 def make_plan(
@@ -167,7 +176,7 @@ def make_plan(
     red, yellow, notify, green = (_any_lane(hits, lanes, lane) for lane in LANE_ORDER)
     brand_reasons: list[list[str]] = [[] for _ in range(n)]
     if brand_evidence is not None and n:
-        est = np.nan_to_num(column_floats(feats, "est_seizure_value"), nan=100.0)
+        est = seizure_values(feats)
         p, ev, brand_reasons = brand_evidence.adjust_batch(feats, p, est, red | yellow)
     kind = [
         "lookout" if any(checks[j].is_lookout for j in np.flatnonzero(hits[i])) else "rule"
