@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 from redlane.bench.standing import StandingWorld, standing_world
 from redlane.cli import app
 from redlane.config import get_settings
-from redlane.resolve.outputs import current_run_dir
+from redlane.resolve.outputs import current_run_dir, table_source
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
@@ -45,7 +45,7 @@ def _pair_probabilities(home: Path) -> dict[tuple[str, str], float]:
     run = current_run_dir(home)
     assert run is not None
     rows = duckdb.sql(
-        f"SELECT sig_id_l, sig_id_r, match_probability FROM '{run / 'pair_evidence.parquet'}'"
+        f"SELECT sig_id_l, sig_id_r, match_probability FROM {table_source(run, 'pair_evidence')}"
     ).fetchall()
     return {(left, right): p for left, right, p in rows}
 

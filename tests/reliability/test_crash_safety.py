@@ -29,7 +29,7 @@ import pytest
 from typer.testing import CliRunner
 
 from redlane.engine.warehouse import Warehouse
-from redlane.resolve.outputs import OUTPUT_TABLES
+from redlane.resolve.outputs import OUTPUT_TABLES, table_source
 
 pytestmark = pytest.mark.slow
 
@@ -121,9 +121,7 @@ def resolution_state(home: Path) -> dict[str, int] | None:
     try:
         return {
             name: int(
-                con.execute(
-                    f"SELECT count(*) FROM read_parquet('{run_dir / f'{name}.parquet'}')"
-                ).fetchall()[0][0]
+                con.execute(f"SELECT count(*) FROM {table_source(run_dir, name)}").fetchall()[0][0]
             )
             for name in OUTPUT_TABLES
         }

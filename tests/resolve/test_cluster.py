@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from redlane.resolve.cluster import assign_party_clusters, components, stable_actor_ids
 from redlane.resolve.evaluate import evaluate_assignments
@@ -117,3 +119,59 @@ def test_metrics_on_a_hand_made_case(tmp_path: Path):
     # B-cubed precision: items 1,2 → 1; 3,4 → 1/2 each → 0.75
     assert m.bcubed_precision == 0.75
     assert m.actors == 2 and m.true_actors == 2
+
+
+def _greedy_names(
+    clusters: dict[str, int], previous: dict[str, str], next_number: int
+) -> dict[str, str]:
+    """The naming rule written out plainly: overlaps by size (then cluster, then id) take ids
+    not yet taken; the rest get new numbers in order of their smallest party id."""
+    overlap: dict[tuple[int, str], int] = {}
+    for party, cluster in clusters.items():
+        if party in previous:
+            key = (cluster, previous[party])
+            overlap[key] = overlap.get(key, 0) + 1
+    named: dict[int, str] = {}
+    taken: set[str] = set()
+    for (cluster, actor), _ in sorted(overlap.items(), key=lambda kv: (-kv[1], *kv[0])):
+        if cluster not in named and actor not in taken:
+            named[cluster] = actor
+            taken.add(actor)
+    firsts: dict[int, str] = {}
+    for party, cluster in clusters.items():
+        firsts[cluster] = min(firsts.get(cluster, party), party)
+    for cluster in sorted(firsts, key=firsts.__getitem__):
+        if cluster not in named:
+            named[cluster] = f"AC-{next_number:07d}"
+            next_number += 1
+    return {party: named[cluster] for party, cluster in clusters.items()}
+
+
+@pytest.mark.parametrize("seed", range(8))
+@pytest.mark.parametrize("contested", [False, True])
+def test_stable_ids_in_sql_agree_with_the_greedy_rule(seed: int, contested: bool):
+    """Without contested ids (each previous actor in one cluster) naming runs in SQL; with
+    them, in Python. Both follow the greedy rule."""
+    rng = random.Random(seed)
+    actors = [f"AC-{n:07d}" for n in rng.sample(range(1, 60), 12)]
+    previous: dict[str, str] = {}
+    clusters: dict[str, int] = {}
+    for i in range(200):
+        party = f"P{rng.randrange(10**6):06d}-{i}"
+        if rng.random() < 0.6:
+            actor = rng.choice(actors)
+            previous[party] = actor
+            # uncontested: an actor's parties stay together (a cluster per actor, maybe merged)
+            cluster = actors.index(actor) // 2 if not contested else rng.randrange(8)
+        else:
+            cluster = 100 + rng.randrange(30)
+        clusters[party] = cluster
+    con = duckdb.connect()
+    con.execute("CREATE TABLE c(party_id VARCHAR, cluster BIGINT)")
+    con.executemany("INSERT INTO c VALUES (?, ?)", list(clusters.items()))
+    con.execute("CREATE TABLE p(party_id VARCHAR, actor_id VARCHAR)")
+    con.executemany("INSERT INTO p VALUES (?, ?)", list(previous.items()))
+    stable_actor_ids(con, clusters="c", previous="p", out="named")
+    got = dict(con.execute("SELECT party_id, actor_id FROM named").fetchall())
+    highest = max(int(a[3:]) for a in previous.values())
+    assert got == _greedy_names(clusters, previous, highest + 1)

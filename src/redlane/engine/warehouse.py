@@ -146,11 +146,21 @@ class Warehouse:
         name = f"{manifest.seq:09d}-{manifest.batch_id}.json"
         write_atomic(self.batches_dir / name, json.dumps(manifest.to_json(), indent=1))
 
-    def table_files(self, as_of_seq: int | None = None) -> dict[str, list[Path]]:
+    def last_seq(self) -> int:
+        """The sequence number of the newest committed batch (0 when empty)."""
+        batches = self.manifests()
+        return batches[-1].seq if batches else 0
+
+    def table_files(
+        self, as_of_seq: int | None = None, after_seq: int = 0
+    ) -> dict[str, list[Path]]:
+        """Files per table of the batches ``after_seq < seq <= as_of_seq``."""
         files: dict[str, list[Path]] = {}
         for manifest in self.manifests():
             if as_of_seq is not None and manifest.seq > as_of_seq:
                 break
+            if manifest.seq <= after_seq:
+                continue
             for table, parts in manifest.tables.items():
                 files.setdefault(table, []).extend(self.root / p.file for p in parts)
         return files
@@ -203,16 +213,31 @@ class Warehouse:
         con.execute("SET enable_progress_bar = false")
         if memory_limit:
             con.execute(f"SET memory_limit = {quote_literal(memory_limit)}")
-        files = self.table_files(as_of_seq)
+        self.create_views(con, as_of_seq=as_of_seq, tables=tables)
+        return con
+
+    def create_views(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        *,
+        as_of_seq: int | None = None,
+        after_seq: int = 0,
+        tables: Iterable[str] | None = None,
+        schema: str = "main",
+    ) -> None:
+        """A view per table in ``schema`` over the batches ``after_seq < seq <= as_of_seq``."""
+        if schema != "main":
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(schema)}")
+        files = self.table_files(as_of_seq, after_seq)
         wanted = set(tables) if tables is not None else {*TABLES, QUARANTINE_TABLE}
+        prefix = f"{quote_ident(schema)}."
         for name, table in TABLES.items():
             if name in wanted:
                 source = self._source(files.get(name), empty_table_sql(table))
-                con.execute(f"CREATE VIEW {quote_ident(name)} AS {source}")
+                con.execute(f"CREATE OR REPLACE VIEW {prefix}{quote_ident(name)} AS {source}")
         if QUARANTINE_TABLE in wanted:
             source = self._source(files.get(QUARANTINE_TABLE), EMPTY_QUARANTINE_SQL)
-            con.execute(f"CREATE VIEW {QUARANTINE_TABLE} AS {source}")
-        return con
+            con.execute(f"CREATE OR REPLACE VIEW {prefix}{QUARANTINE_TABLE} AS {source}")
 
     @staticmethod
     def _source(paths: list[Path] | None, empty_sql: str) -> str:

@@ -104,6 +104,58 @@ def components(
     return {node: int(membership[i]) for node, i in index.items()}
 
 
+def _node_clusters(
+    con: duckdb.DuckDBPyConnection, edges_sql: str, cannot_link: Sequence[tuple[str, str]]
+) -> None:
+    """``node_cluster(node, cluster)`` for every node of ``party_node``.
+
+    Only nodes on an edge (or in a cannot-link pair) go through the graph in Python; every other
+    node is a component of its own, numbered in SQL. A day's incremental run touches few of the
+    population's nodes, so this keeps its Python work proportional to the day.
+    """
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE cluster_edges AS
+        WITH known AS (SELECT DISTINCT node FROM party_node)
+        SELECT e.a, e.b FROM ({edges_sql}) e(a, b)
+        SEMI JOIN known ka ON ka.node = e.a SEMI JOIN known kb ON kb.node = e.b
+        WHERE e.a <> e.b
+        """
+    )
+    cannot_table = pa.table(
+        {
+            "a": pa.array([a for a, _ in cannot_link], pa.string()),
+            "b": pa.array([b for _, b in cannot_link], pa.string()),
+        }
+    )
+    con.register("cannot_link_arrow", cannot_table)
+    touched_sql = (
+        "SELECT a AS node FROM cluster_edges UNION SELECT b FROM cluster_edges "
+        "UNION SELECT a FROM cannot_link_arrow UNION SELECT b FROM cannot_link_arrow ORDER BY node"
+    )
+    membership = components(con, touched_sql, "SELECT a, b FROM cluster_edges", cannot_link)
+    con.unregister("cannot_link_arrow")
+    offset = max(membership.values(), default=-1) + 1
+    table = pa.table(
+        {
+            "node": pa.array(list(membership.keys()), pa.string()),
+            "cluster": pa.array(np.fromiter(membership.values(), np.int64, len(membership))),
+        }
+    )
+    con.register("touched_cluster_arrow", table)
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE node_cluster AS
+        SELECT node, cluster FROM touched_cluster_arrow
+        UNION ALL
+        SELECT node, {offset} + row_number() OVER (ORDER BY node) - 1 AS cluster
+        FROM (SELECT DISTINCT node FROM party_node) n
+        ANTI JOIN touched_cluster_arrow t USING (node)
+        """
+    )
+    con.unregister("touched_cluster_arrow")
+
+
 def assign_party_clusters(
     con: duckdb.DuckDBPyConnection,
     sig_pairs_sql: str,
@@ -139,24 +191,14 @@ def assign_party_clusters(
         WHERE lb.label = 'non_match'
         """
     ).fetchall()
-    membership = components(
-        con, "SELECT DISTINCT node FROM party_node", edges_sql, [(a, b) for a, b in cannot]
-    )
-    table = pa.table(
-        {
-            "node": pa.array(list(membership.keys()), pa.string()),
-            "cluster": pa.array(np.fromiter(membership.values(), np.int64, len(membership))),
-        }
-    )
-    con.register("node_cluster_arrow", table)
+    _node_clusters(con, edges_sql, [(a, b) for a, b in cannot])
     con.execute(
         f"""
         CREATE OR REPLACE TABLE {out} AS
         SELECT pn.party_id, nc.cluster
-        FROM party_node pn JOIN node_cluster_arrow nc USING (node)
+        FROM party_node pn JOIN node_cluster nc USING (node)
         """
     )
-    con.unregister("node_cluster_arrow")
 
 
 def stable_actor_ids(
@@ -176,11 +218,27 @@ def stable_actor_ids(
         )
     else:
         con.execute(f"CREATE OR REPLACE TEMP TABLE prev_actor AS SELECT * FROM {previous}")
-    overlaps = con.execute(
+    con.execute(
         f"""
+        CREATE OR REPLACE TEMP TABLE cluster_overlap AS
         SELECT c.cluster, p.actor_id, count(*) AS n
-        FROM {clusters} c JOIN prev_actor p USING (party_id)
-        GROUP BY ALL ORDER BY n DESC, c.cluster, p.actor_id
+        FROM {clusters} c JOIN prev_actor p USING (party_id) GROUP BY ALL
+        """
+    )
+    highest = con.execute(
+        f"SELECT max(TRY_CAST(substr(actor_id, {len(ACTOR_PREFIX) + 1}) AS BIGINT)) FROM prev_actor"
+    ).fetchall()[0][0]
+    next_number = int(highest or 0) + 1
+    contested = con.execute(
+        "SELECT count(*) FROM (SELECT actor_id FROM cluster_overlap GROUP BY actor_id "
+        "HAVING count(*) > 1)"
+    ).fetchall()[0][0]
+    if not contested:
+        _name_uncontested(con, clusters, out, next_number)
+        return
+    overlaps = con.execute(
+        """
+        SELECT cluster, actor_id, n FROM cluster_overlap ORDER BY n DESC, cluster, actor_id
         """
     ).fetchall()
     taken_ids: set[str] = set()
@@ -189,10 +247,6 @@ def stable_actor_ids(
         if cluster not in named and actor_id not in taken_ids:
             named[cluster] = actor_id
             taken_ids.add(actor_id)
-    highest = con.execute(
-        f"SELECT max(TRY_CAST(substr(actor_id, {len(ACTOR_PREFIX) + 1}) AS BIGINT)) FROM prev_actor"
-    ).fetchall()[0][0]
-    next_number = int(highest or 0) + 1
     # New clusters in a deterministic order (by their smallest party id) so re-runs agree.
     unnamed = con.execute(
         f"SELECT cluster, min(party_id) AS first FROM {clusters} GROUP BY cluster ORDER BY first"
@@ -215,3 +269,30 @@ def stable_actor_ids(
         """
     )
     con.unregister("cluster_names_arrow")
+
+
+def _name_uncontested(
+    con: duckdb.DuckDBPyConnection, clusters: str, out: str, next_number: int
+) -> None:
+    """:func:`stable_actor_ids` when no previous actor overlaps two clusters (always so in an
+    incremental run, where each previous actor is one node), in SQL.
+
+    The greedy naming then reduces to: each cluster takes its most overlapped previous id (the
+    smallest id among equals); the others get new numbers in order of their smallest party id.
+    """
+    con.execute(
+        f"""
+        CREATE OR REPLACE TABLE {out} AS
+        WITH kept AS (
+            SELECT cluster, first(actor_id ORDER BY n DESC, actor_id) AS actor_id
+            FROM cluster_overlap GROUP BY cluster
+        ),
+        fresh AS (
+            SELECT cluster, printf('{ACTOR_PREFIX}%07d',
+                {next_number} - 1 + row_number() OVER (ORDER BY min(party_id))) AS actor_id
+            FROM {clusters} ANTI JOIN kept USING (cluster) GROUP BY cluster
+        ),
+        named AS (SELECT * FROM kept UNION ALL SELECT * FROM fresh)
+        SELECT c.party_id, n.actor_id FROM {clusters} c JOIN named n USING (cluster)
+        """
+    )

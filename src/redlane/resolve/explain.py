@@ -11,8 +11,7 @@ import duckdb
 from splink import DuckDBAPI, Linker
 
 from redlane.errors import NotFound, NotReady
-from redlane.feeds.validate import quote_literal
-from redlane.resolve.outputs import current_run_dir
+from redlane.resolve.outputs import current_run_dir, table_source
 
 
 @dataclass(frozen=True)
@@ -43,13 +42,12 @@ def explain_pair(
         raise NotReady("no resolution run yet: run `redlane resolve` first")
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
-    parties = quote_literal(str(run_dir / "parties.parquet"))
-    actors = quote_literal(str(run_dir / "party_actors.parquet"))
-    sigs = quote_literal(str(run_dir / "signatures.parquet"))
-    con.execute(f"CREATE TABLE signatures AS SELECT * FROM read_parquet({sigs})")
+    parties = table_source(run_dir, "parties")
+    actors = table_source(run_dir, "party_actors")
+    con.execute(f"CREATE TABLE signatures AS SELECT * FROM {table_source(run_dir, 'signatures')}")
     rows = con.execute(
-        f"SELECT p.party_id, p.sig_id, a.actor_id FROM read_parquet({parties}) p "
-        f"JOIN read_parquet({actors}) a USING (party_id) WHERE p.party_id IN (?, ?)",
+        f"SELECT p.party_id, p.sig_id, a.actor_id FROM {parties} p "
+        f"JOIN {actors} a USING (party_id) WHERE p.party_id IN (?, ?)",
         [party_a, party_b],
     ).fetchall()
     found = {r[0]: (r[1], r[2]) for r in rows}

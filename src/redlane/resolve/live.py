@@ -20,8 +20,7 @@ from rapidfuzz.distance import JaroWinkler, Levenshtein
 
 from redlane import normalize
 from redlane.errors import NotReady
-from redlane.feeds.validate import quote_literal
-from redlane.resolve.outputs import current_run_dir
+from redlane.resolve.outputs import current_run_dir, table_source
 from redlane.resolve.prepare import name_key, registry_key
 from redlane.resolve.splink_model import (
     ADDRESS_JW,
@@ -168,23 +167,21 @@ class LiveMatcher:
         if run_dir is None or not (run_dir / "model.json").exists():
             raise NotReady("no resolution run yet: run `redlane resolve` first")
         con = duckdb.connect()
-        sig_path = quote_literal(str(run_dir / "signatures.parquet"))
         cols = ["unique_id", "name_norm", "name_sorted", "name_joined", "address_core", "country"]
         cols += list(EXACT_INDEXED)
-        cursor = con.execute(f"SELECT {', '.join(cols)} FROM read_parquet({sig_path})")
+        signatures_source = table_source(run_dir, "signatures")
+        cursor = con.execute(f"SELECT {', '.join(cols)} FROM {signatures_source}")
         signatures = [dict(zip(cols, row, strict=True)) for row in cursor.fetchall()]
-        parties = quote_literal(str(run_dir / "parties.parquet"))
-        actors = quote_literal(str(run_dir / "party_actors.parquet"))
+        parties = table_source(run_dir, "parties")
+        actors = table_source(run_dir, "party_actors")
         sig_actor = dict(
             con.execute(
-                f"SELECT p.sig_id, mode(a.actor_id) FROM read_parquet({parties}) p "
-                f"JOIN read_parquet({actors}) a USING (party_id) GROUP BY p.sig_id"
+                f"SELECT p.sig_id, mode(a.actor_id) FROM {parties} p "
+                f"JOIN {actors} a USING (party_id) GROUP BY p.sig_id"
             ).fetchall()
         )
-        actor_path = quote_literal(str(run_dir / "actors.parquet"))
-        names = dict(
-            con.execute(f"SELECT actor_id, display_name FROM read_parquet({actor_path})").fetchall()
-        )
+        actor_source = table_source(run_dir, "actors")
+        names = dict(con.execute(f"SELECT actor_id, display_name FROM {actor_source}").fetchall())
         con.close()
         model = json.loads((run_dir / "model.json").read_text("utf-8"))
         return cls(signatures, sig_actor, names, model)

@@ -18,16 +18,25 @@ Output tables (columns are a contract for the rest of the package):
                    of signatures (a signature is one distinct normalised spelling of a party;
                    ``parties.sig_id`` says which parties share it)
 
-A run folder also holds ``signatures.parquet`` and Splink's trained ``model.json``, which
-incremental runs, live matching and explanations reuse. ``actors`` also carries ``seizures`` and
-``takedowns``; ``parties`` also the normalised columns used for matching.
+A run folder also holds ``signatures`` and Splink's trained ``model.json``, which incremental
+runs, live matching and explanations reuse, ``party_raw`` (each party's raw values, so the next
+incremental run reads only new warehouse batches) and ``run.json``. ``actors`` also carries
+``seizures`` and ``takedowns``; ``parties`` also the normalised columns used for matching.
+
+Tables an incremental run only appends to (:data:`SEGMENTED`: parties, signatures, pair
+evidence, raw values) are folders of segments, ``<name>/<run_id>.parquet``: a run hard-links the
+previous run's segments and writes one new segment with its own rows, so a day's run writes in
+proportion to the day, not to the population. Read every table through :func:`table_paths` or
+:func:`parquet_source` (a run written before segments holds ``<name>.parquet``).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
+from typing import Final
 
 import duckdb
 
@@ -42,6 +51,9 @@ OUTPUT_TABLES = (
     "rings",
     "pair_evidence",
 )
+
+# Tables incremental runs append to, kept as folders of segments (see the module docstring).
+SEGMENTED: Final = frozenset({"parties", "signatures", "pair_evidence", "party_raw"})
 
 EMPTY_SQL = {
     "parties": (
@@ -117,18 +129,67 @@ def register_resolution_views(con: duckdb.DuckDBPyConnection, home: Path) -> boo
     """
     run_dir = current_run_dir(home)
     for name in OUTPUT_TABLES:
-        path = run_dir / f"{name}.parquet" if run_dir is not None else None
-        if path is not None and path.exists():
-            literal = quote_literal(str(path))
-            con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM read_parquet({literal})")
+        paths = table_paths(run_dir, name) if run_dir is not None else []
+        if paths:
+            con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM {parquet_source(paths)}")
         else:
             con.execute(f"CREATE OR REPLACE VIEW {name} AS {EMPTY_SQL[name]}")
     return run_dir is not None
 
 
+def table_paths(run_dir: Path, name: str) -> list[Path]:
+    """The Parquet files holding table ``name`` of a run (none when the run lacks it)."""
+    folder = run_dir / name
+    if folder.is_dir():
+        return sorted(folder.glob("*.parquet"))
+    single = run_dir / f"{name}.parquet"
+    return [single] if single.exists() else []
+
+
+def parquet_source(paths: list[Path]) -> str:
+    """A DuckDB table expression reading ``paths`` (at least one) as one table."""
+    listed = ", ".join(quote_literal(str(p)) for p in paths)
+    # by name: a segment's columns may come in another order than an earlier segment's
+    return f"read_parquet([{listed}], union_by_name = true)"
+
+
+def table_source(run_dir: Path, name: str) -> str:
+    """A DuckDB table expression for table ``name`` of a run; the run must hold it."""
+    paths = table_paths(run_dir, name)
+    if not paths:
+        raise FileNotFoundError(f"resolution run {run_dir.name} holds no table {name!r}")
+    return parquet_source(paths)
+
+
 def write_table(con: duckdb.DuckDBPyConnection, sql: str, run_dir: Path, name: str) -> None:
-    """Write the result of ``sql`` as ``run_dir/<name>.parquet`` (fsynced before publishing)."""
+    """Write the result of ``sql`` as table ``name`` of the run (fsynced before publishing); a
+    segmented table gets it as its only segment."""
+    if name in SEGMENTED:
+        write_segment(con, sql, run_dir, name, previous=None)
+        return
     target = run_dir / f"{name}.parquet"
+    _copy(con, sql, target)
+
+
+def write_segment(
+    con: duckdb.DuckDBPyConnection, sql: str, run_dir: Path, name: str, previous: Path | None
+) -> None:
+    """Segmented table ``name``: the previous run's segments (hard links: nothing is copied when
+    the file system allows it) plus the rows of ``sql`` as this run's segment."""
+    folder = run_dir / name
+    folder.mkdir(exist_ok=True)
+    for path in table_paths(previous, name) if previous is not None else []:
+        # a run written before segments held one file: it becomes the first segment
+        linked = folder / (path.name if path.parent.name == name else f"0-{path.name}")
+        try:
+            os.link(path, linked)
+        except OSError:
+            shutil.copyfile(path, linked)
+    _copy(con, sql, folder / f"{run_dir.name}.parquet")
+    fsync_path(folder)
+
+
+def _copy(con: duckdb.DuckDBPyConnection, sql: str, target: Path) -> None:
     literal = quote_literal(str(target))
     con.execute(f"COPY ({sql}) TO {literal} (FORMAT parquet, COMPRESSION zstd)")
     fsync_path(target)

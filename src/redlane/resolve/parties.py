@@ -111,7 +111,9 @@ PARTY_SOURCES: tuple[tuple[str, str, str, dict[str, str]], ...] = (
 )
 
 
-def party_select_sql(source_table: str, role: str, key: str, columns: dict[str, str]) -> str:
+def party_select_sql(
+    source_table: str, role: str, key: str, columns: dict[str, str], schema: str = ""
+) -> str:
     exprs = [
         f"'{source_table}:{role}:' || {key} AS party_id",
         f"'{source_table}' AS source_table",
@@ -123,16 +125,20 @@ def party_select_sql(source_table: str, role: str, key: str, columns: dict[str, 
             exprs.append(f"CAST({columns.get(column, 'NULL')} AS TIMESTAMP) AS first_seen")
         else:
             exprs.append(f"CAST({columns.get(column, _NULL)} AS VARCHAR) AS {column}")
-    return f"SELECT {', '.join(exprs)} FROM {source_table} WHERE {key} IS NOT NULL"
+    relation = f"{schema}.{source_table}" if schema else source_table
+    return f"SELECT {', '.join(exprs)} FROM {relation} WHERE {key} IS NOT NULL"
 
 
-def all_parties_sql() -> str:
+def all_parties_sql(schema: str = "") -> str:
     # DISTINCT ON party_id: a record re-sent under the same key appears once.
-    union = " UNION ALL ".join(party_select_sql(*source) for source in PARTY_SOURCES)
+    union = " UNION ALL ".join(party_select_sql(*source, schema=schema) for source in PARTY_SOURCES)
     return f"SELECT DISTINCT ON (party_id) * FROM ({union}) ORDER BY party_id, first_seen"
 
 
-def load_raw_parties(con: duckdb.DuckDBPyConnection, table: str = "raw_parties") -> int:
-    """Materialise every party of the warehouse views on ``con`` as ``table``; returns its rows."""
-    con.execute(f"CREATE OR REPLACE TABLE {table} AS {all_parties_sql()}")
+def load_raw_parties(
+    con: duckdb.DuckDBPyConnection, table: str = "raw_parties", schema: str = ""
+) -> int:
+    """Materialise every party of the warehouse views on ``con`` (those in ``schema`` when
+    given) as ``table``; returns its rows."""
+    con.execute(f"CREATE OR REPLACE TABLE {table} AS {all_parties_sql(schema)}")
     return int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])

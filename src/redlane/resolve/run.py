@@ -9,6 +9,7 @@ new party bridges two actors, which merges them.
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 import uuid
@@ -20,19 +21,37 @@ from typing import Any, Final, Literal
 import duckdb
 
 from redlane.brands.cloned import register_cloned_refs
-from redlane.engine.warehouse import Warehouse
-from redlane.feeds.validate import quote_literal
+from redlane.engine.warehouse import Warehouse, write_atomic
 from redlane.network.edges import build_actor_edges
 from redlane.network.rings import detect_rings
 from redlane.network.risk import compute_risk
 from redlane.resolve import outputs
 from redlane.resolve.cluster import assign_party_clusters, stable_actor_ids
 from redlane.resolve.labels import register_labels
-from redlane.resolve.parties import load_raw_parties
+from redlane.resolve.parties import PARTY_SOURCES, load_raw_parties
 from redlane.resolve.prepare import prepare_parties
 from redlane.resolve.splink_model import load_settings, new_pairs, train_linker
 
 Step = Callable[[str], None]
+RUN_INFO: Final = "run.json"
+PARTY_RAW: Final = "party_raw"
+FRESH_SCHEMA: Final = "fresh"
+PARTY_TABLES: Final = tuple(sorted({source[0] for source in PARTY_SOURCES}))
+# The raw values the normalisers read (see prepare.KNOWN_VALUES).
+RAW_COLUMNS: Final = (
+    "party_id",
+    "name",
+    "alt_name",
+    "address",
+    "country",
+    "phone",
+    "email",
+    "bank_account",
+    "device_id",
+    "ip_address",
+    "handle",
+    "registry_id",
+)
 Engine = Literal["duckdb", "spark"]
 ENGINES: Final = ("duckdb", "spark")
 
@@ -60,8 +79,50 @@ def _count(con: duckdb.DuckDBPyConnection, sql: str) -> int:
 
 def _read_previous(con: duckdb.DuckDBPyConnection, run_dir: Path) -> None:
     for name in ("parties", "party_actors", "signatures", "pair_evidence"):
-        path = quote_literal(str(run_dir / f"{name}.parquet"))
-        con.execute(f"CREATE OR REPLACE TABLE prev_{name} AS SELECT * FROM read_parquet({path})")
+        source = outputs.table_source(run_dir, name)
+        # views: the population is read where it is used, never held twice in memory
+        con.execute(f"CREATE OR REPLACE VIEW prev_{name} AS SELECT * FROM {source}")
+
+
+def _previous_seq(run_dir: Path) -> int | None:
+    """The warehouse batch the previous run read up to, when it kept its parties' raw values
+    (runs before that did not: their successor reads every party of the warehouse)."""
+    info = run_dir / RUN_INFO
+    if not info.exists() or not outputs.table_paths(run_dir, PARTY_RAW):
+        return None
+    seq = json.loads(info.read_text(encoding="utf-8")).get("warehouse_seq")
+    return int(seq) if isinstance(seq, int) else None
+
+
+def _load_new_raw_parties(
+    con: duckdb.DuckDBPyConnection, warehouse: Warehouse, seq: int, previous_dir: Path
+) -> tuple[str, list[str]]:
+    """``raw_new``: parties not resolved before. Returns the join of earlier parties' raw and
+    normalised values for :func:`prepare_parties`, and the tables holding every party's raw
+    values.
+
+    Reads only the batches committed since the previous run when it recorded where it stopped;
+    a party re-sent under a key seen before keeps its first resolution either way.
+    """
+    prev_seq = _previous_seq(previous_dir)
+    if prev_seq is None:
+        load_raw_parties(con)
+        source, known = "raw_parties", "raw_parties r JOIN prev_parties p USING (party_id)"
+        everyone = ["raw_parties"]
+    else:
+        warehouse.create_views(
+            con, as_of_seq=seq, after_seq=prev_seq, tables=PARTY_TABLES, schema=FRESH_SCHEMA
+        )
+        load_raw_parties(con, "raw_fresh", schema=FRESH_SCHEMA)
+        previous_raw = outputs.table_source(previous_dir, PARTY_RAW)
+        con.execute(f"CREATE OR REPLACE VIEW prev_party_raw AS SELECT * FROM {previous_raw}")
+        source, known = "raw_fresh", "prev_party_raw r JOIN prev_parties p USING (party_id)"
+        everyone = ["prev_party_raw", "raw_new"]
+    con.execute(
+        f"CREATE OR REPLACE TABLE raw_new AS SELECT * FROM {source} "
+        "WHERE party_id NOT IN (SELECT party_id FROM prev_party_actors)"
+    )
+    return known, everyone
 
 
 def resolve(
@@ -96,24 +157,22 @@ def resolve(
 
     data = settings_data or load_settings()
     threshold = float(data["threshold"])
-    con = Warehouse(warehouse_path).connect(memory_limit=memory_limit)
+    warehouse = Warehouse(warehouse_path)
+    # Everything this run reads is as of one batch, recorded so the next run reads only later ones.
+    seq = warehouse.last_seq()
+    con = warehouse.connect(memory_limit=memory_limit, as_of_seq=seq)
     previous_dir = outputs.current_run_dir(home)
     incremental = not full and previous_dir is not None and (previous_dir / "model.json").exists()
     run_id = time.strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
     run_dir = outputs.new_run_dir(home, run_id)
     try:
         labels_sql = register_labels(con, labels or [])
-        total = load_raw_parties(con)
-        step("parties")
         if incremental:
             assert previous_dir is not None
             _read_previous(con, previous_dir)
-            con.execute(
-                "CREATE OR REPLACE TABLE raw_new AS SELECT * FROM raw_parties "
-                "WHERE party_id NOT IN (SELECT party_id FROM prev_party_actors)"
-            )
+            known, raw_sources = _load_new_raw_parties(con, warehouse, seq, previous_dir)
+            step("parties")
             # Spellings resolved before keep their normalisation: no normaliser call for them.
-            known = "raw_parties r JOIN prev_parties p USING (party_id)"
             prepare_parties(con, "raw_new", "parties_new", "signatures_new", known=known)
             con.execute(
                 "CREATE OR REPLACE TABLE parties_all AS "
@@ -132,9 +191,10 @@ def resolve(
                 pairs_table = spark_new_pairs(con, previous_dir / "model.json", threshold, data)
             else:
                 pairs_table = new_pairs(con, previous_dir / "model.json", threshold)
+            con.execute(f"CREATE OR REPLACE VIEW pairs_fresh AS SELECT * FROM {pairs_table}")
             con.execute(
                 "CREATE OR REPLACE TABLE pairs_all AS SELECT * FROM prev_pair_evidence "
-                f"UNION ALL BY NAME SELECT * FROM {pairs_table}"
+                "UNION ALL BY NAME SELECT * FROM pairs_fresh"
             )
             step("score")
             assign_party_clusters(
@@ -149,6 +209,9 @@ def resolve(
             # The model is carried over unchanged; `redlane resolve --full` retrains.
             model_source: Path | None = previous_dir / "model.json"
         else:
+            total = load_raw_parties(con)
+            raw_sources = ["raw_parties"]
+            step("parties")
             prepare_parties(con, "raw_parties", "parties_all", "signatures_all")
             new_count = total
             step("normalise")
@@ -192,7 +255,10 @@ def resolve(
         detect_rings(con)
         compute_risk(con)
         step("network")
-        _write_outputs(con, run_dir, model_source)
+        appended_from = previous_dir if incremental else None
+        _write_outputs(con, run_dir, model_source, appended_from)
+        _write_party_raw(con, run_dir, raw_sources, appended_from)
+        write_atomic(run_dir / RUN_INFO, json.dumps({"run_id": run_id, "warehouse_seq": seq}))
         outputs.publish_run(home, run_id)
         step("publish")
         summary = ResolveSummary(
@@ -216,26 +282,56 @@ def resolve(
     return summary
 
 
-def _write_outputs(con: duckdb.DuckDBPyConnection, run_dir: Path, model: Path | None) -> None:
-    outputs.write_table(
-        con,
-        """
-        SELECT party_id, source_table, record_key, role, name, name_norm, address,
-            country_norm AS country, phone_norm AS phone, email_norm AS email,
-            bank_norm AS bank_account, device_norm AS device_id, ip_norm AS ip_address,
-            handle_norm AS handle, first_seen,
-            -- kept for incremental runs and the live matcher
-            alt_name, hawb_link, seller_link, registry_norm AS registry_id, address_core,
-            country_norm, phone_norm, email_norm, bank_norm, device_norm, ip_norm, handle_norm,
-            registry_norm, sig_id
-        FROM parties_all
-        """,
-        run_dir,
-        "parties",
-    )
+def _write_party_raw(
+    con: duckdb.DuckDBPyConnection, run_dir: Path, sources: list[str], appended_from: Path | None
+) -> None:
+    """Every party's raw values, so the next incremental run needs no earlier batch."""
+    columns = ", ".join(RAW_COLUMNS)
+    if sources[0] == "prev_party_raw" and appended_from is not None:
+        sql = " UNION ALL ".join(f"SELECT {columns} FROM {table}" for table in sources[1:])
+        outputs.write_segment(con, sql, run_dir, PARTY_RAW, appended_from)
+        return
+    sql = " UNION ALL ".join(f"SELECT {columns} FROM {table}" for table in sources)
+    outputs.write_table(con, sql, run_dir, PARTY_RAW)
+
+
+# The parties table as published (``country`` and the like are the normalised values).
+_PARTIES_SELECT: Final = """
+    SELECT party_id, source_table, record_key, role, name, name_norm, address,
+        country_norm AS country, phone_norm AS phone, email_norm AS email,
+        bank_norm AS bank_account, device_norm AS device_id, ip_norm AS ip_address,
+        handle_norm AS handle, first_seen,
+        -- kept for incremental runs and the live matcher
+        alt_name, hawb_link, seller_link, registry_norm AS registry_id, address_core,
+        country_norm, phone_norm, email_norm, bank_norm, device_norm, ip_norm, handle_norm,
+        registry_norm, sig_id
+    FROM {parties}
+"""
+
+
+def _write_appended(con: duckdb.DuckDBPyConnection, run_dir: Path, appended_from: Path) -> None:
+    """An incremental run's parties, signatures and pairs: the previous run's segments plus
+    this run's new rows (``parties_all`` and the like are exactly those two parts)."""
+    tables = {
+        "parties": _PARTIES_SELECT.format(parties="parties_new"),
+        "signatures": "SELECT * FROM signatures_all "
+        "WHERE unique_id NOT IN (SELECT unique_id FROM prev_signatures)",
+        "pair_evidence": "SELECT * FROM pairs_fresh",
+    }
+    for name, sql in tables.items():
+        outputs.write_segment(con, sql, run_dir, name, appended_from)
+
+
+def _write_outputs(
+    con: duckdb.DuckDBPyConnection, run_dir: Path, model: Path | None, appended_from: Path | None
+) -> None:
+    if appended_from is not None:
+        _write_appended(con, run_dir, appended_from)
+    else:
+        outputs.write_table(con, _PARTIES_SELECT.format(parties="parties_all"), run_dir, "parties")
+        outputs.write_table(con, "SELECT * FROM signatures_all", run_dir, "signatures")
+        outputs.write_table(con, "SELECT * FROM pairs_all", run_dir, "pair_evidence")
     outputs.write_table(con, "SELECT * FROM party_actors_all", run_dir, "party_actors")
-    outputs.write_table(con, "SELECT * FROM signatures_all", run_dir, "signatures")
-    outputs.write_table(con, "SELECT * FROM pairs_all", run_dir, "pair_evidence")
     outputs.write_table(
         con,
         """

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from redlane.engine.spark import read_parquet, spark_path
-from redlane.resolve.outputs import EMPTY_SQL, OUTPUT_TABLES, current_run_dir
+from redlane.resolve.outputs import EMPTY_SQL, OUTPUT_TABLES, current_run_dir, table_paths
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -17,7 +17,7 @@ def register_resolution_views_spark(spark: SparkSession, home: Path) -> bool:
     """A temp view per output table; returns whether a resolution run exists."""
     run_dir = current_run_dir(home)
     for name in OUTPUT_TABLES:
-        path = run_dir / f"{name}.parquet" if run_dir is not None else None
-        paths = [spark_path(path, home)] if path is not None and path.exists() else []
+        files = table_paths(run_dir, name) if run_dir is not None else []
+        paths = [spark_path(path, home) for path in files]
         read_parquet(spark, paths, EMPTY_SQL[name]).createOrReplaceTempView(name)
     return run_dir is not None
