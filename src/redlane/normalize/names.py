@@ -178,7 +178,11 @@ def person_name(text: str | None) -> str | None:
     return fixpoint(_person_step, text)
 
 
-def _company_tokens(text: str) -> list[str] | None:
+# Cached because the fixed-point loops ask it the same text again: the confirming round of
+# ``company_name`` and the first round of ``strip_legal_form`` on its result (``name_key`` in
+# resolution) see the same string. A tuple, so that no caller can alter a cached answer.
+@lru_cache(maxsize=4096)
+def _company_tokens(text: str) -> tuple[str, ...] | None:
     cleaned = clean_text(text, casefold=True)
     if cleaned is None:
         return None
@@ -187,7 +191,7 @@ def _company_tokens(text: str) -> list[str] | None:
     words = _words(core)
     if not words:
         return None
-    return words + [f for f in forms if f not in words]
+    return tuple(words + [f for f in forms if f not in words])
 
 
 def _company_step(text: str) -> str | None:
