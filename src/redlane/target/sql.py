@@ -135,8 +135,21 @@ events AS (
 """
 
 
-def _history_cte(key: str) -> str:
+# Keys with few values (every parcel of a port shares its history): joining each shipment to
+# every earlier label of its key grows as shipments × labels, so these keys take running sums
+# over one timeline per key instead (:func:`_running_history_cte`), which grows as their sum.
+RUNNING_KEYS: Final = frozenset({"hs4", "origin", "port"})
+
+# A running total over a key's timeline up to and including the current row.
+_RUNNING: Final = (
+    "OVER (PARTITION BY k ORDER BY ts, kind, sid ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)"
+)
+
+
+def _history_cte(key: str, source: str) -> str:
     """Label history of one key, as of each shipment's submission (strictly earlier labels)."""
+    if key in RUNNING_KEYS:
+        return _running_history_cte(key, source)
     return f"""
 h_{key} AS (
     SELECT b.sid,
@@ -146,38 +159,54 @@ h_{key} AS (
             AS s60,
         max(CASE WHEN e.seized = 1 THEN e.inspected_at END) AS last_seized,
         sum(e.seized_value)::DOUBLE AS v
-    FROM keyed b JOIN events e ON e.k_{key} = b.k_{key} AND e.inspected_at < b.t
+    FROM {source} b JOIN events e ON e.k_{key} = b.k_{key} AND e.inspected_at < b.t
     WHERE b.k_{key} IS NOT NULL AND b.k_{key} <> ''
     GROUP BY b.sid
 )"""
 
 
-def feature_sql(
-    shipments: str = "aed_shipments",
-    labels: str = "target_labels",
-    where: str = "",
-) -> str:
-    """The feature query: one row per shipment of ``shipments`` (filtered by ``where`` on the
-    columns of ``keyed`` after every as-of computation, e.g. ``"arrival_date = DATE '…'"``)."""
-    histories = ",".join(_history_cte(k) for k in HISTORY_KEYS)
-    hist_cols = []
-    for k in HISTORY_KEYS:
-        hist_cols.append(
-            f"coalesce(h_{k}.n, 0) AS {k}_inspected, coalesce(h_{k}.s, 0) AS {k}_seized,"
-            f" coalesce(h_{k}.s60, 0) AS {k}_seized_60d,"
-            f" (coalesce(h_{k}.s, 0) + {ALPHA} * {PRIOR_RATE}) / (coalesce(h_{k}.n, 0) + {ALPHA})"
-            f" AS {k}_te,"
-            f" date_diff('day', h_{k}.last_seized, k.t)::DOUBLE AS {k}_days_since_seizure"
-        )
-    hist_select = ",\n    ".join(hist_cols)
-    hist_joins = "\n".join(f"LEFT JOIN h_{k} ON h_{k}.sid = k.sid" for k in HISTORY_KEYS)
-    ident_max = ", ".join(f"coalesce(h_{k}.s, 0)" for k in IDENTIFIER_KEYS)
-    ident_max60 = ", ".join(f"coalesce(h_{k}.s60, 0)" for k in IDENTIFIER_KEYS)
-    where_sql = f"WHERE {where}" if where else ""
+def _running_history_cte(key: str, source: str) -> str:
+    """:func:`_history_cte` by running sums: the same columns and rows.
+
+    One timeline per key value holds its labels and each shipment twice, at ``t`` (``lead`` 1)
+    and at ``t - 60 days`` (``lead`` 0). Shipments sort before labels at the same instant, so a
+    running total at a shipment's row counts the labels strictly before it; labels of the last
+    60 days are the total at ``t`` less the total at ``t - 60 days``. Shipments with no earlier
+    label get no row, as with the join.
+    """
+    keyed = f"FROM {source} b WHERE b.k_{key} IS NOT NULL AND b.k_{key} <> ''"
     return f"""
-WITH
-{prelude_sql(shipments, labels)},
-{histories},
+h_{key}_line AS (
+    SELECT b.k_{key} AS k, b.sid, b.t AS ts, 0 AS kind, 1 AS lead, 0 AS n, 0 AS s,
+        0.0 AS v, CAST(NULL AS TIMESTAMP) AS seized_at
+    {keyed}
+    UNION ALL
+    SELECT b.k_{key}, b.sid, b.t - INTERVAL 60 DAY, 0, 0, 0, 0, 0.0, CAST(NULL AS TIMESTAMP)
+    {keyed}
+    UNION ALL
+    SELECT e.k_{key}, NULL, e.inspected_at, 1, 0, 1, e.seized, CAST(e.seized_value AS DOUBLE),
+        CASE WHEN e.seized = 1 THEN e.inspected_at END
+    FROM events e WHERE e.k_{key} IN (SELECT b.k_{key} {keyed})
+),
+h_{key}_run AS (
+    SELECT sid, lead, sum(n) {_RUNNING} AS n, sum(s) {_RUNNING} AS s, sum(v) {_RUNNING} AS v,
+        max(seized_at) {_RUNNING} AS last_seized
+    FROM h_{key}_line
+),
+h_{key} AS (
+    SELECT sid,
+        CAST(sum(CASE WHEN lead = 1 THEN n END) AS DOUBLE) AS n,
+        CAST(sum(CASE WHEN lead = 1 THEN s END) AS DOUBLE) AS s,
+        CAST(sum(CASE WHEN lead = 1 THEN s ELSE -s END) AS DOUBLE) AS s60,
+        max(CASE WHEN lead = 1 THEN last_seized END) AS last_seized,
+        CAST(sum(CASE WHEN lead = 1 THEN v END) AS DOUBLE) AS v
+    FROM h_{key}_run WHERE sid IS NOT NULL
+    GROUP BY sid HAVING sum(CASE WHEN lead = 1 THEN n END) > 0
+)"""
+
+
+# Label-free volume windows over every shipment (the query without ``where``).
+_ALL_WINDOWS: Final = """
 windows AS (
     SELECT sid,
         (count(*) OVER (PARTITION BY k_sname ORDER BY t
@@ -204,7 +233,149 @@ windows AS (
         avg(ln(1 + declared_value / greatest(weight_kg, 0.001))) OVER (PARTITION BY descr
             ORDER BY t RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS descr_log_value_per_kg
     FROM keyed
+)"""
+
+_UNBOUNDED: Final = "RANGE BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW"
+
+
+def _days(n: int) -> str:
+    return f"RANGE BETWEEN INTERVAL {n} DAY PRECEDING AND CURRENT ROW"
+
+
+def _matching(key: str, when: str) -> str:
+    """FROM and WHERE of the shipments ``r`` whose ``key`` (an expression with ``{p}`` before
+    each column) is some target's, NULL matching NULL (rows with a NULL key are one partition
+    of a window, so they count each other), and whose ``r.t`` satisfies ``when`` (``s.t_lo``,
+    ``s.t_hi``: the targets' first and last ``t``); ``x.pk`` is the key."""
+    return f"""FROM keyed r CROSS JOIN span s
+        JOIN (SELECT DISTINCT {key.format(p="")} AS pk FROM targets) x
+            ON x.pk IS NOT DISTINCT FROM {key.format(p="r.")}
+        WHERE {when}"""
+
+
+def _recent(days: int) -> str:
+    # Later rows never enter a target's frame (frames end at the current row and its peers).
+    return f"r.t >= s.t_lo - INTERVAL {days} DAY AND r.t <= s.t_hi"
+
+
+def _earlier(days: int) -> str:
+    return f"r.t < s.t_lo - INTERVAL {days} DAY"
+
+
+def _weighted(key: str, days: int, by: str = "", row_cols: str = "", sum_cols: str = "") -> str:
+    """Rows for a window over ``key`` whose frames are unbounded: the rows from ``days`` before
+    the first target on as they are (``w`` = 1), and everything earlier as one row per ``pk``
+    (and ``by``), weighted ``w`` by its count and dated at its first ``t``. That row comes
+    before every target's ``days``-bounded frame and inside every unbounded one, so ``sum(w)``
+    over a target's frame is the count over the full history and ``min(t)`` its first ``t``.
+    ``row_cols`` and ``sum_cols`` are more columns of a row and their sums in a group."""
+    return f"""
+        SELECT r.sid, r.t, 1 AS w, x.pk{by}{row_cols} {_matching(key, _recent(days))}
+        UNION ALL
+        SELECT NULL AS sid, min(r.t) AS t, count(*) AS w, x.pk{by}{sum_cols}
+        {_matching(key, _earlier(days))}
+        GROUP BY x.pk{by}"""
+
+
+# Log value per kg, whose running mean per description is a feature: per row, and per group
+# its sum and count (avg ignores NULLs).
+_LV: Final = "ln(1 + r.declared_value / greatest(r.weight_kg, 0.001))"
+_LV_ROW: Final = f", {_LV} AS lv, CASE WHEN {_LV} IS NULL THEN 0 ELSE 1 END AS n_lv"
+_LV_SUM: Final = f", sum({_LV}) AS lv, count({_LV}) AS n_lv"
+
+# The windows of ``_ALL_WINDOWS`` for the targets only, over the shipments of the targets' keys
+# (and, for bounded frames, of the last days only): the cost follows the targets, not the
+# history. Outputs are the same, up to float rounding of the running mean.
+_TARGET_WINDOWS: Final = f"""
+span AS (SELECT min(t) AS t_lo, max(t) AS t_hi FROM targets),
+w_sname AS (
+    SELECT sid,
+        (sum(w) OVER (PARTITION BY pk ORDER BY t {_UNBOUNDED}) - 1)::DOUBLE
+            AS shipper_prior_volume,
+        (sum(w) OVER (PARTITION BY pk ORDER BY t {_days(7)}) - 1)::DOUBLE AS shipper_volume_7d,
+        date_diff('second', min(t) OVER (PARTITION BY pk ORDER BY t {_UNBOUNDED}), t) / 86400.0
+            AS shipper_age_days
+    FROM ({_weighted("{p}k_sname", 7)}
+    ) v
 ),
+w_sphone AS (
+    SELECT sid,
+        (sum(w) OVER (PARTITION BY pk ORDER BY t {_UNBOUNDED}) - 1)::DOUBLE AS phone_prior_volume
+    FROM ({_weighted("coalesce({p}k_sphone, {p}sid)", 0)}
+    ) v
+),
+w_caddr AS (
+    SELECT r.sid,
+        (count(*) OVER (PARTITION BY x.pk ORDER BY r.t {_days(30)}) - 1)::DOUBLE
+            AS consignee_volume_30d
+    {_matching("{p}k_caddr", _recent(30))}
+),
+w_hs6_origin AS (
+    SELECT r.sid,
+        (count(*) OVER (PARTITION BY x.pk ORDER BY r.t {_days(7)}) - 1)::DOUBLE
+            AS hs6_origin_volume_7d
+    {_matching("{p}k_hs6_origin", _recent(7))}
+),
+w_descr AS (
+    SELECT sid,
+        (sum(w) OVER (PARTITION BY pk, hs4 ORDER BY t {_UNBOUNDED}))::DOUBLE
+        / (sum(w) OVER (PARTITION BY pk ORDER BY t {_UNBOUNDED}))::DOUBLE AS descr_hs_share,
+        (sum(w) OVER (PARTITION BY pk ORDER BY t {_UNBOUNDED}))::DOUBLE AS descr_prior_volume,
+        sum(lv) OVER (PARTITION BY pk ORDER BY t {_UNBOUNDED})
+        / nullif(sum(n_lv) OVER (PARTITION BY pk ORDER BY t {_UNBOUNDED}), 0)
+            AS descr_log_value_per_kg
+    FROM ({_weighted("{p}descr", 0, ", r.hs4", _LV_ROW, _LV_SUM)}
+    ) v
+),
+windows AS (
+    SELECT k.sid, a.shipper_prior_volume, a.shipper_volume_7d, a.shipper_age_days,
+        p.phone_prior_volume, c.consignee_volume_30d, o.hs6_origin_volume_7d,
+        d.descr_hs_share, d.descr_prior_volume, d.descr_log_value_per_kg
+    FROM targets k
+    JOIN w_sname a ON a.sid = k.sid
+    JOIN w_sphone p ON p.sid = k.sid
+    JOIN w_caddr c ON c.sid = k.sid
+    JOIN w_hs6_origin o ON o.sid = k.sid
+    JOIN w_descr d ON d.sid = k.sid
+)"""
+
+
+def feature_sql(
+    shipments: str = "aed_shipments",
+    labels: str = "target_labels",
+    where: str = "",
+) -> str:
+    """The feature query: one row per shipment of ``shipments``, or per shipment matching
+    ``where`` (on the columns of ``keyed``, aliased ``k``, e.g. ``"k.arrival_date = DATE '…'"``).
+
+    Each matching shipment's row is the one the query without ``where`` gives it, but only
+    what those shipments need is computed (the ``targets`` CTE drives the label histories, the
+    windows and the marketplace joins), so the cost follows the shipments selected rather than
+    the history kept.
+    """
+    source = "targets" if where else "keyed"
+    targets = f"\ntargets AS (SELECT k.* FROM keyed k WHERE {where})," if where else ""
+    windows = _TARGET_WINDOWS if where else _ALL_WINDOWS
+    # Customs entries of the selected shipments only (a semi-join; the same rows come out).
+    entry_scope = " AND hawb IN (SELECT hawb FROM targets)" if where else ""
+    histories = ",".join(_history_cte(k, source) for k in HISTORY_KEYS)
+    hist_cols = []
+    for k in HISTORY_KEYS:
+        hist_cols.append(
+            f"coalesce(h_{k}.n, 0) AS {k}_inspected, coalesce(h_{k}.s, 0) AS {k}_seized,"
+            f" coalesce(h_{k}.s60, 0) AS {k}_seized_60d,"
+            f" (coalesce(h_{k}.s, 0) + {ALPHA} * {PRIOR_RATE}) / (coalesce(h_{k}.n, 0) + {ALPHA})"
+            f" AS {k}_te,"
+            f" date_diff('day', h_{k}.last_seized, k.t)::DOUBLE AS {k}_days_since_seizure"
+        )
+    hist_select = ",\n    ".join(hist_cols)
+    hist_joins = "\n".join(f"LEFT JOIN h_{k} ON h_{k}.sid = k.sid" for k in HISTORY_KEYS)
+    ident_max = ", ".join(f"coalesce(h_{k}.s, 0)" for k in IDENTIFIER_KEYS)
+    ident_max60 = ", ".join(f"coalesce(h_{k}.s60, 0)" for k in IDENTIFIER_KEYS)
+    return f"""
+WITH
+{prelude_sql(shipments, labels)},{targets}
+{histories},{windows},
 marks AS (
     SELECT brand_id, lower(name) AS word, name AS brand_name FROM brands
     UNION
@@ -214,7 +385,7 @@ marks AS (
 ),
 brand_hit AS (
     SELECT k.sid, min(m.brand_id) AS brand_id, min(m.brand_name) AS brand_name
-    FROM keyed k JOIN marks m ON length(m.word) >= 4 AND contains(k.descr, m.word)
+    FROM {source} k JOIN marks m ON length(m.word) >= 4 AND contains(k.descr, m.word)
     GROUP BY k.sid
 ),
 line_by_hs6 AS (
@@ -239,7 +410,7 @@ genuine AS (
         coalesce(lb.line, la.line, lh.line) AS genuine_line,
         coalesce(bh.brand_name, bl.name) AS genuine_brand,
         bh.brand_id IS NOT NULL AS brand_in_description
-    FROM keyed k
+    FROM {source} k
     LEFT JOIN brand_hit bh ON bh.sid = k.sid
     LEFT JOIN line_by_brand lb ON lb.brand_id = bh.brand_id AND lb.hs6 = k.hs6
     LEFT JOIN line_by_brand_any la ON la.brand_id = bh.brand_id
@@ -249,13 +420,13 @@ genuine AS (
 entries AS (
     SELECT hawb, min(entry_type) AS entry_type, min(substr(hts10, 1, 6)) AS hts6,
         sum(entered_value)::DOUBLE AS entered_value
-    FROM customs_entries WHERE hawb IS NOT NULL GROUP BY hawb
+    FROM customs_entries WHERE hawb IS NOT NULL{entry_scope} GROUP BY hawb
 ),
 seller_listings AS (
     SELECT k.sid, count(l.listing_id)::DOUBLE AS n_listings,
         count(l.brand)::DOUBLE AS n_branded_listings,
         min(l.price::DOUBLE / nullif(lb.price_min, 0)) AS listing_price_ratio
-    FROM keyed k
+    FROM {source} k
     JOIN mp_listings l ON l.seller_id = k.seller_ref AND l.listed_at <= k.t
     LEFT JOIN brands br ON lower(br.name) = lower(l.brand)
     LEFT JOIN line_by_brand_any lb ON lb.brand_id = br.brand_id
@@ -263,12 +434,12 @@ seller_listings AS (
 ),
 seller_takedowns AS (
     SELECT k.sid, count(*)::DOUBLE AS n_takedowns
-    FROM keyed k JOIN mp_takedowns d ON d.seller_id = k.seller_ref AND d.taken_down_at <= k.t
+    FROM {source} k JOIN mp_takedowns d ON d.seller_id = k.seller_ref AND d.taken_down_at <= k.t
     GROUP BY k.sid
 ),
 seller_posts AS (
     SELECT k.sid, count(*)::DOUBLE AS n_hype_posts
-    FROM keyed k
+    FROM {source} k
     JOIN mp_listings l ON l.seller_id = k.seller_ref
     JOIN social_posts p ON p.linked_listing_id = l.listing_id AND p.posted_at <= k.t
     GROUP BY k.sid
@@ -328,7 +499,7 @@ SELECT
         h_origin.v / nullif(h_origin.s, 0),
         greatest(10 * k.declared_value, 100)
     ) AS est_seizure_value
-FROM keyed k
+FROM {source} k
 JOIN windows w ON w.sid = k.sid
 JOIN genuine g ON g.sid = k.sid
 LEFT JOIN entries en ON en.hawb = k.hawb
@@ -337,7 +508,6 @@ LEFT JOIN seller_takedowns st ON st.sid = k.sid
 LEFT JOIN seller_posts sp ON sp.sid = k.sid
 LEFT JOIN sellers se ON se.seller_id = k.seller_ref
 {hist_joins}
-{where_sql}
 ORDER BY k.t, k.sid
 """
 
