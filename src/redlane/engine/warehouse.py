@@ -83,6 +83,13 @@ def fsync_path(path: Path) -> None:
         os.close(fd)
 
 
+def parquet_source(paths: list[Path]) -> str:
+    """A DuckDB table expression reading ``paths`` (at least one) as one table."""
+    listed = ", ".join(quote_literal(str(p)) for p in paths)
+    # by name: a later file's columns may come in another order, or be more
+    return f"read_parquet([{listed}], union_by_name = true)"
+
+
 def write_atomic(path: Path, text: str) -> None:
     """Write a file so that readers see either nothing or all of it, even after a power cut."""
     tmp = path.with_name(f".{path.name}.tmp")
@@ -243,8 +250,7 @@ class Warehouse:
     def _source(paths: list[Path] | None, empty_sql: str) -> str:
         if not paths:
             return empty_sql
-        listed = ", ".join(quote_literal(str(p)) for p in paths)
-        return f"SELECT * FROM read_parquet([{listed}], union_by_name = true)"
+        return f"SELECT * FROM {parquet_source(paths)}"
 
 
 QUARANTINE_COLUMNS = (

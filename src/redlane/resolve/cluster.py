@@ -109,9 +109,10 @@ def _node_clusters(
 ) -> None:
     """``node_cluster(node, cluster)`` for every node of ``party_node``.
 
-    Only nodes on an edge (or in a cannot-link pair) go through the graph in Python; every other
-    node is a component of its own, numbered in SQL. A day's incremental run touches few of the
-    population's nodes, so this keeps its Python work proportional to the day.
+    Only nodes on an edge go through the graph in Python; every other node is a component of
+    its own, numbered in SQL (a cannot-link pair with such a node is never in one component, so
+    needs no cut). A day's incremental run touches few of the population's nodes, so this keeps
+    its Python work proportional to the day.
     """
     con.execute(
         f"""
@@ -122,19 +123,8 @@ def _node_clusters(
         WHERE e.a <> e.b
         """
     )
-    cannot_table = pa.table(
-        {
-            "a": pa.array([a for a, _ in cannot_link], pa.string()),
-            "b": pa.array([b for _, b in cannot_link], pa.string()),
-        }
-    )
-    con.register("cannot_link_arrow", cannot_table)
-    touched_sql = (
-        "SELECT a AS node FROM cluster_edges UNION SELECT b FROM cluster_edges "
-        "UNION SELECT a FROM cannot_link_arrow UNION SELECT b FROM cannot_link_arrow ORDER BY node"
-    )
+    touched_sql = "SELECT a AS node FROM cluster_edges UNION SELECT b FROM cluster_edges ORDER BY 1"
     membership = components(con, touched_sql, "SELECT a, b FROM cluster_edges", cannot_link)
-    con.unregister("cannot_link_arrow")
     offset = max(membership.values(), default=-1) + 1
     table = pa.table(
         {

@@ -26,8 +26,8 @@ incremental run reads only new warehouse batches) and ``run.json``. ``actors`` a
 Tables an incremental run only appends to (:data:`SEGMENTED`: parties, signatures, pair
 evidence, raw values) are folders of segments, ``<name>/<run_id>.parquet``: a run hard-links the
 previous run's segments and writes one new segment with its own rows, so a day's run writes in
-proportion to the day, not to the population. Read every table through :func:`table_paths` or
-:func:`parquet_source` (a run written before segments holds ``<name>.parquet``).
+proportion to the day, not to the population. Read every table through :func:`table_source` or
+:func:`table_paths` (a run written before segments holds ``<name>.parquet``).
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ from typing import Final
 
 import duckdb
 
-from redlane.engine.warehouse import fsync_path, write_atomic
+from redlane.engine.warehouse import fsync_path, parquet_source, write_atomic
 from redlane.feeds.validate import quote_literal
 
 OUTPUT_TABLES = (
@@ -144,13 +144,6 @@ def table_paths(run_dir: Path, name: str) -> list[Path]:
         return sorted(folder.glob("*.parquet"))
     single = run_dir / f"{name}.parquet"
     return [single] if single.exists() else []
-
-
-def parquet_source(paths: list[Path]) -> str:
-    """A DuckDB table expression reading ``paths`` (at least one) as one table."""
-    listed = ", ".join(quote_literal(str(p)) for p in paths)
-    # by name: a segment's columns may come in another order than an earlier segment's
-    return f"read_parquet([{listed}], union_by_name = true)"
 
 
 def table_source(run_dir: Path, name: str) -> str:

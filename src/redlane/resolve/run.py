@@ -28,7 +28,7 @@ from redlane.network.risk import compute_risk
 from redlane.resolve import outputs
 from redlane.resolve.cluster import assign_party_clusters, stable_actor_ids
 from redlane.resolve.labels import register_labels
-from redlane.resolve.parties import PARTY_SOURCES, load_raw_parties
+from redlane.resolve.parties import PARTY_COLUMNS, PARTY_SOURCES, load_raw_parties
 from redlane.resolve.prepare import prepare_parties
 from redlane.resolve.splink_model import load_settings, new_pairs, train_linker
 
@@ -37,20 +37,10 @@ RUN_INFO: Final = "run.json"
 PARTY_RAW: Final = "party_raw"
 FRESH_SCHEMA: Final = "fresh"
 PARTY_TABLES: Final = tuple(sorted({source[0] for source in PARTY_SOURCES}))
-# The raw values the normalisers read (see prepare.KNOWN_VALUES).
+# The raw values the normalisers read (see prepare.KNOWN_VALUES): name through registry_id.
 RAW_COLUMNS: Final = (
     "party_id",
-    "name",
-    "alt_name",
-    "address",
-    "country",
-    "phone",
-    "email",
-    "bank_account",
-    "device_id",
-    "ip_address",
-    "handle",
-    "registry_id",
+    *PARTY_COLUMNS[PARTY_COLUMNS.index("name") : PARTY_COLUMNS.index("registry_id") + 1],
 )
 Engine = Literal["duckdb", "spark"]
 ENGINES: Final = ("duckdb", "spark")
@@ -96,10 +86,10 @@ def _previous_seq(run_dir: Path) -> int | None:
 
 def _load_new_raw_parties(
     con: duckdb.DuckDBPyConnection, warehouse: Warehouse, seq: int, previous_dir: Path
-) -> tuple[str, list[str]]:
+) -> tuple[str, bool]:
     """``raw_new``: parties not resolved before. Returns the join of earlier parties' raw and
-    normalised values for :func:`prepare_parties`, and the tables holding every party's raw
-    values.
+    normalised values for :func:`prepare_parties`, and whether the previous run's raw values
+    were read (else ``raw_parties`` holds every party's).
 
     Reads only the batches committed since the previous run when it recorded where it stopped;
     a party re-sent under a key seen before keeps its first resolution either way.
@@ -108,7 +98,6 @@ def _load_new_raw_parties(
     if prev_seq is None:
         load_raw_parties(con)
         source, known = "raw_parties", "raw_parties r JOIN prev_parties p USING (party_id)"
-        everyone = ["raw_parties"]
     else:
         warehouse.create_views(
             con, as_of_seq=seq, after_seq=prev_seq, tables=PARTY_TABLES, schema=FRESH_SCHEMA
@@ -117,12 +106,11 @@ def _load_new_raw_parties(
         previous_raw = outputs.table_source(previous_dir, PARTY_RAW)
         con.execute(f"CREATE OR REPLACE VIEW prev_party_raw AS SELECT * FROM {previous_raw}")
         source, known = "raw_fresh", "prev_party_raw r JOIN prev_parties p USING (party_id)"
-        everyone = ["prev_party_raw", "raw_new"]
     con.execute(
         f"CREATE OR REPLACE TABLE raw_new AS SELECT * FROM {source} "
         "WHERE party_id NOT IN (SELECT party_id FROM prev_party_actors)"
     )
-    return known, everyone
+    return known, prev_seq is not None
 
 
 def resolve(
@@ -170,7 +158,7 @@ def resolve(
         if incremental:
             assert previous_dir is not None
             _read_previous(con, previous_dir)
-            known, raw_sources = _load_new_raw_parties(con, warehouse, seq, previous_dir)
+            known, raw_reused = _load_new_raw_parties(con, warehouse, seq, previous_dir)
             step("parties")
             # Spellings resolved before keep their normalisation: no normaliser call for them.
             prepare_parties(con, "raw_new", "parties_new", "signatures_new", known=known)
@@ -212,7 +200,7 @@ def resolve(
             model_source: Path | None = previous_dir / "model.json"
         else:
             total = load_raw_parties(con)
-            raw_sources = ["raw_parties"]
+            raw_reused = False
             step("parties")
             prepare_parties(con, "raw_parties", "parties_all", "signatures_all")
             new_count = total
@@ -259,7 +247,7 @@ def resolve(
         step("network")
         appended_from = previous_dir if incremental else None
         _write_outputs(con, run_dir, model_source, appended_from)
-        _write_party_raw(con, run_dir, raw_sources, appended_from)
+        _write_party_raw(con, run_dir, previous_dir if raw_reused else None)
         write_atomic(run_dir / RUN_INFO, json.dumps({"run_id": run_id, "warehouse_seq": seq}))
         outputs.publish_run(home, run_id)
         step("publish")
@@ -285,16 +273,16 @@ def resolve(
 
 
 def _write_party_raw(
-    con: duckdb.DuckDBPyConnection, run_dir: Path, sources: list[str], appended_from: Path | None
+    con: duckdb.DuckDBPyConnection, run_dir: Path, appended_from: Path | None
 ) -> None:
-    """Every party's raw values, so the next incremental run needs no earlier batch."""
+    """Every party's raw values, so the next incremental run needs no earlier batch: the day's
+    appended to ``appended_from``'s, or all of ``raw_parties``."""
     columns = ", ".join(RAW_COLUMNS)
-    if sources[0] == "prev_party_raw" and appended_from is not None:
-        sql = " UNION ALL ".join(f"SELECT {columns} FROM {table}" for table in sources[1:])
+    if appended_from is not None:
+        sql = f"SELECT {columns} FROM raw_new"
         outputs.write_segment(con, sql, run_dir, PARTY_RAW, appended_from)
-        return
-    sql = " UNION ALL ".join(f"SELECT {columns} FROM {table}" for table in sources)
-    outputs.write_table(con, sql, run_dir, PARTY_RAW)
+    else:
+        outputs.write_table(con, f"SELECT {columns} FROM raw_parties", run_dir, PARTY_RAW)
 
 
 # The parties table as published (``country`` and the like are the normalised values).
