@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import json
 import math
+from collections import Counter
 from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
@@ -321,11 +322,7 @@ def save_plan(session: Session, result: PlanResult, actor: str, user_id: int | N
     if result.items:
         session.execute(insert(_PLAN_ITEMS), _item_rows(plan.id, result.items))
     result.plan_id = plan.id
-    counts: dict[str, int] = {}
-    for item in result.items:
-        counts[f"{item.lane}/{item.selected_by}"] = (
-            counts.get(f"{item.lane}/{item.selected_by}", 0) + 1
-        )
+    counts = dict(Counter(f"{item.lane}/{item.selected_by}" for item in result.items))
     audit.append(
         session,
         actor=actor,
