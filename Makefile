@@ -52,10 +52,10 @@ typecheck: setup
 	$(BIN)/mypy
 
 pytest: setup
-	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 --dist worksteal $(PYTEST_ARGS)
 
 pytest-all: setup
-	$(BIN)/pytest -n 2 $(ALL_TESTS)
+	$(BIN)/pytest -n 2 --dist worksteal $(ALL_TESTS)
 
 check-lock: $(UV)
 	$(UV) lock --check

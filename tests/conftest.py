@@ -30,3 +30,13 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
 @pytest.fixture
 def warehouse(home: Path) -> Warehouse:
     return Warehouse(get_settings().warehouse_path)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Long tests first: with ``--dist worksteal`` the two workers then finish together instead
+    of one running a ten-minute test alone at the end of the run."""
+    items.sort(
+        key=lambda item: (
+            item.get_closest_marker("slow") is None and item.get_closest_marker("spark") is None
+        )
+    )

@@ -4,8 +4,11 @@ ends with exactly the counts of a clean run.
 
 One small simulated world is prepared once (ingested, resolved, a model trained); every kill
 works on a copy of the home it needs. The kill falls uniformly within the duration of the clean
-run of the same command, measured here, so it lands anywhere from start-up to exit. The file
-ingest's own fault points are tested in tests/feeds/test_crash_safety.py.
+run of the same command, measured here, so it lands anywhere from start-up to exit; when a run
+finishes before its kill (runs after the first are faster: imports are compiled, files cached),
+the next kill of that command falls within a shorter window, until every command has been killed
+the number of times ``KILLS`` asks. The file ingest's own fault points are tested in
+tests/feeds/test_crash_safety.py.
 """
 
 from __future__ import annotations
@@ -34,7 +37,9 @@ from redlane.resolve.outputs import OUTPUT_TABLES, table_source
 pytestmark = pytest.mark.slow
 
 SEED = 20261124
-KILLS = {"ingest": 8, "resolve": 6, "plan": 7}
+KILLS = {"ingest": 4, "resolve": 3, "plan": 3}  # kills that must land, per command
+ATTEMPTS = 3  # at most this many runs per kill asked for
+SHRINK = 0.6  # the kill window after a run that finished first
 PORT, DAY = "JFK", "2025-06-02"
 runner = CliRunner()
 OUTCOMES: Counter[str] = Counter()
@@ -213,33 +218,39 @@ def fresh_home(source: Path | None, target: Path) -> Path:
 # --- the kills -------------------------------------------------------------------------------
 
 
-def kill_ingest(prepared: Prepared, home: Path, rng: random.Random, mp: pytest.MonkeyPatch) -> None:
+def kill_ingest(
+    prepared: Prepared, home: Path, window: float, rng: random.Random, mp: pytest.MonkeyPatch
+) -> bool:
     args = command("ingest", prepared.world)
-    killed = kill_at_random(args, home, prepared.seconds["ingest"], rng)
+    killed = kill_at_random(args, home, window, rng)
     batches, _rows = warehouse_state(home)
     assert batches == prepared.batches[: len(batches)]  # whole batches, in order, or none
     done = f"{len(batches)}/{len(prepared.batches)} files"
     OUTCOMES[f"ingest {'killed' if killed else 'finished'}: {done} committed"] += 1
     rerun(args, home, mp)
     assert warehouse_state(home) == (prepared.batches, prepared.rows)
+    return killed
 
 
 def kill_resolve(
-    prepared: Prepared, home: Path, rng: random.Random, mp: pytest.MonkeyPatch
-) -> None:
+    prepared: Prepared, home: Path, window: float, rng: random.Random, mp: pytest.MonkeyPatch
+) -> bool:
     args = command("resolve", prepared.world)
-    killed = kill_at_random(args, home, prepared.seconds["resolve"], rng)
+    killed = kill_at_random(args, home, window, rng)
     state = resolution_state(home)
     assert state in (None, prepared.resolution)  # nothing published, or all of a run
     OUTCOMES[f"resolve {'killed' if killed else 'finished'}: {'after' if state else 'before'}"] += 1
     rerun(args, home, mp)
     assert resolution_state(home) == prepared.resolution
+    return killed
 
 
-def kill_plan(prepared: Prepared, home: Path, rng: random.Random, mp: pytest.MonkeyPatch) -> None:
+def kill_plan(
+    prepared: Prepared, home: Path, window: float, rng: random.Random, mp: pytest.MonkeyPatch
+) -> bool:
     args = command("plan", prepared.world)
     _plan_id, clean_lanes = prepared.plan
-    killed = kill_at_random(args, home, prepared.seconds["plan"], rng)
+    killed = kill_at_random(args, home, window, rng)
     plans = plan_state(home)
     assert [lanes for _id, lanes in plans] in ([], [clean_lanes])
     if plans:  # stored, audited, and the carrier's holds list written whole
@@ -251,6 +262,7 @@ def kill_plan(prepared: Prepared, home: Path, rng: random.Random, mp: pytest.Mon
     OUTCOMES[f"plan {'killed' if killed else 'finished'}: {'after' if plans else 'before'}"] += 1
     assert [lanes for _id, lanes in plan_state(home)] == [clean_lanes]
     assert holds_rows(home) == sum(clean_lanes.values())
+    return killed
 
 
 def test_sigkill_at_random_moments_leaves_before_or_after_and_reruns_complete(
@@ -259,12 +271,19 @@ def test_sigkill_at_random_moments_leaves_before_or_after_and_reruns_complete(
     rng = random.Random(SEED)
     plan = [("ingest", None, kill_ingest), ("resolve", prepared.ingested, kill_resolve)]
     plan += [("plan", prepared.trained, kill_plan)]
+    kills: Counter[str] = Counter()
     for name, source, kill in plan:
-        for run in range(KILLS[name]):
+        window = prepared.seconds[name]
+        for run in range(KILLS[name] * ATTEMPTS):
+            if kills[name] == KILLS[name]:
+                break
             home = fresh_home(source, tmp_path / f"{name}-{run}")
-            kill(prepared, home, rng, monkeypatch)
+            if kill(prepared, home, window, rng, monkeypatch):
+                kills[name] += 1
+            else:
+                window *= SHRINK
             shutil.rmtree(home)
     if os.environ.get("REDLANE_CRASH_TALLY"):  # the figures of docs/reliability.md
         tally = {**OUTCOMES, "clean seconds": prepared.seconds}
         Path(os.environ["REDLANE_CRASH_TALLY"]).write_text(json.dumps(tally, indent=1))
-    assert sum(OUTCOMES[k] for k in OUTCOMES if " killed: " in k) >= 10, OUTCOMES
+    assert kills == KILLS, OUTCOMES

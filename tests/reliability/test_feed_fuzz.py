@@ -47,7 +47,7 @@ FAST = settings(
     phases=(Phase.explicit, Phase.reuse, Phase.generate),
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-THOROUGH = settings(FAST, max_examples=100)
+THOROUGH = settings(FAST, max_examples=60)
 TALLY: Counter[str] = Counter()
 
 

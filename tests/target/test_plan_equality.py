@@ -15,6 +15,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import asdict, replace
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -406,6 +407,15 @@ def test_make_plan_plans_what_the_per_row_version_plans(day: dict[str, Any]):
     assert {i.lane for i in items} == {"red", "yellow", "notify"}
     assert {"lookout", "rule", "model", "exploration"} <= {i.selected_by for i in items}
     assert any(plan.mandatory_over_capacity for plan in fast)
+
+
+def test_a_plan_from_given_probabilities_is_the_plan_that_predicts_them(day: dict[str, Any]):
+    """A day scored once for every port hands each port its probabilities: same plans."""
+    probability = day["model"].predict(day["feats"])
+    given = list(_plans(day, partial(make_plan, probability=probability)))
+    assert [g.to_dict() for g in given] == [p.to_dict() for p in _plans(day, make_plan)]
+    with pytest.raises(ValueError, match="probabilities for"):
+        next(_plans(day, partial(make_plan, probability=probability[1:])))
 
 
 def test_holds_files_are_byte_for_byte_the_same(day: dict[str, Any], tmp_path: Path):

@@ -19,6 +19,8 @@ from redlane.bench.child import Laps, per_core, run_child
 from redlane.bench.standing import resolve_kwargs, standing_world
 
 if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
     from sqlalchemy.orm import Session
 
     from redlane.target.plan import PlanResult
@@ -46,8 +48,9 @@ print(json.dumps(figures))
 
 def port_slices(
     session: Session, home: Path, feats: pa.Table
-) -> Iterator[tuple[str, pa.Table, int, int]]:
-    """``(port, its shipments, inspections, document checks)`` for every port in ``feats``."""
+) -> Iterator[tuple[str, pa.Array, int, int]]:
+    """``(port, mask of its shipments, inspections, document checks)`` for every port in
+    ``feats``."""
     import pyarrow.compute as pc
 
     from redlane.target.plan import port_capacity, sync_ports
@@ -59,11 +62,14 @@ def port_slices(
     ports = feats.column("port")
     for port in sorted(set(ports.to_pylist()) - {None}):
         capacity, documents = port_capacity(session, port)
-        yield port, feats.filter(pc.equal(ports, port)), capacity, documents
+        yield port, pc.equal(ports, port), capacity, documents
 
 
-def plan_every_port(home: Path, feats: pa.Table, day: str) -> list[PlanResult]:
-    """Plan each port's day under its capacity, store the plans and write holds."""
+def plan_every_port(
+    home: Path, feats: pa.Table, day: str, probability: npt.NDArray[np.float64]
+) -> list[PlanResult]:
+    """Plan each port's day under its capacity (from the day's ``probability``, predicted once
+    for every port), store the plans and write holds."""
     from redlane.store.db import session_scope
     from redlane.target.model import load_champion
     from redlane.target.plan import make_plan, save_plan, write_holds
@@ -73,15 +79,16 @@ def plan_every_port(home: Path, feats: pa.Table, day: str) -> list[PlanResult]:
     plans = []
     with session_scope() as session:
         checks = active_checks(session)
-        for port, subset, capacity, documents in port_slices(session, home, feats):
+        for port, mask, capacity, documents in port_slices(session, home, feats):
             plan = make_plan(
-                subset,
+                feats.filter(mask),
                 model,
                 checks,
                 port=port,
                 day=day,
                 capacity=capacity,
                 document_capacity=documents,
+                probability=probability[mask.to_numpy(zero_copy_only=False)],
             )
             save_plan(session, plan, "system:bench")
             write_holds(plan, home / "plans")
@@ -115,7 +122,7 @@ def timed_day(home: Path, day_file: Path, day: str, engine: str = "duckdb") -> d
     laps.lap("features")
     probabilities = load_champion(home).predict(feats)
     laps.lap("score")
-    planned = sum(len(plan.items) for plan in plan_every_port(home, feats, day))
+    planned = sum(len(plan.items) for plan in plan_every_port(home, feats, day, probabilities))
     laps.lap("plan")
     return {
         "shipments": int(result.loaded),

@@ -46,7 +46,7 @@ def timed_plan(home: Path, day: str, truth: Path, seed: int = 0) -> dict[str, An
     model = load_champion(home)
     with session_scope() as session:
         checks = active_checks(session)
-        slices = list(port_slices(session, home, feats))
+        slices = [(p, feats.filter(m), c, d) for p, m, c, d in port_slices(session, home, feats)]
         plans = [
             make_plan(s, model, checks, port=p, day=day, capacity=c, document_capacity=d)
             for p, s, c, d in slices

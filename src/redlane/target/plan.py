@@ -164,9 +164,11 @@ def seizure_values(feats: pa.Table) -> npt.NDArray[np.float64]:
     return np.nan_to_num(column_floats(feats, "est_seizure_value"), nan=DEFAULT_SEIZURE_VALUE)
 
 
-def score(model: TargetModel, feats: pa.Table) -> tuple[npt.NDArray[np.float64], Any]:
-    """``(probability, expected value)`` per shipment."""
-    p = model.predict(feats)
+def score(
+    model: TargetModel, feats: pa.Table, probability: npt.NDArray[np.float64] | None = None
+) -> tuple[npt.NDArray[np.float64], Any]:
+    """``(probability, expected value)`` per shipment; ``probability`` when already predicted."""
+    p = model.predict(feats) if probability is None else probability
     return p, p * seizure_values(feats)
 
 
@@ -191,13 +193,18 @@ def make_plan(
     exploration_rate: float = DEFAULT_EXPLORATION,
     seed: int = 0,
     brand_evidence: KnownGoodIndex | None = None,
+    probability: npt.NDArray[np.float64] | None = None,
 ) -> PlanResult:
     """Plan one port-day from its shipments' features (``features.day_where(day, port)``).
 
     ``brand_evidence`` (known-good supply chains, cloned codes) adjusts the model's scores
-    before selection (:mod:`redlane.brands.known_good`)."""
+    before selection (:mod:`redlane.brands.known_good`). ``probability``: the model's
+    predictions for ``feats`` when a caller already made them (a day scored for every port at
+    once), so they are not made twice."""
     n = feats.num_rows
-    p, ev = score(model, feats) if n else (np.zeros(0), np.zeros(0))
+    if probability is not None and len(probability) != n:
+        raise ValueError(f"{len(probability)} probabilities for {n} shipments")
+    p, ev = score(model, feats, probability) if n else (np.zeros(0), np.zeros(0))
     hits = evaluate(feats, checks)
     lanes = np.array([c.lane for c in checks])
     red, yellow, notify, green = (_any_lane(hits, lanes, lane) for lane in LANE_ORDER)
