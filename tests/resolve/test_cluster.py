@@ -10,7 +10,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from redlane.resolve.cluster import assign_party_clusters, components, stable_actor_ids
+from redlane.resolve.cluster import (
+    assign_party_clusters,
+    components,
+    majority_actor_sql,
+    stable_actor_ids,
+)
 from redlane.resolve.evaluate import evaluate_assignments
 
 
@@ -175,3 +180,22 @@ def test_stable_ids_in_sql_agree_with_the_greedy_rule(seed: int, contested: bool
     got = dict(con.execute("SELECT party_id, actor_id FROM named").fetchall())
     highest = max(int(a[3:]) for a in previous.values())
     assert got == _greedy_names(clusters, previous, highest + 1)
+
+
+@pytest.mark.parametrize("order", [0, 1, 2, 3])
+def test_a_signature_split_evenly_between_actors_goes_to_the_smallest_id(order: int):
+    """Ties must not fall by chance: whatever order the rows come in, the same actor."""
+    rows = [("p1", "s1", "AC-0000002"), ("p2", "s1", "AC-0000002"), ("p3", "s1", "AC-0000001")]
+    rows += [("p4", "s1", "AC-0000001"), ("p5", "s2", "AC-0000003")]
+    random.Random(order).shuffle(rows)
+    con = duckdb.connect()
+    con.execute("CREATE TABLE parties (party_id VARCHAR, sig_id VARCHAR)")
+    con.execute("CREATE TABLE actors (party_id VARCHAR, actor_id VARCHAR)")
+    con.executemany("INSERT INTO parties VALUES (?, ?)", [(p, s) for p, s, _ in rows])
+    con.executemany("INSERT INTO actors VALUES (?, ?)", [(p, a) for p, _, a in rows])
+    con.execute("INSERT INTO actors VALUES ('p6', 'AC-0000002')")  # no signature: not counted
+    majority = dict(con.execute(majority_actor_sql("parties", "actors")).fetchall())
+    assert majority == {"s1": "AC-0000001", "s2": "AC-0000003"}
+    con.execute("INSERT INTO parties VALUES ('p6', 's1')")  # now AC-0000002 has more
+    majority = dict(con.execute(majority_actor_sql("parties", "actors")).fetchall())
+    assert majority["s1"] == "AC-0000002"

@@ -16,9 +16,11 @@ def detect_rings(
 ) -> None:
     """``out(actor_id, ring_id)`` for actors in a community of at least two; flows excluded
     (a shipper and its customers are not a ring)."""
+    # In order: Leiden's result depends on the order edges are given in as well as on its seed,
+    # and a grouped query's rows come in any order (rings differed between runs on one world).
     rows = con.execute(
         f"SELECT src_actor_id, dst_actor_id, sum(weight) FROM {edges} "
-        "WHERE kind <> 'ships_to' GROUP BY ALL"
+        "WHERE kind <> 'ships_to' GROUP BY ALL ORDER BY 1, 2"
     ).fetchall()
     names = sorted({r[0] for r in rows} | {r[1] for r in rows})
     index = {name: i for i, name in enumerate(names)}

@@ -20,6 +20,19 @@ _NO_LABELS = (
 )
 
 
+def majority_actor_sql(parties: str, actors: str) -> str:
+    """``(sig_id, actor_id)``: the actor most of a signature's parties belong to, the smallest
+    actor id among equals (``mode`` breaks ties arbitrarily, and runs on the same data must
+    agree)."""
+    return f"""
+        SELECT sig_id, arg_min(actor_id, (-n, actor_id)) AS actor_id
+        FROM (
+            SELECT p.sig_id, a.actor_id, count(*) AS n
+            FROM {parties} p JOIN {actors} a USING (party_id) GROUP BY ALL
+        ) GROUP BY sig_id
+    """
+
+
 def _node_tables(con: duckdb.DuckDBPyConnection, parties: str, previous: str | None) -> None:
     """``party_node(party_id, node)`` and ``sig_node(sig_id, node)``.
 
@@ -32,10 +45,7 @@ def _node_tables(con: duckdb.DuckDBPyConnection, parties: str, previous: str | N
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE sig_node AS
-        WITH prev_sig AS (
-            SELECT p.sig_id, mode(a.actor_id) AS actor_id
-            FROM {parties} p JOIN {prev} a USING (party_id) GROUP BY p.sig_id
-        )
+        WITH prev_sig AS ({majority_actor_sql(parties, prev)})
         SELECT DISTINCT p.sig_id,
             CASE WHEN ps.actor_id IS NULL THEN 's:' || p.sig_id ELSE 'a:' || ps.actor_id END AS node
         FROM {parties} p LEFT JOIN prev_sig ps USING (sig_id)

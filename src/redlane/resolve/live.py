@@ -20,6 +20,7 @@ from rapidfuzz.distance import JaroWinkler, Levenshtein
 
 from redlane import normalize
 from redlane.errors import NotReady
+from redlane.resolve.cluster import majority_actor_sql
 from redlane.resolve.outputs import current_run_dir, table_source
 from redlane.resolve.prepare import name_key, registry_key
 from redlane.resolve.splink_model import (
@@ -174,12 +175,7 @@ class LiveMatcher:
         signatures = [dict(zip(cols, row, strict=True)) for row in cursor.fetchall()]
         parties = table_source(run_dir, "parties")
         actors = table_source(run_dir, "party_actors")
-        sig_actor = dict(
-            con.execute(
-                f"SELECT p.sig_id, mode(a.actor_id) FROM {parties} p "
-                f"JOIN {actors} a USING (party_id) GROUP BY p.sig_id"
-            ).fetchall()
-        )
+        sig_actor = dict(con.execute(majority_actor_sql(parties, actors)).fetchall())
         actor_source = table_source(run_dir, "actors")
         names = dict(con.execute(f"SELECT actor_id, display_name FROM {actor_source}").fetchall())
         con.close()

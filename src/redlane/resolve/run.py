@@ -326,7 +326,7 @@ def _write_outputs(
         con,
         """
         SELECT pa.actor_id,
-            mode(coalesce(p.name, p.alt_name, p.handle)) AS display_name,
+            any_value(dn.display_name) AS display_name,
             count(*) AS n_parties,
             count(DISTINCT p.source_table) AS n_sources,
             min(p.first_seen) AS first_seen,
@@ -340,6 +340,17 @@ def _write_outputs(
         JOIN parties_all p USING (party_id)
         LEFT JOIN actor_ring r USING (actor_id)
         LEFT JOIN actor_risk k USING (actor_id)
+        LEFT JOIN (
+            -- the actor's most frequent name, the first in order among equals (not mode(),
+            -- whose ties fall arbitrarily: two runs on the same data named actors differently)
+            SELECT actor_id, arg_min(name, (-n, name)) AS display_name
+            FROM (
+                SELECT pa.actor_id, coalesce(p.name, p.alt_name, p.handle) AS name, count(*) AS n
+                FROM party_actors_all pa JOIN parties_all p USING (party_id)
+                WHERE coalesce(p.name, p.alt_name, p.handle) IS NOT NULL
+                GROUP BY ALL
+            ) GROUP BY actor_id
+        ) dn USING (actor_id)
         GROUP BY pa.actor_id
         """,
         run_dir,
