@@ -62,7 +62,8 @@ def port_slices(
     ports = feats.column("port")
     for port in sorted(set(ports.to_pylist()) - {None}):
         capacity, documents = port_capacity(session, port)
-        yield port, pc.equal(ports, port), capacity, documents
+        # NULL ports compare to NULL: false here, so the mask also indexes NumPy arrays
+        yield port, pc.fill_null(pc.equal(ports, port), False), capacity, documents
 
 
 def plan_every_port(
@@ -88,7 +89,7 @@ def plan_every_port(
                 day=day,
                 capacity=capacity,
                 document_capacity=documents,
-                probability=probability[mask.to_numpy(zero_copy_only=False)],
+                probability=probability[mask.to_numpy()],
             )
             save_plan(session, plan, "system:bench")
             write_holds(plan, home / "plans")
