@@ -21,7 +21,8 @@ class Settings(BaseSettings):
     database_url: str = ""
     # Warehouse directory. Empty means HOME/warehouse.
     warehouse_dir: Path | None = None
-    # DuckDB memory limit for warehouse work, e.g. "4GB". Empty lets DuckDB choose.
+    # DuckDB memory limit of each warehouse connection, e.g. "4GB"; beyond it DuckDB spills to
+    # the temporary directory. Empty: a third of physical memory.
     duckdb_memory_limit: str = ""
 
     @property

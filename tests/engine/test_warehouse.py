@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
+
 from redlane.feeds.ingest import ingest_paths
 from redlane.feeds.spec import CARRIER, TABLES
 from tests.utils.feed_files import valid_record, write_csv
@@ -44,3 +47,50 @@ def test_uncommitted_files_are_invisible_and_recovered(warehouse, tmp_path):
     assert count(warehouse.connect(), "aed_shipments") == 1
     assert warehouse.recover() == [orphan]
     assert not orphan.exists() and committed.exists()
+
+
+def test_connections_take_the_configured_memory_limit_and_spill_beyond_it(
+    warehouse, monkeypatch, tmp_path
+):
+    from redlane.config import get_settings
+    from redlane.engine.warehouse import spill_directory
+
+    monkeypatch.setenv("REDLANE_DUCKDB_MEMORY_LIMIT", "64MB")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    get_settings.cache_clear()
+    try:
+        con = warehouse.connect()
+        [(limit, temp)] = con.sql(
+            "SELECT current_setting('memory_limit'), current_setting('temp_directory')"
+        ).fetchall()
+        assert limit == "61.0 MiB"  # 64 MB, as DuckDB prints it
+        assert temp == str(spill_directory()) and spill_directory().parent == tmp_path
+        # A sort of about 400 MB of strings only fits by spilling.
+        [(rows, first)] = con.sql(
+            "SELECT count(*), min(s) FROM (SELECT md5(i::VARCHAR) || md5(i::VARCHAR) AS s"
+            " FROM range(3000000) r(i) ORDER BY s)"
+        ).fetchall()
+        assert rows == 3_000_000 and len(first) == 64
+        assert spill_directory().exists()  # it did spill
+        con.close()
+        assert not spill_directory().exists()  # DuckDB removes what it created
+    finally:
+        get_settings.cache_clear()
+
+
+def test_without_a_setting_a_connection_may_take_a_third_of_memory(warehouse, monkeypatch):
+    from redlane.config import get_settings
+    from redlane.engine.warehouse import default_memory_limit
+
+    monkeypatch.delenv("REDLANE_DUCKDB_MEMORY_LIMIT", raising=False)
+    get_settings.cache_clear()
+    try:
+        total_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**20
+        limit = default_memory_limit()
+        assert limit.endswith("MB") and 0.32 < int(limit[:-2]) / total_mb < 0.34
+        # An explicit limit wins over the default.
+        assert warehouse.connect(memory_limit="1GB").sql(
+            "SELECT current_setting('memory_limit')"
+        ).fetchall() == [("953.6 MiB",)]
+    finally:
+        get_settings.cache_clear()

@@ -43,9 +43,10 @@ class Laps:
         self.peak_rss_mb: dict[str, float] = {}
 
     def lap(self, name: str) -> None:
+        """A stage that runs in pieces (one port after another) adds its pieces up."""
         now, cpu = time.perf_counter(), cpu_seconds()
-        self.seconds[name] = round(now - self._mark, 2)
-        self.cpu_s[name] = round(cpu - self._cpu, 2)
+        self.seconds[name] = round(self.seconds.get(name, 0.0) + now - self._mark, 2)
+        self.cpu_s[name] = round(self.cpu_s.get(name, 0.0) + cpu - self._cpu, 2)
         self.peak_rss_mb[name] = round(peak_rss_mb())
         self._mark, self._cpu = now, cpu
 

@@ -19,11 +19,7 @@ from redlane.bench.child import Laps, per_core, run_child
 from redlane.bench.standing import resolve_kwargs, standing_world
 
 if TYPE_CHECKING:
-    import numpy as np
-    import numpy.typing as npt
     from sqlalchemy.orm import Session
-
-    from redlane.target.plan import PlanResult
 
 _DAY_CHILD = """
 import json, sys
@@ -66,47 +62,21 @@ def port_slices(
         yield port, pc.fill_null(pc.equal(ports, port), False), capacity, documents
 
 
-def plan_every_port(
-    home: Path, feats: pa.Table, day: str, probability: npt.NDArray[np.float64]
-) -> list[PlanResult]:
-    """Plan each port's day under its capacity (from the day's ``probability``, predicted once
-    for every port), store the plans and write holds."""
-    from redlane.store.db import session_scope
-    from redlane.target.model import load_champion
-    from redlane.target.plan import make_plan, save_plan, write_holds
-    from redlane.target.rules import active_checks
-
-    model = load_champion(home)
-    plans = []
-    with session_scope() as session:
-        checks = active_checks(session)
-        for port, mask, capacity, documents in port_slices(session, home, feats):
-            plan = make_plan(
-                feats.filter(mask),
-                model,
-                checks,
-                port=port,
-                day=day,
-                capacity=capacity,
-                document_capacity=documents,
-                probability=probability[mask.to_numpy()],
-            )
-            save_plan(session, plan, "system:bench")
-            write_holds(plan, home / "plans")
-            plans.append(plan)
-    return plans
-
-
 def timed_day(home: Path, day_file: Path, day: str, engine: str = "duckdb") -> dict[str, Any]:
-    """The timed part (runs in the child): per-stage seconds and peak RSS, and counts."""
-    import numpy as np
+    """The timed part (runs in the child): per-stage seconds and peak RSS, and counts.
 
+    The day's features are written once, sorted by port, then each port is read back, scored
+    and planned alone (:mod:`redlane.target.day_features`): reading a slice counts as features.
+    """
     from redlane.engine.warehouse import Warehouse
     from redlane.feeds.ingest import ingest_paths
     from redlane.resolve.run import resolve
     from redlane.resolve.splink_model import quiet_splink
-    from redlane.target.features import compute_features
+    from redlane.store.db import session_scope
+    from redlane.target.day_features import port_features, ports_in_order, write_day_features
     from redlane.target.model import load_champion
+    from redlane.target.plan import make_plan, port_capacity, save_plan, sync_ports, write_holds
+    from redlane.target.rules import active_checks
     from redlane.target.training import connect
 
     quiet_splink()
@@ -118,17 +88,44 @@ def timed_day(home: Path, day_file: Path, day: str, engine: str = "duckdb") -> d
     summary = resolve(warehouse_path, home, **extra)
     laps.lap("resolve")
     con = connect(home, warehouse_path)
-    feats = compute_features(con, f"k.t::DATE = DATE '{day}'")
-    con.close()
+    features = home / "bench" / f"features_{day}.parquet"
+    features.parent.mkdir(parents=True, exist_ok=True)
+    rows = write_day_features(con, f"k.t::DATE = DATE '{day}'", features)
     laps.lap("features")
-    probabilities = load_champion(home).predict(feats)
-    laps.lap("score")
-    planned = sum(len(plan.items) for plan in plan_every_port(home, feats, day, probabilities))
+    model = load_champion(home)
+    scored, score_sum, planned = 0, 0.0, 0
+    with session_scope() as session:
+        sync_ports(session, con)
+        checks = active_checks(session)
+        for port in ports_in_order(rows):
+            feats = port_features(con, features, port)
+            laps.lap("features")
+            probability = model.predict(feats)
+            scored, score_sum = scored + len(probability), score_sum + float(probability.sum())
+            laps.lap("score")
+            if port is None:  # scored, but no port plans it
+                continue
+            capacity, documents = port_capacity(session, port)
+            plan = make_plan(
+                feats,
+                model,
+                checks,
+                port=port,
+                day=day,
+                capacity=capacity,
+                document_capacity=documents,
+                probability=probability,
+            )
+            save_plan(session, plan, "system:bench")
+            write_holds(plan, home / "plans")
+            planned += len(plan.items)
+            laps.lap("plan")
+    con.close()
     laps.lap("plan")
     return {
         "shipments": int(result.loaded),
-        "scored": int(feats.num_rows),
-        "mean_score": round(float(np.mean(probabilities)) if len(probabilities) else 0.0, 5),
+        "scored": scored,
+        "mean_score": round(score_sum / scored, 5) if scored else 0.0,
         "new_parties": summary.new_parties,
         "resolve_steps_s": summary.steps,
         "planned": planned,

@@ -18,11 +18,12 @@ import fcntl
 import json
 import os
 import shutil
+import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import duckdb
 
@@ -33,6 +34,37 @@ from redlane.feeds.validate import (
     quote_ident,
     quote_literal,
 )
+
+# DuckDB's own default lets one query take 80 % of the machine; a third leaves the rest of a
+# process (Arrow tables, the model's matrices, a second connection) room on one laptop.
+DEFAULT_MEMORY_SHARE: Final = 1 / 3
+
+
+def default_memory_limit() -> str:
+    """``REDLANE_DUCKDB_MEMORY_LIMIT``, else a third of physical memory."""
+    from redlane.config import get_settings
+
+    configured = get_settings().duckdb_memory_limit
+    if configured:
+        return configured
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return f"{max(1, int(total * DEFAULT_MEMORY_SHARE) >> 20)}MB"
+
+
+def spill_directory() -> Path:
+    """Where this process's DuckDB connections spill. Not created here: DuckDB creates it on
+    the first spill and removes it when the connection closes (its files carry the process id,
+    so connections in one process do not collide)."""
+    return Path(tempfile.gettempdir()) / f"redlane-duckdb-{os.getpid()}"
+
+
+def limit_memory(con: duckdb.DuckDBPyConnection, memory_limit: str = "") -> None:
+    """Hold ``con`` to ``memory_limit`` (default :func:`default_memory_limit`), spilling what
+    does not fit to :func:`spill_directory`, so large joins, sorts and windows slow down
+    instead of taking the machine's memory."""
+    con.execute(f"SET memory_limit = {quote_literal(memory_limit or default_memory_limit())}")
+    con.execute(f"SET temp_directory = {quote_literal(str(spill_directory()))}")
+
 
 BATCHES_DIR = "_batches"
 STAGING_DIR = "_staging"
@@ -218,8 +250,7 @@ class Warehouse:
         con.execute("SET TimeZone = 'UTC'")
         # Our own Rich bars report progress; DuckDB's would be drawn into the command's output.
         con.execute("SET enable_progress_bar = false")
-        if memory_limit:
-            con.execute(f"SET memory_limit = {quote_literal(memory_limit)}")
+        limit_memory(con, memory_limit)
         self.create_views(con, as_of_seq=as_of_seq, tables=tables)
         return con
 
