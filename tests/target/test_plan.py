@@ -164,3 +164,59 @@ def test_mandatory_rule_hits_come_first(trained_home: Path, world):
     first = items[0]
     assert first["selected_by"] == "rule"
     assert any("rare origin" in r for r in first["reasons"])
+
+
+def test_plan_all_ports_plans_each_port_as_its_own_plan_would(trained_home: Path, world):
+    from redlane.engine.warehouse import Warehouse
+
+    con = Warehouse(world.warehouse).connect(tables=["aed_shipments"])
+    day, busiest = _busiest(con)
+    arrivals = dict(
+        con.sql(
+            "SELECT port_of_entry, count(*) FROM aed_shipments"
+            f" WHERE expected_arrival::DATE = DATE '{day}' GROUP BY ALL"
+        ).fetchall()
+    )
+    con.close()
+    out = trained_home / "holds"
+    args = ["target", "plan", "--date", day, "--out", str(out), "--json"]
+    result = runner.invoke(app, [*args, "--all-ports"])
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout)
+    plans = {p["port"]: p for p in found["plans"]}
+    assert {p: plans[p]["shipments"] for p in plans} == {p: n for p, n in arrivals.items() if p}
+    assert found["unknown_ports"] == {} and found["without_port"] == arrivals.get(None, 0)
+    for plan in plans.values():
+        assert plan["items"] and all(i["reasons"] for i in plan["items"])
+        assert (out / f"holds_{plan['port']}_{day}.csv").exists()
+    with session_scope(readonly=True) as session:
+        assert session.scalar(select(func.count()).select_from(Plan)) == len(plans)
+        audited = session.scalars(select(AuditEntry).where(AuditEntry.action == "target.plan"))
+        assert len(list(audited)) == len(plans)
+    # The busiest port's plan is the one planning that port alone gives.
+    alone = runner.invoke(app, [*args, "--port", busiest])
+    assert alone.exit_code == 0, alone.output
+    single = json.loads(alone.stdout)
+    picked = [(i["hawb"], i["lane"], i["selected_by"]) for i in single["items"]]
+    assert [(i["hawb"], i["lane"], i["selected_by"]) for i in plans[busiest]["items"]] == picked
+    assert [i["reasons"] for i in plans[busiest]["items"]] == [
+        i["reasons"] for i in single["items"]
+    ]
+
+
+@pytest.mark.parametrize("extra", [[], ["--port", "JFK", "--all-ports"]])
+def test_plan_wants_either_a_port_or_all_ports(target_home: Path, extra: list[str]):
+    result = runner.invoke(app, ["target", "plan", "--date", "2025-06-03", *extra])
+    assert result.exit_code == 2
+    assert "either --port or --all-ports" in " ".join(result.output.split())
+
+
+def test_plan_all_ports_prints_a_table_of_the_ports(trained_home: Path, world):
+    from redlane.engine.warehouse import Warehouse
+
+    con = Warehouse(world.warehouse).connect(tables=["aed_shipments"])
+    day, busiest = _busiest(con)
+    con.close()
+    result = runner.invoke(app, ["target", "plan", "--date", day, "--all-ports"])
+    assert result.exit_code == 0, result.output
+    assert f"plans for {day}" in result.output and busiest in result.output

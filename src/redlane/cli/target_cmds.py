@@ -208,8 +208,18 @@ def drift_cmd(
 # --- plans -----------------------------------------------------------------------------------
 @target_app.command("plan")
 def plan_cmd(
-    port: Annotated[str, typer.Option("--port", help="Port code, e.g. JFK.")],
     day: Annotated[str, typer.Option("--date", help="Arrival day, YYYY-MM-DD.")],
+    port: Annotated[
+        str | None, typer.Option("--port", help="Port code, e.g. JFK (or --all-ports).")
+    ] = None,
+    all_ports: Annotated[
+        bool,
+        typer.Option(
+            "--all-ports",
+            help="Plan every port with arrivals that day: one feature query for the day, "
+            "planned a port at a time.",
+        ),
+    ] = False,
     exploration: Annotated[
         float, typer.Option(help="Share of capacity drawn at random.", min=0.0, max=1.0)
     ] = 0.05,
@@ -229,6 +239,11 @@ def plan_cmd(
         date.fromisoformat(day)
     except ValueError:
         raise typer.BadParameter("use YYYY-MM-DD", param_hint="--date") from None
+    if (port is None) == (not all_ports):
+        raise typer.BadParameter("give either --port or --all-ports", param_hint="--port")
+    if port is None:
+        _plan_all_ports(day, exploration, out, seed, as_json)
+        return
     try:
         url = _store()
         model = load_champion(settings().home)
@@ -273,6 +288,67 @@ def plan_cmd(
             f"[yellow]{result.mandatory_over_capacity} mandatory hits did not fit the capacity"
         )
     console.print(f"holds written: {', '.join(result.files)}", highlight=False)
+
+
+def _plan_all_ports(
+    day: str, exploration: float, out: Path | None, seed: int, as_json: bool
+) -> None:
+    from redlane.cli.audit_log import cli_actor
+    from redlane.store.db import session_scope
+    from redlane.target.day_plan import plan_day
+    from redlane.target.model import load_champion
+
+    try:
+        url = _store()
+        model = load_champion(settings().home)
+        con = _connect()
+        with (
+            session_scope(url) as session,
+            err_console.status(f"computing the features of {day}…") as status,
+        ):
+            result = plan_day(
+                session,
+                con,
+                model,
+                day=day,
+                actor=cli_actor(),
+                exploration_rate=exploration,
+                seed=seed,
+                out=out or settings().home / "plans",
+                on_port=lambda p, n: status.update(f"planning {p}: {n:,} shipments…"),
+            )
+    except RedlaneError as exc:
+        raise _fail(exc) from exc
+    if as_json:
+        print_json(
+            {
+                "day": day,
+                "plans": [plan.to_dict() for plan in result.plans],
+                "unknown_ports": result.unknown_ports,
+                "without_port": result.without_port,
+            }
+        )
+        return
+    table = Table(title=f"plans for {day}: {len(result.plans)} ports")
+    for name in ("port", "plan", "shipments", "red", "yellow", "notify", "holds"):
+        table.add_column(name)
+    for plan in result.plans:
+        table.add_row(
+            plan.port,
+            str(plan.plan_id),
+            f"{plan.shipments:,}",
+            *(str(len(plan.lane(lane))) for lane in ("red", "yellow", "notify")),
+            plan.files[0] if plan.files else "",
+        )
+    console.print(table)
+    for code, shipments in result.unknown_ports.items():
+        console.print(
+            f"[yellow]{code}: {shipments:,} shipments not planned, the port is not in the ports"
+            " table (ingest customs/ports.csv)",
+            highlight=False,
+        )
+    if result.without_port:
+        console.print(f"[yellow]{result.without_port:,} shipments name no port of entry")
 
 
 # --- outcomes --------------------------------------------------------------------------------
