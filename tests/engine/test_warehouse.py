@@ -94,3 +94,27 @@ def test_without_a_setting_a_connection_may_take_a_third_of_memory(warehouse, mo
         ).fetchall() == [("953.6 MiB",)]
     finally:
         get_settings.cache_clear()
+
+
+def test_spill_directories_of_processes_gone_are_swept(monkeypatch, tmp_path):
+    import subprocess
+    import sys
+
+    from redlane.engine.warehouse import SPILL_PREFIX, spill_directory, sweep_stale_spill
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    stale = tmp_path / f"{SPILL_PREFIX}{int(gone.stdout)}"
+    (stale / "x.tmp").parent.mkdir()
+    (stale / "x.tmp").write_bytes(b"spilled")
+    own = spill_directory()
+    own.mkdir()
+    unrelated = tmp_path / f"{SPILL_PREFIX}notapid"
+    unrelated.mkdir()
+    assert sweep_stale_spill() == [stale]
+    assert not stale.exists() and own.exists() and unrelated.exists()

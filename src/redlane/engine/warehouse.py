@@ -15,6 +15,7 @@ Parquet reader) can be handed the same file lists through ``table_files()``.
 from __future__ import annotations
 
 import fcntl
+import functools
 import json
 import os
 import shutil
@@ -51,17 +52,48 @@ def default_memory_limit() -> str:
     return f"{max(1, int(total * DEFAULT_MEMORY_SHARE) >> 20)}MB"
 
 
+SPILL_PREFIX: Final = "redlane-duckdb-"
+
+
 def spill_directory() -> Path:
     """Where this process's DuckDB connections spill. Not created here: DuckDB creates it on
     the first spill and removes it when the connection closes (its files carry the process id,
     so connections in one process do not collide)."""
-    return Path(tempfile.gettempdir()) / f"redlane-duckdb-{os.getpid()}"
+    return Path(tempfile.gettempdir()) / f"{SPILL_PREFIX}{os.getpid()}"
+
+
+def sweep_stale_spill() -> list[Path]:
+    """Remove the spill directories of processes that no longer run: a killed process cannot
+    remove its own, and a large day spills gigabytes."""
+    removed = []
+    for path in Path(tempfile.gettempdir()).glob(f"{SPILL_PREFIX}*"):
+        pid = path.name.removeprefix(SPILL_PREFIX)
+        if pid.isdigit() and not _running(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
+@functools.cache
+def _swept_once() -> None:
+    sweep_stale_spill()
 
 
 def limit_memory(con: duckdb.DuckDBPyConnection, memory_limit: str = "") -> None:
     """Hold ``con`` to ``memory_limit`` (default :func:`default_memory_limit`), spilling what
     does not fit to :func:`spill_directory`, so large joins, sorts and windows slow down
     instead of taking the machine's memory."""
+    _swept_once()
     con.execute(f"SET memory_limit = {quote_literal(memory_limit or default_memory_limit())}")
     con.execute(f"SET temp_directory = {quote_literal(str(spill_directory()))}")
 
