@@ -86,9 +86,9 @@ def _vague_list() -> str:
     return ", ".join("'" + d.replace("'", "''") + "'" for d in VAGUE_DESCRIPTIONS)
 
 
-# Folded keys computed once per distinct value and joined back: a 1 M-parcel day with two days
-# of history ran the regular expressions 12 M times (11 of the feature query's 92 CPU seconds)
-# for about 1.3 M distinct names and addresses.
+# Keys of KEY_EXPRESSIONS computed once per distinct value of their column and joined back: a
+# 1 M-parcel day with two days of history ran the regular expressions 12 M times (11 of the
+# feature query's 92 CPU seconds) for about 1.3 M distinct names and addresses.
 _FOLDED_COLUMNS: Final = {
     "sname": "shipper_name",
     "saddr": "shipper_address",
@@ -104,9 +104,9 @@ def base_sql(shipments: str = "aed_shipments") -> str:
         for name, expr in KEY_EXPRESSIONS.items()
     )
     folds = "\n".join(
-        f"LEFT JOIN (SELECT v, {_FOLD.format(x='v')} AS k"
-        f" FROM (SELECT DISTINCT {column} AS v FROM {shipments})) f_{name}"
-        f" ON f_{name}.v = s.{column}"
+        f"LEFT JOIN (SELECT {column}, {KEY_EXPRESSIONS[name]} AS k"
+        f" FROM (SELECT DISTINCT {column} FROM {shipments})) f_{name}"
+        f" ON f_{name}.{column} = s.{column}"
         for name, column in _FOLDED_COLUMNS.items()
     )
     return f"""
@@ -118,8 +118,8 @@ SELECT
     hs6, substr(hs6, 1, 4) AS hs4, substr(hs6, 1, 2) AS hs2,
     declared_value::DOUBLE AS declared_value, weight_kg::DOUBLE AS weight_kg,
     pieces::DOUBLE AS pieces, seller_ref,
-    shipper_name, shipper_phone, shipper_email, shipper_address,
-    consignee_name, consignee_address,
+    s.shipper_name, shipper_phone, shipper_email, s.shipper_address,
+    s.consignee_name, s.consignee_address,
     {keys}
 FROM {shipments} s
 {folds}
@@ -159,8 +159,9 @@ events AS (
 # Keys with few values (every parcel of a port shares its history): joining each shipment to
 # every earlier label of its key grows as shipments × labels, so these keys take running sums
 # over one timeline per key instead (:func:`_running_history_cte`), which grows as their sum.
-# Descriptions ("sunglasses") and HS6 × origin are such keys too: on a 234 k-parcel day their
-# joins made 9.9 M and 6.5 M rows, growing with the square of the day.
+# Descriptions ("sunglasses") and HS6 × origin are such keys too (on a 234 k-parcel day their
+# joins made 9.9 M and 6.5 M rows), and so are rings and shipper actors (36 M and 32 M rows on
+# a 1 M-parcel day): those joins grow with the square of the day.
 RUNNING_KEYS: Final = frozenset({"hs4", "origin", "port", "descr", "hs6_origin", "ring", "sactor"})
 
 # A running total over a key's timeline up to and including the current row.
