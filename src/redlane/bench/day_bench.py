@@ -9,17 +9,11 @@ port, plans stored and holds written.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-import pyarrow as pa
+from typing import Any
 
 from redlane.bench.child import Laps, per_core, run_child
 from redlane.bench.standing import resolve_kwargs, standing_world
-
-if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
 
 _DAY_CHILD = """
 import json, sys
@@ -40,26 +34,6 @@ pstats.Stats(profile, stream=text).sort_stats("cumulative").print_stats(60)
 Path(sys.argv[4] + ".txt").write_text(text.getvalue())
 print(json.dumps(figures))
 """
-
-
-def port_slices(
-    session: Session, home: Path, feats: pa.Table
-) -> Iterator[tuple[str, pa.Array, int, int]]:
-    """``(port, mask of its shipments, inspections, document checks)`` for every port in
-    ``feats``."""
-    import pyarrow.compute as pc
-
-    from redlane.target.plan import port_capacity, sync_ports
-    from redlane.target.training import connect
-
-    con = connect(home, home / "warehouse")
-    sync_ports(session, con)
-    con.close()
-    ports = feats.column("port")
-    for port in sorted(set(ports.to_pylist()) - {None}):
-        capacity, documents = port_capacity(session, port)
-        # NULL ports compare to NULL: false here, so the mask also indexes NumPy arrays
-        yield port, pc.fill_null(pc.equal(ports, port), False), capacity, documents
 
 
 def timed_day(home: Path, day_file: Path, day: str, engine: str = "duckdb") -> dict[str, Any]:

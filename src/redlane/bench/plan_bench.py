@@ -10,16 +10,19 @@ scored against the simulator's truth (hit rate: counterfeit share of the parcels
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
 
 from redlane.bench.child import Laps
-from redlane.bench.day_bench import port_slices
 from redlane.bench.score_bench import counterfeit_flags, day_features
 from redlane.bench.standing import day_child_figures, on_standing_day
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 _PLAN_CHILD = """
 import json, sys
@@ -31,6 +34,24 @@ print(json.dumps(timed_plan(Path(sys.argv[1]), sys.argv[2], Path(sys.argv[3]))))
 
 def _hit_rate(hits: int, picked: int) -> float | None:
     return round(hits / picked, 4) if picked else None
+
+
+def port_slices(
+    session: Session, home: Path, feats: pa.Table
+) -> Iterator[tuple[str, pa.Table, int, int]]:
+    """``(port, its shipments, inspections, document checks)`` for every port in ``feats``."""
+    import pyarrow.compute as pc
+
+    from redlane.target.plan import port_capacity, sync_ports
+    from redlane.target.training import connect
+
+    con = connect(home, home / "warehouse")
+    sync_ports(session, con)
+    con.close()
+    ports = feats.column("port")
+    for port in sorted(set(ports.to_pylist()) - {None}):
+        capacity, documents = port_capacity(session, port)
+        yield port, feats.filter(pc.equal(ports, port)), capacity, documents
 
 
 def timed_plan(home: Path, day: str, truth: Path, seed: int = 0) -> dict[str, Any]:
@@ -46,7 +67,7 @@ def timed_plan(home: Path, day: str, truth: Path, seed: int = 0) -> dict[str, An
     model = load_champion(home)
     with session_scope() as session:
         checks = active_checks(session)
-        slices = [(p, feats.filter(m), c, d) for p, m, c, d in port_slices(session, home, feats)]
+        slices = list(port_slices(session, home, feats))
         plans = [
             make_plan(s, model, checks, port=p, day=day, capacity=c, document_capacity=d)
             for p, s, c, d in slices
