@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -67,3 +68,19 @@ def test_a_port_with_a_quote_in_its_code_reads_back(con, tmp_path):
     ]
     assert port_features(con, path, "X").num_rows == 0
     assert isinstance(port_features(con, path, None), pa.Table)
+
+
+def test_the_keys_file_written_on_the_way_is_removed(con, tmp_path):
+    path = tmp_path / "day.parquet"
+    write_day_features(con, f"k.t::DATE = DATE '{_busiest_day(con)}'", path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["day.parquet"]
+    assert con.sql(
+        "SELECT count(*) FROM duckdb_views() WHERE view_name = 'day_shipment_keys'"
+    ).fetchall() == [(0,)]
+
+
+def test_a_failed_query_leaves_no_keys_file_behind(con, tmp_path):
+    path = tmp_path / "day.parquet"
+    with pytest.raises(duckdb.Error):
+        write_day_features(con, "k.no_such_column = 1", path)
+    assert list(tmp_path.iterdir()) == []

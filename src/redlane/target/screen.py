@@ -33,6 +33,8 @@ from redlane.target.sql import (
     ALPHA,
     HISTORY_KEYS,
     IDENTIFIER_KEYS,
+    LINE_BY_BRAND_SQL,
+    LINE_BY_HS6_SQL,
     PRIOR_RATE,
     VAGUE_DESCRIPTIONS,
     prelude_sql,
@@ -185,13 +187,11 @@ class Screener:
         ).fetchall():
             self.lines_brand_hs6[(b, hs6)] = (float(lo), float(hi), line)
         for b, lo, hi, line in con.sql(
-            "SELECT brand_id, min(price_min), max(price_max), arg_min(product_line, price_min)"
-            " FROM product_lines GROUP BY ALL"
+            f"SELECT brand_id, price_min, price_max, line FROM ({LINE_BY_BRAND_SQL})"
         ).fetchall():
             self.lines_brand[b] = (float(lo), float(hi), line)
         for hs6, lo, hi, b, line in con.sql(
-            "SELECT hs6, min(price_min), max(price_max), arg_min(brand_id, price_min),"
-            " arg_min(product_line, price_min) FROM product_lines GROUP BY hs6"
+            f"SELECT hs6, price_min, price_max, brand_id, line FROM ({LINE_BY_HS6_SQL})"
         ).fetchall():
             self.lines_hs6[hs6] = (float(lo), float(hi), b, line)
         for sid, registered in con.sql(

@@ -98,7 +98,12 @@ _FOLDED_COLUMNS: Final = {
 
 
 def base_sql(shipments: str = "aed_shipments") -> str:
-    """One row per shipment with its keys and raw numbers (no label anywhere)."""
+    """One row per shipment with its keys and raw numbers (no label anywhere).
+
+    The text of names, addresses and descriptions as filed is not here: the history reads only
+    their keys, and the feature query joins the text back for the shipments it selects. At a
+    million parcels a day these rows are the query's largest intermediate.
+    """
     keys = ",\n    ".join(
         f"f_{name}.k AS k_{name}" if name in _FOLDED_COLUMNS else f"{expr} AS k_{name}"
         for name, expr in KEY_EXPRESSIONS.items()
@@ -113,46 +118,99 @@ def base_sql(shipments: str = "aed_shipments") -> str:
 SELECT
     carrier, hawb, carrier || ':' || hawb AS sid,
     port_of_entry AS port, origin_country AS origin, shipper_country,
-    submitted_at AS t, expected_arrival,
-    lower(trim(description)) AS descr, description,
-    hs6, substr(hs6, 1, 4) AS hs4, substr(hs6, 1, 2) AS hs2,
+    submitted_at AS t, expected_arrival, expected_arrival::DATE AS arrival_date,
+    lower(trim(description)) AS descr,
+    hs6, substr(hs6, 1, 4) AS hs4,
     declared_value::DOUBLE AS declared_value, weight_kg::DOUBLE AS weight_kg,
     pieces::DOUBLE AS pieces, seller_ref,
-    s.shipper_name, shipper_phone, shipper_email, s.shipper_address,
-    s.consignee_name, s.consignee_address,
-    {keys}
+    {keys},
+    CASE WHEN hs6 IS NULL THEN NULL ELSE hs6 || '|' || origin_country END AS k_hs6_origin,
+    substr(hs6, 1, 4) AS k_hs4, origin_country AS k_origin, port_of_entry AS k_port
 FROM {shipments} s
 {folds}
 """
+
+
+# The text as filed that the feature rows carry, beside the keys folded from it.
+TEXT_COLUMNS: Final = (
+    "description",
+    "shipper_name",
+    "shipper_phone",
+    "shipper_email",
+    "shipper_address",
+    "consignee_name",
+)
+
+
+def _text_join(rows: str, shipments: str) -> str:
+    """The shipments' row of each of ``rows`` (aliased ``raw``), for :data:`TEXT_COLUMNS`."""
+    return f"JOIN {shipments} raw ON raw.carrier = {rows}.carrier AND raw.hawb = {rows}.hawb"
+
+
+def _actors_sql(rows: str, text_from: str = "") -> str:
+    """``rows`` (with the columns of :func:`base_sql`) and their shipper's and consignee's
+    actors, the shipper's ring and risk (from ``pa``); with ``text_from`` (the shipments),
+    :data:`TEXT_COLUMNS` too."""
+    text = "".join(f" raw.{c}," for c in TEXT_COLUMNS) if text_from else ""
+    join = f"\n    {_text_join('b', text_from)}" if text_from else ""
+    return f"""
+    SELECT b.*,{text}
+        sa.actor_id AS k_sactor, ca.actor_id AS k_cactor,
+        coalesce(ar.ring_id, NULL) AS k_ring,
+        coalesce(ar.risk, 0)::DOUBLE AS actor_risk_snapshot
+    FROM {rows} b{join}
+    LEFT JOIN pa sa ON sa.hawb = b.hawb AND sa.role = 'shipper'
+    LEFT JOIN pa ca ON ca.hawb = b.hawb AND ca.role = 'consignee'
+    LEFT JOIN actors ar ON ar.actor_id = sa.actor_id"""
+
+
+def _pa_sql(scope: str = "") -> str:
+    """Each shipment's actor per role, of the shipments ``hawb IN ({scope})`` (all without)."""
+    within = f" AND record_key IN ({scope})" if scope else ""
+    return f"""
+pa AS (
+    SELECT record_key AS hawb, role, min(actor_id) AS actor_id
+    FROM party_actors WHERE source_table = 'aed_shipments'{within} GROUP BY ALL
+)"""
+
+
+def _events_sql(labels: str, keyed: str) -> str:
+    return f"""
+events AS (
+    SELECT k.*, l.inspected_at, l.seized::INT AS seized,
+        CASE WHEN l.seized THEN coalesce(l.seized_value, 0) ELSE 0 END AS seized_value
+    FROM {labels} l JOIN {keyed} k ON k.hawb = l.hawb
+)"""
 
 
 def prelude_sql(shipments: str = "aed_shipments", labels: str = "target_labels") -> str:
     """The CTEs ``base``, ``pa``, ``keyed`` (shipments with every key) and ``events`` (labels
     with the keys of the parcel inspected), shared by the feature query and the screener."""
     return f"""
-base AS ({base_sql(shipments)}),
-pa AS (
-    SELECT record_key AS hawb, role, min(actor_id) AS actor_id
-    FROM party_actors WHERE source_table = 'aed_shipments' GROUP BY ALL
-),
-keyed AS (
-    SELECT b.*,
-        sa.actor_id AS k_sactor, ca.actor_id AS k_cactor,
-        coalesce(ar.ring_id, NULL) AS k_ring,
-        coalesce(ar.risk, 0)::DOUBLE AS actor_risk_snapshot,
-        CASE WHEN b.hs6 IS NULL THEN NULL ELSE b.hs6 || '|' || b.origin END AS k_hs6_origin,
-        b.hs4 AS k_hs4, b.origin AS k_origin, b.port AS k_port,
-        b.expected_arrival::DATE AS arrival_date
-    FROM base b
-    LEFT JOIN pa sa ON sa.hawb = b.hawb AND sa.role = 'shipper'
-    LEFT JOIN pa ca ON ca.hawb = b.hawb AND ca.role = 'consignee'
-    LEFT JOIN actors ar ON ar.actor_id = sa.actor_id
-),
-events AS (
-    SELECT k.*, l.inspected_at, l.seized::INT AS seized,
-        CASE WHEN l.seized THEN coalesce(l.seized_value, 0) ELSE 0 END AS seized_value
-    FROM {labels} l JOIN keyed k ON k.hawb = l.hawb
-)
+base AS ({base_sql(shipments)}),{_pa_sql()},
+keyed AS ({_actors_sql("base")}
+),{_events_sql(labels, "keyed")}
+"""
+
+
+def _scoped_prelude_sql(shipments: str, labels: str, where: str, keys: str) -> str:
+    """:func:`prelude_sql` for the shipments matching ``where`` only: ``targets`` (those
+    shipments with every key, actors and the text as filed) and ``events``; ``keys`` holds
+    :func:`base_sql`'s rows of every shipment (``base`` when empty: computed here).
+
+    Actors are looked up for the targets and the labelled parcels only, so nothing the size of
+    the history but ``keys`` is built, and ``keys`` can be a file: the rows of a day and its
+    labels are what the query holds in memory.
+    """
+    rows = keys or "base"
+    computed = f"\nbase AS ({base_sql(shipments)})," if not keys else ""
+    labelled = f"(SELECT b.* FROM {rows} b WHERE b.hawb IN (SELECT hawb FROM {labels}))"
+    return f"""{computed}
+selected AS MATERIALIZED (SELECT k.* FROM {rows} k WHERE {where}),{
+        _pa_sql(f"SELECT hawb FROM selected UNION ALL SELECT hawb FROM {labels}")
+    },
+targets AS MATERIALIZED ({_actors_sql("selected", text_from=shipments)}
+),{_events_sql(labels, f"({_actors_sql(labelled)})")}
 """
 
 
@@ -266,12 +324,13 @@ def _days(n: int) -> str:
     return f"RANGE BETWEEN INTERVAL {n} DAY PRECEDING AND CURRENT ROW"
 
 
-def _matching(key: str, when: str) -> str:
+def _matching(key: str, when: str, rows: str) -> str:
     """FROM and WHERE of the shipments ``r`` whose ``key`` (an expression with ``{p}`` before
     each column) is some target's, NULL matching NULL (rows with a NULL key are one partition
     of a window, so they count each other), and whose ``r.t`` satisfies ``when`` (``s.t_lo``,
-    ``s.t_hi``: the targets' first and last ``t``); ``x.pk`` is the key."""
-    return f"""FROM keyed r CROSS JOIN span s
+    ``s.t_hi``: the targets' first and last ``t``); ``x.pk`` is the key. ``rows``: every
+    shipment's keys (:func:`base_sql`)."""
+    return f"""FROM {rows} r CROSS JOIN span s
         JOIN (SELECT DISTINCT {key.format(p="")} AS pk FROM targets) x
             ON x.pk IS NOT DISTINCT FROM {key.format(p="r.")}
         WHERE {when}"""
@@ -286,7 +345,9 @@ def _earlier(days: int) -> str:
     return f"r.t < s.t_lo - INTERVAL {days} DAY"
 
 
-def _weighted(key: str, days: int, by: str = "", row_cols: str = "", sum_cols: str = "") -> str:
+def _weighted(
+    key: str, days: int, rows: str, by: str = "", row_cols: str = "", sum_cols: str = ""
+) -> str:
     """Rows for a window over ``key`` whose frames are unbounded: the rows from ``days`` before
     the first target on as they are (``w`` = 1), and everything earlier as one row per ``pk``
     (and ``by``), weighted ``w`` by its count and dated at its first ``t``. That row comes
@@ -294,10 +355,10 @@ def _weighted(key: str, days: int, by: str = "", row_cols: str = "", sum_cols: s
     over a target's frame is the count over the full history and ``min(t)`` its first ``t``.
     ``row_cols`` and ``sum_cols`` are more columns of a row and their sums in a group."""
     return f"""
-        SELECT r.sid, r.t, 1 AS w, x.pk{by}{row_cols} {_matching(key, _recent(days))}
+        SELECT r.sid, r.t, 1 AS w, x.pk{by}{row_cols} {_matching(key, _recent(days), rows)}
         UNION ALL
         SELECT NULL AS sid, min(r.t) AS t, count(*) AS w, x.pk{by}{sum_cols}
-        {_matching(key, _earlier(days))}
+        {_matching(key, _earlier(days), rows)}
         GROUP BY x.pk{by}"""
 
 
@@ -307,10 +368,13 @@ _LV: Final = "ln(1 + r.declared_value / greatest(r.weight_kg, 0.001))"
 _LV_ROW: Final = f", {_LV} AS lv, CASE WHEN {_LV} IS NULL THEN 0 ELSE 1 END AS n_lv"
 _LV_SUM: Final = f", sum({_LV}) AS lv, count({_LV}) AS n_lv"
 
-# The windows of ``_ALL_WINDOWS`` for the targets only, over the shipments of the targets' keys
-# (and, for bounded frames, of the last days only): the cost follows the targets, not the
-# history. Outputs are the same, up to float rounding of the running mean.
-_TARGET_WINDOWS: Final = f"""
+
+def _target_windows(rows: str) -> str:
+    """The windows of ``_ALL_WINDOWS`` for the targets only, over the shipments of the targets'
+    keys (and, for bounded frames, of the last days only): the cost follows the targets, not
+    the history. Outputs are the same, up to float rounding of the running mean. ``rows``:
+    every shipment's keys."""
+    return f"""
 span AS (SELECT min(t) AS t_lo, max(t) AS t_hi FROM targets),
 w_sname AS (
     SELECT sid,
@@ -319,26 +383,26 @@ w_sname AS (
         (sum(w) OVER (PARTITION BY pk ORDER BY t {_days(7)}) - 1)::DOUBLE AS shipper_volume_7d,
         date_diff('second', min(t) OVER (PARTITION BY pk ORDER BY t {_UNBOUNDED}), t) / 86400.0
             AS shipper_age_days
-    FROM ({_weighted("{p}k_sname", 7)}
+    FROM ({_weighted("{p}k_sname", 7, rows)}
     ) v
 ),
 w_sphone AS (
     SELECT sid,
         (sum(w) OVER (PARTITION BY pk ORDER BY t {_UNBOUNDED}) - 1)::DOUBLE AS phone_prior_volume
-    FROM ({_weighted("coalesce({p}k_sphone, {p}sid)", 0)}
+    FROM ({_weighted("coalesce({p}k_sphone, {p}sid)", 0, rows)}
     ) v
 ),
 w_caddr AS (
     SELECT r.sid,
         (count(*) OVER (PARTITION BY x.pk ORDER BY r.t {_days(30)}) - 1)::DOUBLE
             AS consignee_volume_30d
-    {_matching("{p}k_caddr", _recent(30))}
+    {_matching("{p}k_caddr", _recent(30), rows)}
 ),
 w_hs6_origin AS (
     SELECT r.sid,
         (count(*) OVER (PARTITION BY x.pk ORDER BY r.t {_days(7)}) - 1)::DOUBLE
             AS hs6_origin_volume_7d
-    {_matching("{p}k_hs6_origin", _recent(7))}
+    {_matching("{p}k_hs6_origin", _recent(7), rows)}
 ),
 w_descr AS (
     SELECT sid,
@@ -348,7 +412,7 @@ w_descr AS (
         sum(lv) OVER (PARTITION BY pk ORDER BY t {_UNBOUNDED})
         / nullif(sum(n_lv) OVER (PARTITION BY pk ORDER BY t {_UNBOUNDED}), 0)
             AS descr_log_value_per_kg
-    FROM ({_weighted("{p}descr", 0, ", r.hs4", _LV_ROW, _LV_SUM)}
+    FROM ({_weighted("{p}descr", 0, rows, ", r.hs4", _LV_ROW, _LV_SUM)}
     ) v
 ),
 windows AS (
@@ -364,24 +428,59 @@ windows AS (
 )"""
 
 
+def _cheapest_line_sql(by: str, columns: str) -> str:
+    """Per ``by``, the price range of its product lines and ``columns`` (``brand_id``,
+    ``line``) of its cheapest line; ties go to the smallest brand id, then line, so that the
+    genuine brand a parcel is compared with does not change from one run to the next."""
+    return f"""
+    SELECT {by}, min(price_min)::DOUBLE AS price_min, max(price_max)::DOUBLE AS price_max,
+        {columns}
+    FROM (
+        SELECT *, product_line AS line, row_number() OVER (PARTITION BY {by}
+            ORDER BY price_min NULLS LAST, brand_id NULLS LAST, product_line NULLS LAST) AS rn
+        FROM product_lines
+    ) GROUP BY {by}"""
+
+
+def _first(column: str) -> str:
+    return f"min(CASE WHEN rn = 1 THEN {column} END) AS {column}"
+
+
+# Genuine price ranges by HS6 (with the cheapest line's brand) and by brand; the screener
+# reads the same relations.
+LINE_BY_HS6_SQL: Final = _cheapest_line_sql("hs6", f"{_first('brand_id')}, {_first('line')}")
+LINE_BY_BRAND_SQL: Final = _cheapest_line_sql("brand_id", _first("line"))
+
+
 def feature_sql(
     shipments: str = "aed_shipments",
     labels: str = "target_labels",
     where: str = "",
     ordered: bool = True,
+    keys: str = "",
 ) -> str:
     """The feature query: one row per shipment of ``shipments``, or per shipment matching
-    ``where`` (on the columns of ``keyed``, aliased ``k``, e.g. ``"k.arrival_date = DATE '…'"``).
+    ``where`` (on the columns of :func:`base_sql`, aliased ``k``, e.g.
+    ``"k.arrival_date = DATE '…'"``).
 
     Each matching shipment's row is the one the query without ``where`` gives it, but only
     what those shipments need is computed (the ``targets`` CTE drives the label histories, the
     windows and the marketplace joins), so the cost follows the shipments selected rather than
     the history kept. ``ordered=False`` leaves out the final sort by time (for a caller that
     sorts the rows itself: sorting about 170 columns a row is not free).
+
+    ``keys`` (with ``where`` only): a relation holding :func:`base_sql`'s rows of every
+    shipment, e.g. a view of a file written beforehand (:mod:`redlane.target.day_features`),
+    read instead of computing them inside the query.
     """
     source = "targets" if where else "keyed"
-    targets = f"\ntargets AS (SELECT k.* FROM keyed k WHERE {where})," if where else ""
-    windows = _TARGET_WINDOWS if where else _ALL_WINDOWS
+    if where:
+        prelude = _scoped_prelude_sql(shipments, labels, where, keys)
+        windows = _target_windows(keys or "base")
+    else:
+        prelude, windows = prelude_sql(shipments, labels), _ALL_WINDOWS
+    # The text as filed: the targets carry it; every shipment's is joined at the end.
+    text, text_join = ("k", "") if where else ("raw", _text_join("k", shipments))
     # Customs entries of the selected shipments only (a semi-join; the same rows come out).
     entry_scope = " AND hawb IN (SELECT hawb FROM targets)" if where else ""
     histories = ",".join(_history_cte(k, source) for k in HISTORY_KEYS)
@@ -400,7 +499,7 @@ def feature_sql(
     ident_max60 = ", ".join(f"coalesce(h_{k}.s60, 0)" for k in IDENTIFIER_KEYS)
     return f"""
 WITH
-{prelude_sql(shipments, labels)},{targets}
+{prelude},
 {histories},{windows},
 marks AS (
     SELECT brand_id, lower(name) AS word, name AS brand_name FROM brands
@@ -419,21 +518,13 @@ brand_hit AS (
         GROUP BY x.descr
     ) d ON d.descr = k.descr
 ),
-line_by_hs6 AS (
-    SELECT hs6, min(price_min)::DOUBLE AS price_min, max(price_max)::DOUBLE AS price_max,
-        arg_min(brand_id, price_min) AS brand_id, arg_min(product_line, price_min) AS line
-    FROM product_lines GROUP BY hs6
-),
+line_by_hs6 AS ({LINE_BY_HS6_SQL}),
 line_by_brand AS (
     SELECT brand_id, hs6, min(price_min)::DOUBLE AS price_min, max(price_max)::DOUBLE AS price_max,
         min(product_line) AS line
     FROM product_lines GROUP BY ALL
 ),
-line_by_brand_any AS (
-    SELECT brand_id, min(price_min)::DOUBLE AS price_min, max(price_max)::DOUBLE AS price_max,
-        arg_min(product_line, price_min) AS line
-    FROM product_lines GROUP BY ALL
-),
+line_by_brand_any AS ({LINE_BY_BRAND_SQL}),
 genuine AS (
     SELECT k.sid,
         coalesce(lb.price_min, la.price_min, lh.price_min) AS genuine_min,
@@ -481,9 +572,10 @@ sellers AS (
 )
 SELECT
     k.carrier, k.hawb, k.sid, k.port, k.origin, k.shipper_country, k.t AS submitted_at,
-    k.expected_arrival, k.arrival_date, k.description, k.hs6, k.hs2,
-    k.shipper_name, k.shipper_phone, k.shipper_email, k.shipper_address, k.consignee_name,
-    k.seller_ref, k.k_sname, k.k_sphone, k.k_semail, k.k_saddr, k.k_cname, k.k_caddr,
+    k.expected_arrival, k.arrival_date, {text}.description, k.hs6, substr(k.hs6, 1, 2) AS hs2,
+    {text}.shipper_name, {text}.shipper_phone, {text}.shipper_email, {text}.shipper_address,
+    {text}.consignee_name, k.seller_ref,
+    k.k_sname, k.k_sphone, k.k_semail, k.k_saddr, k.k_cname, k.k_caddr,
     k.k_sactor AS shipper_actor_id, k.k_cactor AS consignee_actor_id, k.k_ring AS ring_id,
     k.actor_risk_snapshot,
     g.genuine_brand, g.genuine_line, g.genuine_min, g.genuine_max,
@@ -531,6 +623,7 @@ SELECT
         greatest(10 * k.declared_value, 100)
     ) AS est_seizure_value
 FROM {source} k
+{text_join}
 JOIN windows w ON w.sid = k.sid
 JOIN genuine g ON g.sid = k.sid
 LEFT JOIN entries en ON en.hawb = k.hawb
