@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 
 ACTOR_PREFIX = "AC-"
-_NO_LABELS = (
+NO_LABELS = (
     "SELECT NULL::VARCHAR party_id_l, NULL::VARCHAR party_id_r, NULL::VARCHAR label WHERE false"
 )
 
@@ -57,8 +57,7 @@ def _node_tables(con: duckdb.DuckDBPyConnection, parties: str, previous: str | N
         SELECT p.party_id,
             CASE
                 WHEN a.actor_id IS NOT NULL THEN 'a:' || a.actor_id
-                WHEN p.role = 'importer' AND p.hawb_link IS NOT NULL AND p.registry_id IS NULL
-                     AND p.address IS NULL THEN 'p:' || p.party_id
+                WHEN {weak_importer_sql("p")} THEN 'p:' || p.party_id
                 ELSE sn.node
             END AS node
         FROM {parties} p
@@ -68,20 +67,36 @@ def _node_tables(con: duckdb.DuckDBPyConnection, parties: str, previous: str | N
     )
 
 
-def flow_edges_sql(parties: str) -> str:
-    """Party pairs joined by a flow identifier, as node pairs."""
+def weak_importer_sql(alias: str) -> str:
+    """True for an importer known only through its waybill (no registry id, no address): its
+    own node, so two people who share a name and nothing else are never chained."""
+    return (
+        f"({alias}.role = 'importer' AND {alias}.hawb_link IS NOT NULL "
+        f"AND {alias}.registry_id IS NULL AND {alias}.address IS NULL)"
+    )
+
+
+def flow_edges_sql(parties: str, nodes: str = "party_node", touching: str | None = None) -> str:
+    """Party pairs joined by a flow identifier, as node pairs (``nodes``: party_id, node);
+    with ``touching`` (a table with party_id), only pairs with a party of it on one side."""
+    keep = ""
+    if touching is not None:
+        within = f"IN (SELECT party_id FROM {touching})"
+        keep = "WHERE {l}.party_id " + within + " OR {r}.party_id " + within
     return f"""
         SELECT ni.node AS node_l, nc.node AS node_r
         FROM {parties} i JOIN {parties} c
           ON i.role = 'importer' AND c.role = 'consignee' AND i.hawb_link = c.hawb_link
-        JOIN party_node ni ON ni.party_id = i.party_id
-        JOIN party_node nc ON nc.party_id = c.party_id
+        JOIN {nodes} ni ON ni.party_id = i.party_id
+        JOIN {nodes} nc ON nc.party_id = c.party_id
+        {keep.format(l="i", r="c")}
         UNION ALL
         SELECT np.node, ns.node
         FROM {parties} p JOIN {parties} s
           ON p.role = 'shipper' AND s.role = 'seller' AND p.seller_link = s.seller_link
-        JOIN party_node np ON np.party_id = p.party_id
-        JOIN party_node ns ON ns.party_id = s.party_id
+        JOIN {nodes} np ON np.party_id = p.party_id
+        JOIN {nodes} ns ON ns.party_id = s.party_id
+        {keep.format(l="p", r="s")}
     """
 
 
@@ -171,7 +186,7 @@ def assign_party_clusters(
     parties' actors, a non-match separates them (minimum cut) wherever the data allows it.
     """
     _node_tables(con, parties, previous)
-    labels_sql = labels or _NO_LABELS
+    labels_sql = labels or NO_LABELS
     edges_sql = f"""
         SELECT nl.node, nr.node FROM ({sig_pairs_sql}) pr
         JOIN sig_node nl ON nl.sig_id = pr.sig_l JOIN sig_node nr ON nr.sig_id = pr.sig_r

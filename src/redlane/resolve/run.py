@@ -27,6 +27,7 @@ from redlane.network.rings import detect_rings
 from redlane.network.risk import compute_risk
 from redlane.resolve import outputs
 from redlane.resolve.cluster import assign_party_clusters, stable_actor_ids
+from redlane.resolve.increment import assign_incremental_actors
 from redlane.resolve.labels import register_labels
 from redlane.resolve.parties import PARTY_COLUMNS, PARTY_SOURCES, load_raw_parties
 from redlane.resolve.prepare import prepare_parties
@@ -187,15 +188,13 @@ def resolve(
                 "UNION ALL BY NAME SELECT * FROM pairs_fresh"
             )
             step("score")
-            assign_party_clusters(
+            # Only what the day touches is clustered; the population keeps its actors.
+            assign_incremental_actors(
                 con,
                 f"SELECT sig_id_l sig_l, sig_id_r sig_r FROM {pairs_table} "
                 f"WHERE match_probability >= {threshold}",
-                parties="parties_all",
-                previous="prev_party_actors",
                 labels=labels_sql,
             )
-            stable_actor_ids(con, previous="prev_party_actors")
             # The model is carried over unchanged; `redlane resolve --full` retrains.
             model_source: Path | None = previous_dir / "model.json"
         else:
@@ -234,11 +233,11 @@ def resolve(
             )
             stable_actor_ids(con, previous=previous)
             model_source = None
-        con.execute(
-            "CREATE OR REPLACE TABLE party_actors_all AS "
-            "SELECT p.party_id, p.source_table, p.record_key, p.role, a.actor_id "
-            "FROM parties_all p JOIN party_actor_ids a USING (party_id)"
-        )
+            con.execute(
+                "CREATE OR REPLACE TABLE party_actors_all AS "
+                "SELECT p.party_id, p.source_table, p.record_key, p.role, a.actor_id "
+                "FROM parties_all p JOIN party_actor_ids a USING (party_id)"
+            )
         step("cluster")
         register_cloned_refs(con, home)  # cloned authentication codes link actors too
         build_actor_edges(con)
