@@ -37,19 +37,20 @@ def identifier_edges_sql(
     parties: str = "parties_all", party_actors: str = "party_actors_all"
 ) -> str:
     """(src_actor_id, dst_actor_id, kind, weight, detail): one row per actor pair and kind."""
-    branches = []
-    for kind, weight in IDENTIFIER_WEIGHTS.items():
-        branches.append(
-            f"""
-            SELECT '{kind}' AS kind, p.{IDENTIFIER_COLUMNS[kind]} AS value, a.actor_id,
-                   {weight} AS base
-            FROM {parties} p JOIN {party_actors} a USING (party_id)
-            WHERE p.{IDENTIFIER_COLUMNS[kind]} IS NOT NULL
-            """
-        )
-    values = " UNION ALL ".join(branches)
+    columns = ", ".join(f"p.{column}" for column in IDENTIFIER_COLUMNS.values())
+    kinds = ", ".join(f"{column} AS '{kind}'" for kind, column in IDENTIFIER_COLUMNS.items())
+    bases = " ".join(f"WHEN '{kind}' THEN {w}" for kind, w in IDENTIFIER_WEIGHTS.items())
+    # The population joined to its actors once, then one row per identifier value (UNPIVOT
+    # leaves NULLs out): a join per kind read the parties seven times.
     return f"""
-        WITH v AS (SELECT DISTINCT kind, value, actor_id, base FROM ({values})),
+        WITH held AS (
+            SELECT a.actor_id, {columns}
+            FROM {parties} p JOIN {party_actors} a USING (party_id)
+        ),
+        v AS (
+            SELECT DISTINCT kind, value, actor_id, CASE kind {bases} END AS base
+            FROM (UNPIVOT held ON {kinds} INTO NAME kind VALUE value)
+        ),
         sharers AS (SELECT kind, value, count(*) AS n FROM v GROUP BY kind, value),
         pairs AS (
             SELECT l.actor_id AS src_actor_id, r.actor_id AS dst_actor_id, l.kind,
@@ -66,13 +67,18 @@ def identifier_edges_sql(
 
 def flow_edges_sql(parties: str = "parties_all", party_actors: str = "party_actors_all") -> str:
     """Shipper → consignee actor edges (one per pair, with the parcel count)."""
+    # Shippers and consignees joined to their actors once, then paired by record: joining the
+    # population twice cost two joins of every party.
     return f"""
+        WITH ends AS MATERIALIZED (
+            SELECT p.source_table, p.record_key, p.role, a.actor_id
+            FROM {parties} p JOIN {party_actors} a USING (party_id)
+            WHERE p.role IN ('shipper', 'consignee')
+        )
         SELECT s.actor_id AS src_actor_id, c.actor_id AS dst_actor_id, 'ships_to' AS kind,
                {FLOW_WEIGHT} AS weight, count(*) || ' parcels' AS detail
-        FROM {parties} ps JOIN {party_actors} s USING (party_id)
-        JOIN {parties} pc ON pc.source_table = ps.source_table AND pc.record_key = ps.record_key
-             AND pc.role = 'consignee' AND ps.role = 'shipper'
-        JOIN {party_actors} c ON c.party_id = pc.party_id
+        FROM ends s JOIN ends c ON c.source_table = s.source_table
+             AND c.record_key = s.record_key AND c.role = 'consignee' AND s.role = 'shipper'
         WHERE s.actor_id <> c.actor_id
         GROUP BY ALL
     """
@@ -111,7 +117,7 @@ def cloned_code_edges_sql(
 
 
 def build_actor_edges(con: duckdb.DuckDBPyConnection, out: str = "actor_edges_t") -> None:
-    edges = f"{identifier_edges_sql()} UNION ALL {flow_edges_sql()}"
+    edges = f"SELECT * FROM ({identifier_edges_sql()}) UNION ALL SELECT * FROM ({flow_edges_sql()})"
     tables = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     if CLONED_REFS in tables:
         edges += f" UNION ALL SELECT * FROM ({cloned_code_edges_sql()})"

@@ -75,7 +75,9 @@ def compute_risk(
             FROM undirected u JOIN own o ON o.actor_id = u.b
         ),
         neighbour AS (
-            SELECT actor_id, max(r) AS r, list(reason ORDER BY r DESC)[1:3] AS reasons
+            -- equal contributions in the order of their sentence: by r alone, which three of
+            -- them an actor showed changed between runs on the same data
+            SELECT actor_id, max(r) AS r, list(reason ORDER BY r DESC, reason)[1:3] AS reasons
             FROM passed GROUP BY actor_id
         )
         SELECT coalesce(o.actor_id, n.actor_id) AS actor_id,

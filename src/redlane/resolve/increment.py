@@ -216,18 +216,26 @@ def _name_actors(con: duckdb.DuckDBPyConnection, new: str, previous: str, out: s
     )
     con.execute(
         f"""
-        CREATE OR REPLACE TABLE {out} AS
+        CREATE OR REPLACE TEMP TABLE inc_new_actors AS
         WITH fresh AS (
             SELECT comp_key, printf('{ACTOR_PREFIX}%07d',
                 {next_number} - 1 + row_number() OVER (ORDER BY min(party_id))) AS actor_id
             FROM inc_party_comp WHERE actor_id IS NULL GROUP BY comp_key
         )
+        SELECT p.party_id, p.source_table, p.record_key, p.role,
+            coalesce(c.actor_id, f.actor_id) AS actor_id
+        FROM {new} p JOIN inc_party_comp c USING (party_id) LEFT JOIN fresh f USING (comp_key)
+        """
+    )
+    # A view: the population's rows are read from the previous run's file where they are used,
+    # never held in memory (they are most of a run's rows, and a merge moves few of them).
+    con.execute(
+        f"""
+        CREATE OR REPLACE VIEW {out} AS
         SELECT pa.party_id, pa.source_table, pa.record_key, pa.role,
             coalesce(m.new_id, pa.actor_id) AS actor_id
         FROM {previous} pa LEFT JOIN inc_merged m ON m.old_id = pa.actor_id
         UNION ALL
-        SELECT p.party_id, p.source_table, p.record_key, p.role,
-            coalesce(c.actor_id, f.actor_id) AS actor_id
-        FROM {new} p JOIN inc_party_comp c USING (party_id) LEFT JOIN fresh f USING (comp_key)
+        SELECT * FROM inc_new_actors
         """
     )
