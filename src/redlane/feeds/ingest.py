@@ -20,8 +20,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal, Protocol
 
-import pyarrow.parquet as pq
-
 from redlane.engine.warehouse import (
     QUARANTINE_TABLE,
     STAGING_DIR,
@@ -31,13 +29,9 @@ from redlane.engine.warehouse import (
 )
 from redlane.errors import FeedError
 from redlane.feeds.detect import detect_feed, expand_paths
-from redlane.feeds.load import (
-    BatchContext,
-    chunk_to_arrow,
-    load_batch,
-    problems_to_arrow,
-)
-from redlane.feeds.parse import ParseProblem, ParseStats, RawChunk, parse_file
+from redlane.feeds.load import BatchContext, load_batch
+from redlane.feeds.parse import ParseStats
+from redlane.feeds.stage import stage_file
 
 # Test hook: name a point and the process kills itself there, as a crash would.
 FAULT_ENV = "REDLANE_FAULT_POINT"
@@ -176,7 +170,8 @@ def _ingest(
     )
     staging = warehouse.root / STAGING_DIR / ctx.batch_id
     stats = ParseStats()
-    staged, problems_file = _stage(path, ctx, staging, stats, progress)
+    advance = progress.file_advanced if progress else None
+    staged = stage_file(path, feed, staging, stats, advance)
     _fault("after_parse")
     if progress:
         progress.file_stage("validating")
@@ -184,7 +179,7 @@ def _ingest(
     con = warehouse.connect(memory_limit=memory_limit, tables=needed)
     try:
         con.execute(f"SET temp_directory = '{staging / 'spill'}'")
-        loaded = load_batch(con, ctx, staged, problems_file, warehouse.root)
+        loaded = load_batch(con, ctx, staged.tables, staged.problems, warehouse.root)
     finally:
         con.close()
     _fault("after_tables")
@@ -218,42 +213,3 @@ def _ingest(
         ignored_columns=stats.ignored_columns,
         tables={t: c.loaded for t, c in loaded.tables.items() if c.loaded},
     )
-
-
-def _stage(
-    path: Path,
-    ctx: BatchContext,
-    staging: Path,
-    stats: ParseStats,
-    progress: IngestProgress | None,
-) -> tuple[dict[str, Path], Path | None]:
-    """Parse the file into staged Parquet chunks (raw strings) and one file of parse problems."""
-    staged: dict[str, Path] = {}
-    problems: list[ParseProblem] = []
-    problem_parts = 0
-    for n, item in enumerate(parse_file(path, ctx.feed, stats)):
-        if isinstance(item, RawChunk):
-            folder = staging / "raw" / item.table.name
-            folder.mkdir(parents=True, exist_ok=True)
-            pq.write_table(chunk_to_arrow(item), folder / f"part-{n:06d}.parquet")
-            staged[item.table.name] = folder
-        else:
-            problems.append(item)
-        if len(problems) >= 100_000 or (problems and isinstance(item, RawChunk)):
-            problem_parts = _flush_problems(problems, staging, problem_parts)
-        if progress and isinstance(item, RawChunk):
-            progress.file_advanced(stats.bytes_read, stats.records)
-    problem_parts = _flush_problems(problems, staging, problem_parts)
-    if progress:
-        progress.file_advanced(stats.bytes_read, stats.records)
-    return staged, (staging / "problems" / "*.parquet") if problem_parts else None
-
-
-def _flush_problems(problems: list[ParseProblem], staging: Path, parts: int) -> int:
-    if not problems:
-        return parts
-    folder = staging / "problems"
-    folder.mkdir(parents=True, exist_ok=True)
-    pq.write_table(problems_to_arrow(problems), folder / f"part-{parts:06d}.parquet")
-    problems.clear()
-    return parts + 1

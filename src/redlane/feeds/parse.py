@@ -16,6 +16,7 @@ import json
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -244,7 +245,25 @@ def read_csv_header(path: Path) -> list[str]:
     return [h.strip().lower() for h in header]
 
 
-def parse_csv(path: Path, feed: FeedSpec, stats: ParseStats) -> Iterator[ParseItem]:
+@dataclass(frozen=True)
+class CsvSpan:
+    """Bytes ``[start, end)`` of a CSV file (``end`` None: to its end), beginning at a line
+    start after ``lines_before`` physical lines; a span at 0 holds the header."""
+
+    start: int
+    end: int | None
+    lines_before: int
+
+
+def parse_csv(
+    path: Path,
+    feed: FeedSpec,
+    stats: ParseStats,
+    span: CsvSpan | None = None,
+    tail: list[str] | None = None,
+) -> Iterator[ParseItem]:
+    """Records of a CSV file, or of one ``span`` of it (line numbers those of the whole file).
+    ``tail`` receives the lines of the last record read, to check where a span ended."""
     table = feed.tables[0]
     header = read_csv_header(path)
     _check_header(path, table, header)
@@ -257,42 +276,112 @@ def parse_csv(path: Path, feed: FeedSpec, stats: ParseStats) -> Iterator[ParseIt
     lines: list[int | None] = []
     check_bytes = not is_valid_utf8(path)
     width = len(header)
-    with path.open("rb") as raw, open_text(path, raw) as text:
+    span = span or CsvSpan(0, None, 0)
+    offset = span.lines_before
+    with _open_span(path, span) as (raw, text):
         received = _RecordLines(text)
         reader = _csv_reader(received)
-        next(reader)
+        if span.start == 0:
+            next(reader)
         last_line = reader.line_num
         while True:
             start = last_line + 1
-            received.current.clear()
+            received.start_record()
             try:
                 row = next(reader)
             except StopIteration:
                 break
             except csv.Error as e:
                 if reader.line_num == last_line:
-                    detail = f"line {start}: CSV cannot be read further: {e}"
+                    detail = f"line {start + offset}: CSV cannot be read further: {e}"
                     raise FeedError(str(path), detail) from None
                 last_line = reader.line_num
                 stats.records += 1
-                yield _csv_error_problem(e, "".join(received.current), header, start, table.name)
+                raw_record = "".join(received.current)
+                yield _csv_error_problem(e, raw_record, header, start + offset, table.name)
                 continue
             last_line = reader.line_num
             if not row:
                 continue
             stats.records += 1
             if len(row) != width or (check_bytes and has_bad_bytes("".join(row))):
-                yield _csv_row_problem(row, header, start, table.name)
+                yield _csv_row_problem(row, header, start + offset, table.name)
                 continue
             rows.append(row)
-            lines.append(start)
+            lines.append(start + offset)
             if len(rows) >= CHUNK_ROWS:
-                stats.bytes_read = raw.tell()
+                stats.bytes_read = span.start + raw.tell()
                 yield RawChunk.from_rows(table, positions, rows, lines)
                 rows, lines = [], []
-        stats.bytes_read = raw.tell()
+        stats.bytes_read = span.start + raw.tell()
+        if tail is not None:
+            tail[:] = received.previous
     if rows:
         yield RawChunk.from_rows(table, positions, rows, lines)
+
+
+class _ByteSpan(io.RawIOBase):
+    """Bytes ``[start, end)`` of an open file, as a file of their own."""
+
+    def __init__(self, raw: BinaryIO, start: int, end: int | None) -> None:
+        self._raw, self._start, self._end = raw, start, end
+        raw.seek(start)
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._raw.tell() - self._start
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if whence != io.SEEK_SET:
+            raise io.UnsupportedOperation("only absolute seeks")
+        self._raw.seek(self._start + offset)
+        return offset
+
+    def readinto(self, buffer: Any) -> int:
+        size = len(buffer)
+        if self._end is not None:
+            size = min(size, self._end - self._raw.tell())
+        if size <= 0:
+            return 0
+        data = self._raw.read(size)
+        buffer[: len(data)] = data
+        return len(data)
+
+
+@contextmanager
+def _open_span(path: Path, span: CsvSpan) -> Iterator[tuple[BinaryIO, io.TextIOWrapper]]:
+    """The span's bytes and its text. Past the first byte there is no byte-order mark to read:
+    a split is only made in UTF-8 files."""
+    with path.open("rb") as whole:
+        raw: BinaryIO = whole
+        if span != CsvSpan(0, None, 0):
+            raw = io.BufferedReader(_ByteSpan(whole, span.start, span.end))
+        if span.start == 0:
+            text = open_text(path, raw)
+        else:
+            text = io.TextIOWrapper(raw, encoding="utf-8", errors="surrogateescape", newline="")
+        with text:
+            yield raw, text
+
+
+# A line after the last record of a span: read as a record of its own unless that record was
+# still open (a quoted field running on), in which case the split fell inside a record.
+_SPAN_END = "redlane-span-end"
+
+
+def ends_between_records(lines: list[str]) -> bool:
+    """Whether a CSV reader that read ``lines`` (one record's, from its start) stopped between
+    records, as at the end of any record, rather than inside a quoted field."""
+    try:
+        rows = list(_csv_reader(io.StringIO("".join(lines) + _SPAN_END + "\n", newline="")))
+    except csv.Error:
+        return False
+    return bool(rows) and rows[-1] == [_SPAN_END]
 
 
 def _check_header(path: Path, table: TableSpec, header: list[str]) -> None:
@@ -317,6 +406,10 @@ class _RecordLines:
     def __init__(self, text: io.TextIOWrapper) -> None:
         self._lines = iter(text)
         self.current: list[str] = []
+        self.previous: list[str] = []
+
+    def start_record(self) -> None:
+        self.previous, self.current = self.current, []
 
     def __iter__(self) -> _RecordLines:
         return self

@@ -10,9 +10,7 @@ result is the serial one.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -23,6 +21,7 @@ import duckdb
 import pyarrow as pa
 
 from redlane import normalize
+from redlane.engine.workers import worker_context
 
 SIGNATURE_COLUMNS = (
     "name_norm",
@@ -120,25 +119,6 @@ def _apply_chunk(fn: Callable[..., str | None], rows: list[tuple[Any, ...]]) -> 
     return [fn(*r) for r in rows]
 
 
-def _pool_context() -> Any:
-    """A start method that never forks this process, which holds DuckDB connections.
-
-    forkserver forks each worker from a clean server process; preloading the main module and
-    this one there means the imports are paid once per parent process, not once per worker
-    (under spawn every worker re-imports ``__main__``: all of the CLI for ``redlane resolve``).
-    """
-    methods = multiprocessing.get_all_start_methods()
-    if "forkserver" not in methods:
-        return multiprocessing.get_context("spawn")
-    ctx = multiprocessing.get_context("forkserver")
-    main_spec = getattr(sys.modules.get("__main__"), "__spec__", None)
-    preload = ["__main__", __name__]
-    if main_spec is not None and not main_spec.name.endswith("__main__"):
-        preload.append(main_spec.name)  # run with -m: children re-run it by name
-    ctx.set_forkserver_preload(preload)
-    return ctx
-
-
 def _warm_worker() -> None:
     """Load the normalisers' lazily built tables (transliteration, legal forms, address
     vocabularies: over a second) while the parent still works on the small maps."""
@@ -161,7 +141,7 @@ class _LazyPool:
         """Start and warm the workers in the background; returns at once."""
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
-                self.workers, mp_context=_pool_context(), initializer=_warm_worker
+                self.workers, mp_context=worker_context(__name__), initializer=_warm_worker
             )
             for _ in range(self.workers):  # workers start on demand: one task each
                 self._pool.submit(_no_op)
