@@ -100,6 +100,17 @@ def flow_edges_sql(parties: str, nodes: str = "party_node", touching: str | None
     """
 
 
+def label_pairs_sql(labels_sql: str, nodes: str, label: str) -> str:
+    """Investigators' verdicts of one kind (``match`` or ``non_match``) as node pairs, through
+    ``nodes`` (party_id, node)."""
+    return f"""
+        SELECT nl.node, nr.node FROM ({labels_sql}) lb
+        JOIN {nodes} nl ON nl.party_id = lb.party_id_l
+        JOIN {nodes} nr ON nr.party_id = lb.party_id_r
+        WHERE lb.label = '{label}'
+    """
+
+
 def components(
     con: duckdb.DuckDBPyConnection,
     nodes_sql: str,
@@ -193,19 +204,9 @@ def assign_party_clusters(
         UNION ALL
         {flow_edges_sql(parties)}
         UNION ALL
-        SELECT nl.node, nr.node FROM ({labels_sql}) lb
-        JOIN party_node nl ON nl.party_id = lb.party_id_l
-        JOIN party_node nr ON nr.party_id = lb.party_id_r
-        WHERE lb.label = 'match'
+        {label_pairs_sql(labels_sql, "party_node", "match")}
     """
-    cannot = con.execute(
-        f"""
-        SELECT nl.node, nr.node FROM ({labels_sql}) lb
-        JOIN party_node nl ON nl.party_id = lb.party_id_l
-        JOIN party_node nr ON nr.party_id = lb.party_id_r
-        WHERE lb.label = 'non_match'
-        """
-    ).fetchall()
+    cannot = con.execute(label_pairs_sql(labels_sql, "party_node", "non_match")).fetchall()
     _node_clusters(con, edges_sql, [(a, b) for a, b in cannot])
     con.execute(
         f"""

@@ -23,6 +23,7 @@ from redlane.resolve.cluster import (
     NO_LABELS,
     components,
     flow_edges_sql,
+    label_pairs_sql,
     majority_actor_sql,
     weak_importer_sql,
 )
@@ -48,14 +49,7 @@ def assign_incremental_actors(
     labels_sql = labels or NO_LABELS
     _day_nodes(con, fresh_pairs_sql, new, earlier, previous)
     _day_edges(con, fresh_pairs_sql, new, earlier, previous, labels_sql)
-    cannot = con.execute(
-        f"""
-        SELECT nl.node, nr.node FROM ({labels_sql}) lb
-        JOIN inc_label_node nl ON nl.party_id = lb.party_id_l
-        JOIN inc_label_node nr ON nr.party_id = lb.party_id_r
-        WHERE lb.label = 'non_match'
-        """
-    ).fetchall()
+    cannot = con.execute(label_pairs_sql(labels_sql, "inc_label_node", "non_match")).fetchall()
     touched = "SELECT a AS node FROM inc_edges UNION SELECT b FROM inc_edges ORDER BY 1"
     membership = components(con, touched, "SELECT a, b FROM inc_edges", [(a, b) for a, b in cannot])
     con.register(
@@ -157,10 +151,7 @@ def _day_edges(
             UNION ALL
             {flow_edges_sql(flow_parties, nodes="inc_label_node", touching=new)}
             UNION ALL
-            SELECT nl.node, nr.node FROM ({labels_sql}) lb
-            JOIN inc_label_node nl ON nl.party_id = lb.party_id_l
-            JOIN inc_label_node nr ON nr.party_id = lb.party_id_r
-            WHERE lb.label = 'match'
+            {label_pairs_sql(labels_sql, "inc_label_node", "match")}
         )
         -- a signature node stands only where a party stands on it (one whose parties are all
         -- weak importers would otherwise chain them); an actor node always has parties

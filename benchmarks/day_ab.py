@@ -1,0 +1,95 @@
+"""The whole day timed with two versions of the code on one standing world, alternated.
+
+    .venv/bin/python benchmarks/day_ab.py --shipments 200000 --baseline REV [--pairs 2]
+        [--json OUT]
+
+Builds a standing world once (as ``redlane bench day`` does: seed 17, two days of history),
+checks out ``REV`` in a temporary git worktree, then times the day
+(``redlane.bench.day_bench.timed_day`` in a child process, each time on a fresh copy of the
+standing home) in the order baseline, current, current, baseline, ... ``--pairs`` times. The
+baseline's child runs with the worktree's ``src`` first on ``PYTHONPATH``; both use this
+checkout's environment. Prints the median of each figure for both and their ratio (current over
+baseline): on a shared machine, a ratio of medians from interleaved runs is the figure to read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from redlane.bench.child import run_child
+from redlane.bench.standing import standing_world
+
+ROOT = Path(__file__).resolve().parent.parent
+CHILD = """
+import json, sys
+from pathlib import Path
+from redlane.bench.day_bench import timed_day
+print(json.dumps(timed_day(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3])))
+"""
+
+
+def _figures(run: dict[str, Any]) -> dict[str, float]:
+    flat = {"wall_s": run["wall_s"], "peak_rss_mb": run["peak_rss_mb"]}
+    flat |= {f"stage {k}": v for k, v in run["stages_s"].items()}
+    flat |= {f"resolve {k}": v for k, v in run["resolve_steps_s"].items()}
+    return flat
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--shipments", type=int, required=True)
+    parser.add_argument("--baseline", required=True, help="git revision to compare with")
+    parser.add_argument("--pairs", type=int, default=2)
+    parser.add_argument("--json", type=Path)
+    args = parser.parse_args()
+    runs: dict[str, list[dict[str, Any]]] = {"baseline": [], "current": []}
+    with tempfile.TemporaryDirectory(prefix="redlane-ab-") as tmp:
+        tree = Path(tmp) / "baseline"
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(tree), args.baseline],
+            check=True,
+            capture_output=True,
+        )
+        try:
+            with standing_world(args.shipments, seed=17, history_days=2) as world:
+                order = ["baseline", "current", "current", "baseline"] * args.pairs
+                for n, version in enumerate(order[: 2 * args.pairs]):
+                    home = Path(tmp) / "home"
+                    shutil.rmtree(home, ignore_errors=True)
+                    shutil.copytree(world.home, home)
+                    env = {**os.environ, "REDLANE_HOME": str(home)}
+                    if version == "baseline":
+                        env["PYTHONPATH"] = str(tree / "src")
+                    child_args = [str(home), str(world.day_file), world.day]
+                    run = run_child(CHILD, child_args, env, what=f"day ({version})")
+                    runs[version].append(run)
+                    print(f"run {n + 1}: {version} {run['wall_s']} s", flush=True)  # noqa: T201
+        finally:
+            subprocess.run(
+                ["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tree)], check=False
+            )
+    medians = {v: _medians([_figures(r) for r in rs]) for v, rs in runs.items()}
+    print(f"{'figure':28} {'baseline':>10} {'current':>10} {'ratio':>7}")  # noqa: T201
+    for key, base in medians["baseline"].items():
+        now = medians["current"].get(key, float("nan"))
+        ratio = now / base if base else float("nan")
+        print(f"{key:28} {base:10.2f} {now:10.2f} {ratio:7.2f}")  # noqa: T201
+    if args.json:
+        out = {"shipments": args.shipments, "baseline": args.baseline, "runs": runs}
+        args.json.write_text(json.dumps(out | {"medians": medians}, indent=2))
+
+
+def _medians(rows: list[dict[str, float]]) -> dict[str, float]:
+    return {key: statistics.median(row[key] for row in rows if key in row) for key in rows[0]}
+
+
+if __name__ == "__main__":
+    main()
