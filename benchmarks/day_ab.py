@@ -25,15 +25,10 @@ from pathlib import Path
 from typing import Any
 
 from redlane.bench.child import run_child
+from redlane.bench.day_bench import day_child_code
 from redlane.bench.standing import standing_world
 
 ROOT = Path(__file__).resolve().parent.parent
-CHILD = """
-import json, sys
-from pathlib import Path
-from redlane.bench.day_bench import timed_day
-print(json.dumps(timed_day(Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3])))
-"""
 
 
 def _figures(run: dict[str, Any]) -> dict[str, float]:
@@ -69,7 +64,7 @@ def main() -> None:
                     if version == "baseline":
                         env["PYTHONPATH"] = str(tree / "src")
                     child_args = [str(home), str(world.day_file), world.day]
-                    run = run_child(CHILD, child_args, env, what=f"day ({version})")
+                    run = run_child(day_child_code(), child_args, env, what=f"day ({version})")
                     runs[version].append(run)
                     print(f"run {n + 1}: {version} {run['wall_s']} s", flush=True)  # noqa: T201
         finally:

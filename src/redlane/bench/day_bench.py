@@ -36,6 +36,13 @@ print(json.dumps(figures))
 """
 
 
+def day_child_code(engine: str = "duckdb", profiled: bool = False) -> str:
+    """Python source for the child that times the day (argv: home, day file, day; and the
+    profile's path when ``profiled``)."""
+    code = _PROFILED_DAY_CHILD if profiled else _DAY_CHILD
+    return code.replace("{engine}", resolve_kwargs(engine))
+
+
 def timed_day(home: Path, day_file: Path, day: str, engine: str = "duckdb") -> dict[str, Any]:
     """The timed part (runs in the child): per-stage seconds and peak RSS, and counts.
 
@@ -121,9 +128,7 @@ def run(
     """``profile``: run the timed day under cProfile and write its stats there (and ``.txt``);
     profiling slows the Python parts, so such a run's figures are not comparable."""
     with standing_world(shipments, seed=seed, history_days=history_days) as standing:
-        code = (_DAY_CHILD if profile is None else _PROFILED_DAY_CHILD).replace(
-            "{engine}", resolve_kwargs(engine)
-        )
+        code = day_child_code(engine, profiled=profile is not None)
         args = [str(standing.home), str(standing.day_file), standing.day]
         args += [] if profile is None else [str(profile.resolve())]
         figures = run_child(code, args, standing.env, what="day")
