@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     # DuckDB memory limit of each warehouse connection, e.g. "4GB"; beyond it DuckDB spills to
     # the temporary directory. Empty: a third of physical memory.
     duckdb_memory_limit: str = ""
+    # Most shipments of a day one feature query takes (the day is split into groups of whole
+    # ports beyond it). 0: what the DuckDB memory limit holds (redlane.target.day_features).
+    feature_group_rows: int = 0
 
     @property
     def warehouse_path(self) -> Path:
