@@ -16,8 +16,10 @@ from redlane.target.features import (
     day_where,
     labelled_features,
     open_features_connection,
+    reference_features,
     set_labels,
 )
+from redlane.target.sql import feature_sql
 from tests.target.conftest import World
 
 
@@ -121,6 +123,46 @@ def test_labelled_features_carry_label_and_propensity(con):
     props = table.column("propensity").to_pylist()
     assert all(0 < p <= 1 for p in props)
     assert any(p < 1 for p in props)  # random inspections are marked as such
+
+
+def test_labelled_features_are_every_shipments_features_joined_to_the_labels(con):
+    """Scoped to the inspected parcels, each row is the one the query over every shipment
+    gives it."""
+    set_labels(con, None)
+    scoped = labelled_features(con)
+    whole = con.sql(
+        f"SELECT f.*, l.seized::INT AS label, l.propensity, l.inspected_at,"
+        f" l.seized_value AS label_value, l.selection_reason"
+        f" FROM ({feature_sql()}) f JOIN target_labels l USING (hawb)"
+        f" ORDER BY f.submitted_at, f.sid"
+    ).to_arrow_table()
+    assert scoped.column_names == whole.column_names
+    assert scoped.column("sid").to_pylist() == whole.column("sid").to_pylist()
+    for got, want in zip(scoped.to_pylist(), whole.to_pylist(), strict=True):
+        assert all(_same(got[c], want[c]) for c in whole.column_names), got["sid"]
+    day = str(scoped.column("arrival_date")[0])
+    one_day = labelled_features(con, f"k.arrival_date = DATE '{day}'")
+    assert 0 < one_day.num_rows < scoped.num_rows
+    assert set(one_day.column("arrival_date").to_pylist()) == {
+        scoped.column("arrival_date")[0].as_py()
+    }
+
+
+def test_the_reference_is_every_shipment_up_to_its_size_then_a_fixed_sample(con):
+    everything = compute_features(con)
+    assert reference_features(con).column("sid").to_pylist() == everything.column("sid").to_pylist()
+    most = everything.num_rows // 4
+    sample = reference_features(con, most=most)
+    again = reference_features(con, most=most)
+    sids = sample.column("sid").to_pylist()
+    assert sids == again.column("sid").to_pylist()
+    assert 0.5 * most < len(sids) < 1.5 * most
+    rows = _rows(everything)
+    for row in sample.to_pylist():
+        assert all(_same(row[c], rows[row["sid"]][c]) for c in sample.column_names)
+    day = str(everything.column("arrival_date")[0])
+    one_day = reference_features(con, f"k.arrival_date = DATE '{day}'", most=most)
+    assert set(one_day.column("sid").to_pylist()) <= set(sids)
 
 
 def test_resolution_actors_feed_actor_and_ring_history(world: World, tmp_path: Path):

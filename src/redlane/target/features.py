@@ -58,6 +58,11 @@ NUMERIC_FEATURES: Final[tuple[str, ...]] = (
 CATEGORICAL_FEATURES: Final[tuple[str, ...]] = ("origin", "port", "hs2", "entry_type")
 FEATURES: Final[tuple[str, ...]] = NUMERIC_FEATURES + CATEGORICAL_FEATURES
 
+# Most shipments whose features a model's reference (vocabularies, drift deciles) is drawn from:
+# deciles and the categories seen three times are stable on a sample this size, and the
+# features of a whole history would not fit in memory.
+REFERENCE_ROWS: Final = 500_000
+
 # Every warehouse table the query reads.
 INPUT_TABLES: Final = (
     "aed_shipments",
@@ -135,14 +140,35 @@ def compute_features(con: duckdb.DuckDBPyConnection, where: str = "") -> pa.Tabl
 
 def labelled_features(con: duckdb.DuckDBPyConnection, where: str = "") -> pa.Table:
     """Features of inspected shipments with ``label`` (seized), ``propensity``,
-    ``inspected_at`` and ``seized_value``, in time order."""
+    ``inspected_at`` and ``seized_value``, in time order.
+
+    The feature query is scoped to the inspected shipments: computed for every shipment and
+    then joined to the labels, it held the whole history's windows (an 8 M-parcel history ran
+    out of memory under the 8 GB limit) for the few percent that were inspected.
+    """
+    labelled = "k.hawb IN (SELECT hawb FROM target_labels)"
+    scope = f"({where}) AND {labelled}" if where else labelled
     sql = (
         f"SELECT f.*, l.seized::INT AS label, l.propensity, l.inspected_at,"
         f" l.seized_value AS label_value, l.selection_reason"
-        f" FROM ({feature_sql(where=where)}) f JOIN target_labels l USING (hawb)"
+        f" FROM ({feature_sql(where=scope)}) f JOIN target_labels l USING (hawb)"
         f" ORDER BY f.submitted_at, f.sid"
     )
     return con.sql(sql).to_arrow_table()
+
+
+def reference_features(
+    con: duckdb.DuckDBPyConnection, where: str = "", most: int = REFERENCE_ROWS
+) -> pa.Table:
+    """Features a model's vocabularies and drift reference are drawn from: the shipments
+    matching ``where``; when the warehouse holds more than ``most`` shipments, about ``most``
+    of them at most, one in ``m`` by a hash of the shipment id (the same ones every run)."""
+    [(shipments,)] = con.sql("SELECT count(*) FROM aed_shipments").fetchall()
+    step = -(-int(shipments) // max(1, most))
+    if step > 1:
+        sample = f"hash(k.sid) % {step} = 0"
+        where = f"({where}) AND {sample}" if where else sample
+    return compute_features(con, where)
 
 
 def day_where(day: str, port: str | None = None) -> str:

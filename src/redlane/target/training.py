@@ -18,6 +18,7 @@ from redlane.target.features import (
     compute_features,
     labelled_features,
     open_features_connection,
+    reference_features,
 )
 from redlane.target.model import (
     TargetModel,
@@ -53,7 +54,7 @@ def train_and_promote(
 ) -> TargetModel:
     """Train on every label to date and make it the champion (``redlane target train``)."""
     model = train(
-        labelled_features(con), weighting=weighting, seed=seed, reference=compute_features(con)
+        labelled_features(con), weighting=weighting, seed=seed, reference=reference_features(con)
     )
     save_model(home, model)
     promote(home, model)
@@ -173,7 +174,7 @@ def retrain(
     early, late, start = split_window(table, window_days, after)
     where = f"k.t < TIMESTAMP '{start[:19]}'"
     challenger = train(
-        early, weighting=weighting, seed=seed, reference=compute_features(con, where)
+        early, weighting=weighting, seed=seed, reference=reference_features(con, where)
     )
     return challenge(home, challenger, late, start)
 
