@@ -9,6 +9,7 @@ import pyarrow.compute as pc
 import pytest
 
 from redlane.target.day_features import (
+    BYTES_PER_ROW,
     group_rows,
     memory_limit_bytes,
     port_features,
@@ -126,7 +127,7 @@ def test_the_group_size_follows_the_connections_memory_limit():
     assert limit is not None
     # DuckDB reports the limit to a tenth of its unit ("1.1 GiB")
     assert abs(limit - 1200 * 10**6) < 0.05 * limit
-    assert group_rows(connection) == limit // 12_000
+    assert group_rows(connection) == limit // BYTES_PER_ROW
     assert group_rows(connection, configured=7) == 7
     connection.execute("SET memory_limit = '2GiB'")
     assert memory_limit_bytes(connection) == 2 << 30

@@ -336,30 +336,64 @@ def _matching(key: str, when: str, rows: str) -> str:
         WHERE {when}"""
 
 
-def _recent(days: int) -> str:
-    # Later rows never enter a target's frame (frames end at the current row and its peers).
-    return f"r.t >= s.t_lo - INTERVAL {days} DAY AND r.t <= s.t_hi"
+def _as_they_are(days: int) -> str:
+    """Rows a ``days``-bounded frame of some target starts among (from ``days`` before the
+    first target to ``days`` before the last), and the targets' own span: these are kept as
+    they are. Later rows never enter a target's frame (frames end at the current row and its
+    peers)."""
+    return (
+        f"((r.t >= s.t_lo - INTERVAL {days} DAY AND r.t < s.t_hi - INTERVAL {days} DAY)"
+        f" OR (r.t >= s.t_lo AND r.t <= s.t_hi))"
+    )
+
+
+def _inside_every_frame(days: int) -> str:
+    """Rows before the first target that every target's ``days``-bounded frame holds whole
+    (none when the targets span ``days`` or more)."""
+    return f"r.t >= s.t_hi - INTERVAL {days} DAY AND r.t < s.t_lo"
 
 
 def _earlier(days: int) -> str:
     return f"r.t < s.t_lo - INTERVAL {days} DAY"
 
 
-def _weighted(
-    key: str, days: int, rows: str, by: str = "", row_cols: str = "", sum_cols: str = ""
-) -> str:
-    """Rows for a window over ``key`` whose frames are unbounded: the rows from ``days`` before
-    the first target on as they are (``w`` = 1), and everything earlier as one row per ``pk``
-    (and ``by``), weighted ``w`` by its count and dated at its first ``t``. That row comes
-    before every target's ``days``-bounded frame and inside every unbounded one, so ``sum(w)``
-    over a target's frame is the count over the full history and ``min(t)`` its first ``t``.
-    ``row_cols`` and ``sum_cols`` are more columns of a row and their sums in a group."""
+def _collapsed(key: str, when: str, rows: str, by: str, sum_cols: str) -> str:
+    """The rows satisfying ``when`` as one row per ``pk`` (and ``by``), weighted ``w`` by their
+    count and dated at their first ``t``."""
     return f"""
-        SELECT r.sid, r.t, 1 AS w, x.pk{by}{row_cols} {_matching(key, _recent(days), rows)}
-        UNION ALL
         SELECT NULL AS sid, min(r.t) AS t, count(*) AS w, x.pk{by}{sum_cols}
-        {_matching(key, _earlier(days), rows)}
+        {_matching(key, when, rows)}
         GROUP BY x.pk{by}"""
+
+
+def _weighted(
+    key: str,
+    days: int,
+    rows: str,
+    by: str = "",
+    row_cols: str = "",
+    sum_cols: str = "",
+    unbounded: bool = True,
+) -> str:
+    """Rows for a window over ``key`` whose frames are ``days``-bounded or (``unbounded``)
+    unbounded, with the counts of a target's frame as ``sum(w)``: the rows of
+    :func:`_as_they_are` as they are (``w`` = 1); those inside every target's bounded frame
+    as one row per ``pk`` (and ``by``), dated at their first ``t`` (after the start of every
+    bounded frame, before every target); with ``unbounded``, everything earlier as one such
+    row too, which comes before every bounded frame and inside every unbounded one.
+    ``row_cols`` and ``sum_cols`` are more columns of a row and their sums in a group.
+
+    A day's targets span one day: with a week's window, nearly all the history but the day
+    is inside every frame, so the windows sort the day's rows and a row per key rather than
+    the history (the 4 M-parcel day's hs6 × origin window sorted 12 M rows a port)."""
+    parts = [
+        f"""
+        SELECT r.sid, r.t, 1 AS w, x.pk{by}{row_cols} {_matching(key, _as_they_are(days), rows)}""",
+        _collapsed(key, _inside_every_frame(days), rows, by, sum_cols),
+    ]
+    if unbounded:
+        parts.append(_collapsed(key, _earlier(days), rows, by, sum_cols))
+    return "\n        UNION ALL".join(parts)
 
 
 # Log value per kg, whose running mean per description is a feature: per row, and per group
@@ -393,16 +427,16 @@ w_sphone AS (
     ) v
 ),
 w_caddr AS (
-    SELECT r.sid,
-        (count(*) OVER (PARTITION BY x.pk ORDER BY r.t {_days(30)}) - 1)::DOUBLE
-            AS consignee_volume_30d
-    {_matching("{p}k_caddr", _recent(30), rows)}
+    SELECT sid,
+        (sum(w) OVER (PARTITION BY pk ORDER BY t {_days(30)}) - 1)::DOUBLE AS consignee_volume_30d
+    FROM ({_weighted("{p}k_caddr", 30, rows, unbounded=False)}
+    ) v
 ),
 w_hs6_origin AS (
-    SELECT r.sid,
-        (count(*) OVER (PARTITION BY x.pk ORDER BY r.t {_days(7)}) - 1)::DOUBLE
-            AS hs6_origin_volume_7d
-    {_matching("{p}k_hs6_origin", _recent(7), rows)}
+    SELECT sid,
+        (sum(w) OVER (PARTITION BY pk ORDER BY t {_days(7)}) - 1)::DOUBLE AS hs6_origin_volume_7d
+    FROM ({_weighted("{p}k_hs6_origin", 7, rows, unbounded=False)}
+    ) v
 ),
 w_descr AS (
     SELECT sid,
@@ -426,6 +460,19 @@ windows AS (
     JOIN w_hs6_origin o ON o.sid = k.sid
     JOIN w_descr d ON d.sid = k.sid
 )"""
+
+
+def windows_sql(where: str, keys: str) -> str:
+    """The label-free window columns (and ``sid``) of the shipments matching ``where``, as the
+    feature query computes them, over ``keys`` (:func:`base_sql`'s rows of every shipment).
+
+    A day's features written in groups of ports read these, computed once for the day: each
+    window runs over the day's rows of the targets' keys, and a port's shippers, descriptions
+    and HS codes are every port's, so each group would sort nearly the whole day again.
+    """
+    return f"""
+WITH targets AS MATERIALIZED (SELECT k.* FROM {keys} k WHERE {where}),{_target_windows(keys)}
+SELECT * FROM windows"""
 
 
 def _cheapest_line_sql(by: str, columns: str) -> str:
@@ -458,6 +505,7 @@ def feature_sql(
     where: str = "",
     ordered: bool = True,
     keys: str = "",
+    windows: str = "",
 ) -> str:
     """The feature query: one row per shipment of ``shipments``, or per shipment matching
     ``where`` (on the columns of :func:`base_sql`, aliased ``k``, e.g.
@@ -471,12 +519,18 @@ def feature_sql(
 
     ``keys`` (with ``where`` only): a relation holding :func:`base_sql`'s rows of every
     shipment, e.g. a view of a file written beforehand (:mod:`redlane.target.day_features`),
-    read instead of computing them inside the query.
+    read instead of computing them inside the query. ``windows`` (with ``where`` only): a
+    relation holding :func:`windows_sql`'s rows of (at least) the selected shipments, read
+    instead of computing the label-free windows.
     """
     source = "targets" if where else "keyed"
     if where:
         prelude = _scoped_prelude_sql(shipments, labels, where, keys)
-        windows = _target_windows(keys or "base")
+        windows = (
+            f"\nwindows AS (SELECT * FROM {windows})"
+            if windows
+            else _target_windows(keys or "base")
+        )
     else:
         prelude, windows = prelude_sql(shipments, labels), _ALL_WINDOWS
     # The text as filed: the targets carry it; every shipment's is joined at the end.
