@@ -49,6 +49,10 @@ class SparkSettings(BaseSettings):
     home_uri: str = ""
 
 
+# Characters of a query plan Spark keeps when it prints one (its default has no limit).
+PLAN_STRING_CHARS: Final = 100_000
+
+
 def spark_settings() -> SparkSettings:
     return SparkSettings()
 
@@ -76,6 +80,11 @@ def spark_session(config: SparkSettings | None = None) -> SparkSession:
         .config("spark.sql.shuffle.partitions", str(config.shuffle_partitions))
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
+        # The feature query's plan, with its cached views' plans nested inside, prints to
+        # hundreds of megabytes: building that string (for the SQL listeners and adaptive
+        # re-planning) ran the driver out of heap, the thread serving the result to Python died
+        # and `toArrow` waited for it forever. Plan strings are for people; cut them short.
+        .config("spark.sql.maxPlanStringLength", str(PLAN_STRING_CHARS))
     )
     if config.master.startswith("local"):
         # Python workers run this interpreter (PySpark's default is whatever `python3` is on
