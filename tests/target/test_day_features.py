@@ -57,6 +57,8 @@ def test_each_port_slice_is_the_days_features_of_that_port_in_order(con, tmp_pat
     assert len(ports) > 1
     expected_files = len(port_groups(rows, most_rows or None))
     assert len(list(path.glob("*.parquet"))) == expected_files
+    # what the groups shared (windows, actors, labels with their keys) is not left behind
+    assert [p.name for p in tmp_path.iterdir()] == ["day.parquet"]
     if most_rows == 0:
         assert expected_files == 1
     if most_rows == 1:

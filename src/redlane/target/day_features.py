@@ -16,9 +16,11 @@ A day too large for one query within the connection's memory limit is split into
 whole ports, one query and one file each. A shipment's features do not depend on which other
 shipments are selected with it, so the rows are the same; each group's working set is a
 fraction of the day's, where the whole day's would spill (under a cap, the feature query of a
-1 M-parcel day ran 2-4 times slower spilling). The label-free windows are computed once for
-the whole day first (:func:`~.sql.windows_sql`): they run over the day's rows of the targets'
-keys, which every group shares.
+1 M-parcel day ran 2-4 times slower spilling). What every group shares is computed once for
+the whole day first: the label-free windows (:func:`~.sql.windows_sql`), which run over the
+day's rows of the targets' keys; the day's and the labelled parcels' actors
+(:func:`~.sql.day_pa_sql`), a scan of every party of the history; and the labels with their
+parcels' keys (:func:`~.sql.day_events_sql`), the same for every group.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ import pyarrow as pa
 
 from redlane.config import get_settings
 from redlane.feeds.validate import quote_literal
-from redlane.target.sql import base_sql, feature_sql, windows_sql
+from redlane.target.sql import base_sql, day_events_sql, day_pa_sql, feature_sql, windows_sql
 
 # Rows of a Parquet row group: a port's slice is read as whole groups, and the sort by port
 # keeps a group to one port or two.
@@ -101,7 +103,10 @@ def write_day_features(
     _remove(path)
     path.mkdir(parents=True)
     keys = path.with_name(path.name + ".keys")
-    windows_file = path.with_name(path.name + ".windows")
+    # What the groups share, written once when there is more than one group.
+    shared_files = {
+        name: path.with_name(f"{path.name}.{name}") for name in ("windows", "pa", "events")
+    }
     target = quote_literal(str(path / "*.parquet"))
     try:
         con.execute(f"COPY ({base_sql()}) TO {quote_literal(str(keys))} (FORMAT parquet)")
@@ -114,19 +119,28 @@ def write_day_features(
         ).fetchall()
         most = group_rows(con, most_rows or get_settings().feature_group_rows)
         groups = port_groups({p: int(c) for p, c in counted}, most)
-        windows = ""
+        shared: dict[str, str] = {}
         if len(groups) > 1:
-            con.execute(
-                f"COPY ({windows_sql(where, _KEYS_VIEW)}) TO {quote_literal(str(windows_file))}"
-                " (FORMAT parquet)"
-            )
-            windows = f"read_parquet({quote_literal(str(windows_file))})"
+            read = {n: f"read_parquet({quote_literal(str(f))})" for n, f in shared_files.items()}
+            queries = {
+                "windows": windows_sql(where, _KEYS_VIEW),
+                "pa": day_pa_sql(where, _KEYS_VIEW),
+                # reads the `pa` file written just before it
+                "events": day_events_sql(_KEYS_VIEW, read["pa"]),
+            }
+            for name, query in queries.items():
+                con.execute(
+                    f"COPY ({query}) TO {quote_literal(str(shared_files[name]))} (FORMAT parquet)"
+                )
+            shared = read
         for n, ports in enumerate(groups):
             query = feature_sql(
                 where=f"({where}) AND ({_port_condition(ports)})",
                 ordered=False,
                 keys=_KEYS_VIEW,
-                windows=windows,
+                windows=shared.get("windows", ""),
+                pa=shared.get("pa", ""),
+                events=shared.get("events", ""),
             )
             part = quote_literal(str(path / f"part-{n:03d}.parquet"))
             con.execute(
@@ -144,7 +158,8 @@ def write_day_features(
     finally:
         con.execute(f"DROP VIEW IF EXISTS {_KEYS_VIEW}")
         keys.unlink(missing_ok=True)
-        windows_file.unlink(missing_ok=True)
+        for file in shared_files.values():
+            file.unlink(missing_ok=True)
     return {port: int(n) for port, n in written}
 
 

@@ -193,25 +193,61 @@ keyed AS ({_actors_sql("base")}
 """
 
 
-def _scoped_prelude_sql(shipments: str, labels: str, where: str, keys: str) -> str:
+def _selected_sql(where: str, rows: str) -> str:
+    return f"\nselected AS MATERIALIZED (SELECT k.* FROM {rows} k WHERE {where}),"
+
+
+def _scoped_pa_sql(labels: str) -> str:
+    """``pa`` of the ``selected`` shipments and the labelled parcels."""
+    return _pa_sql(f"SELECT hawb FROM selected UNION ALL SELECT hawb FROM {labels}")
+
+
+def _labelled_events_sql(labels: str, rows: str) -> str:
+    """``events``: the labels with the keys (and actors, from ``pa``) of the parcels inspected,
+    looked up in ``rows`` (:func:`base_sql`'s rows)."""
+    labelled = f"(SELECT b.* FROM {rows} b WHERE b.hawb IN (SELECT hawb FROM {labels}))"
+    return _events_sql(labels, f"({_actors_sql(labelled)})")
+
+
+def _scoped_prelude_sql(
+    shipments: str, labels: str, where: str, keys: str, pa: str = "", events: str = ""
+) -> str:
     """:func:`prelude_sql` for the shipments matching ``where`` only: ``targets`` (those
     shipments with every key, actors and the text as filed) and ``events``; ``keys`` holds
     :func:`base_sql`'s rows of every shipment (``base`` when empty: computed here).
 
     Actors are looked up for the targets and the labelled parcels only, so nothing the size of
     the history but ``keys`` is built, and ``keys`` can be a file: the rows of a day and its
-    labels are what the query holds in memory.
+    labels are what the query holds in memory. ``pa`` and ``events``, when given, are
+    relations read instead (:func:`day_pa_sql`, :func:`day_events_sql`).
     """
     rows = keys or "base"
     computed = f"\nbase AS ({base_sql(shipments)})," if not keys else ""
-    labelled = f"(SELECT b.* FROM {rows} b WHERE b.hawb IN (SELECT hawb FROM {labels}))"
-    return f"""{computed}
-selected AS MATERIALIZED (SELECT k.* FROM {rows} k WHERE {where}),{
-        _pa_sql(f"SELECT hawb FROM selected UNION ALL SELECT hawb FROM {labels}")
-    },
+    actors = f"\npa AS (SELECT * FROM {pa})" if pa else _scoped_pa_sql(labels)
+    labelled = (
+        f"\nevents AS (SELECT * FROM {events})" if events else _labelled_events_sql(labels, rows)
+    )
+    return f"""{computed}{_selected_sql(where, rows)}{actors},
 targets AS MATERIALIZED ({_actors_sql("selected", text_from=shipments)}
-),{_events_sql(labels, f"({_actors_sql(labelled)})")}
+),{labelled}
 """
+
+
+def day_pa_sql(where: str, keys: str, labels: str = "target_labels") -> str:
+    """The scoped feature query's ``pa`` for the shipments matching ``where``: each one's and
+    each labelled parcel's actor per role. A day's groups of ports read it, written once: a
+    superset of what each group's own would hold, joined by parcel, so their rows are the same,
+    and ``party_actors`` (every party of the history) is scanned once rather than per group."""
+    return f"WITH{_selected_sql(where, keys)}{_scoped_pa_sql(labels)}\nSELECT * FROM pa"
+
+
+def day_events_sql(keys: str, pa: str, labels: str = "target_labels") -> str:
+    """The scoped feature query's ``events`` (they do not depend on the shipments selected),
+    with ``pa`` from :func:`day_pa_sql`, written once for a day's groups of ports."""
+    return (
+        f"WITH pa AS (SELECT * FROM {pa}),{_labelled_events_sql(labels, keys)}\n"
+        "SELECT * FROM events"
+    )
 
 
 # Keys with few values (every parcel of a port shares its history): joining each shipment to
@@ -506,6 +542,8 @@ def feature_sql(
     ordered: bool = True,
     keys: str = "",
     windows: str = "",
+    pa: str = "",
+    events: str = "",
 ) -> str:
     """The feature query: one row per shipment of ``shipments``, or per shipment matching
     ``where`` (on the columns of :func:`base_sql`, aliased ``k``, e.g.
@@ -521,11 +559,12 @@ def feature_sql(
     shipment, e.g. a view of a file written beforehand (:mod:`redlane.target.day_features`),
     read instead of computing them inside the query. ``windows`` (with ``where`` only): a
     relation holding :func:`windows_sql`'s rows of (at least) the selected shipments, read
-    instead of computing the label-free windows.
+    instead of computing the label-free windows. ``pa`` and ``events`` (with ``where`` only):
+    relations from :func:`day_pa_sql` and :func:`day_events_sql`, read likewise.
     """
     source = "targets" if where else "keyed"
     if where:
-        prelude = _scoped_prelude_sql(shipments, labels, where, keys)
+        prelude = _scoped_prelude_sql(shipments, labels, where, keys, pa, events)
         windows = (
             f"\nwindows AS (SELECT * FROM {windows})"
             if windows
