@@ -80,10 +80,10 @@ def spark_session(config: SparkSettings | None = None) -> SparkSession:
         .config("spark.sql.shuffle.partitions", str(config.shuffle_partitions))
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
-        # The feature query's plan, with its cached views' plans nested inside, prints to
-        # hundreds of megabytes: building that string (for the SQL listeners and adaptive
-        # re-planning) ran the driver out of heap, the thread serving the result to Python died
-        # and `toArrow` waited for it forever. Plan strings are for people; cut them short.
+        # The feature query's plan, with its cached views' plans nested inside, prints to about
+        # 17 million characters: building that string at every adaptive re-plan ran a 2 GB
+        # driver out of heap, the thread serving the result to Python died and `toArrow`
+        # waited for it forever. Plan strings are for people; cut them short.
         .config("spark.sql.maxPlanStringLength", str(PLAN_STRING_CHARS))
     )
     if config.master.startswith("local"):
