@@ -1,7 +1,7 @@
 """The whole day timed with two versions of the code on one standing world, alternated.
 
     .venv/bin/python benchmarks/day_ab.py --shipments 200000 --baseline REV [--pairs 2]
-        [--json OUT]
+        [--json OUT] [--results-dir benchmarks/results]
 
 Builds a standing world once (as ``redlane bench day`` does: seed 17, two days of history),
 checks out ``REV`` in a temporary git worktree, then times the day
@@ -10,6 +10,7 @@ standing home) in the order baseline, current, current, baseline, ... ``--pairs`
 baseline's child runs with the worktree's ``src`` first on ``PYTHONPATH``; both use this
 checkout's environment. Prints the median of each figure for both and their ratio (current over
 baseline): on a shared machine, a ratio of medians from interleaved runs is the figure to read.
+Every run is appended to ``benchmarks/results/day_ab.jsonl`` with the machine and git revision.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from typing import Any
 
 from redlane.bench.child import run_child
 from redlane.bench.day_bench import day_child_code
+from redlane.bench.record import append_result, git_revision
 from redlane.bench.standing import standing_world
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,6 +46,7 @@ def main() -> None:
     parser.add_argument("--baseline", required=True, help="git revision to compare with")
     parser.add_argument("--pairs", type=int, default=2)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--results-dir", type=Path, default=ROOT / "benchmarks" / "results")
     args = parser.parse_args()
     runs: dict[str, list[dict[str, Any]]] = {"baseline": [], "current": []}
     with tempfile.TemporaryDirectory(prefix="redlane-ab-") as tmp:
@@ -77,9 +80,22 @@ def main() -> None:
         now = medians["current"].get(key, float("nan"))
         ratio = now / base if base else float("nan")
         print(f"{key:28} {base:10.2f} {now:10.2f} {ratio:7.2f}")  # noqa: T201
+    out = {"shipments": args.shipments, "baseline": args.baseline, "runs": runs}
+    out |= {"medians": medians, "current": git_revision(), "env": _settings_env()}
     if args.json:
-        out = {"shipments": args.shipments, "baseline": args.baseline, "runs": runs}
-        args.json.write_text(json.dumps(out | {"medians": medians}, indent=2))
+        args.json.write_text(json.dumps(out, indent=2))
+    print(f"appended to {append_result(args.results_dir, 'day_ab', out)}")  # noqa: T201
+
+
+def _settings_env() -> dict[str, str]:
+    """The ``REDLANE_`` settings this run was made with, other than where its files went: a
+    run with a setting changed is not the default day (``plot_scaling.py`` leaves it out)."""
+    return {
+        k: v for k, v in sorted(os.environ.items()) if k.startswith("REDLANE_") and k not in _PLACES
+    }
+
+
+_PLACES = frozenset({"REDLANE_HOME", "REDLANE_DATABASE_URL", "REDLANE_WAREHOUSE_DIR"})
 
 
 def _medians(rows: list[dict[str, float]]) -> dict[str, float]:

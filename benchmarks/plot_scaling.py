@@ -1,6 +1,7 @@
 """Time and peak memory against input size, from ``benchmarks/results/*.jsonl``.
 
-For each benchmark the latest run at each size is drawn (profiled runs are skipped), on log-log
+For each benchmark the latest run at each size is drawn (profiled runs are skipped; a paired
+run of ``day_ab.py`` counts as a day run, its current code's median), on log-log
 axes with the targets of issue 7 as reference lines, into ``docs/img/perf_time.png`` and
 ``docs/img/perf_memory.png``; a Markdown table of the points drawn is printed.
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -65,8 +67,32 @@ def load(results: Path, since: str = "") -> dict[str, list[dict[str, Any]]]:
                 record = json.loads(line)
                 if str(record.get("at", "")) < since:
                     continue
+                if path.stem == "day_ab":
+                    record = paired_day(record)
+                    if record is None:
+                        continue
                 runs.setdefault(str(record.get("bench", path.stem)), []).append(record)
     return runs
+
+
+def paired_day(record: dict[str, Any]) -> dict[str, Any] | None:
+    """A ``benchmarks/day_ab.py`` record as one day point: the median of its runs of the
+    current code (the baseline's are an older revision). Runs made with settings changed
+    through the environment (``env``) are not the default day, so they are left out."""
+    current = record.get("runs", {}).get("current", [])
+    if record.get("env") or not current:
+        return None
+    cpu = [sum(run.get("stages_cpu_s", {}).values()) for run in current]
+    return {
+        "bench": "day",
+        "at": record.get("at", ""),
+        "git": record.get("current", ""),
+        "shipments": current[0]["shipments"],
+        "wall_s": round(statistics.median(run["wall_s"] for run in current), 2),
+        "cpu_s": round(statistics.median(cpu), 2),
+        "peak_rss_mb": statistics.median(run["peak_rss_mb"] for run in current),
+        "machine": record.get("machine", {}),
+    }
 
 
 def latest_per_size(records: list[dict[str, Any]], series: Series) -> list[dict[str, Any]]:
