@@ -67,7 +67,7 @@ def write_parts(
 ) -> list[Path]:
     """``rows`` AED rows, copies of real ones under new hawbs ``<prefix><n>``, as CSV files
     of at most ``part_bytes`` each (the upload limit), each with the header."""
-    from redlane.feeds.spec import FEEDS_BY_KIND
+    from redlane.model.spec import FEEDS_BY_KIND
 
     columns = list(FEEDS_BY_KIND["carrier"].tables[0].field_names())
     folder.mkdir(parents=True, exist_ok=True)

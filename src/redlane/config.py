@@ -25,7 +25,7 @@ class Settings(BaseSettings):
     # the temporary directory. Empty: a third of physical memory.
     duckdb_memory_limit: str = ""
     # Most shipments of a day one feature query takes (the day is split into groups of whole
-    # ports beyond it). 0: what the DuckDB memory limit holds (redlane.target.day_features).
+    # ports beyond it). 0: what the DuckDB memory limit holds (redlane.targeting.day_features).
     feature_group_rows: int = 0
 
     @property

@@ -12,7 +12,7 @@ import duckdb
 from redlane.api.users import add_user
 from redlane.engine.warehouse import Warehouse
 from redlane.feeds.ingest import ingest_paths
-from redlane.feeds.spec import FEEDS_BY_KIND
+from redlane.model.spec import FEEDS_BY_KIND
 from redlane.policy import ensure_default_agreements
 from redlane.resolve.outputs import new_run_dir, publish_run, write_table
 from redlane.store.db import session_scope

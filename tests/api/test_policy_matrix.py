@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from redlane.api.policy import Policy
 from redlane.api.roles import USER_ROLES, Principal
-from redlane.feeds.spec import TABLES
+from redlane.model.spec import TABLES
 from redlane.policy import StageRules, ensure_default_agreements
 from redlane.store.db import dispose_engine, session_scope
 from redlane.store.migrate import upgrade

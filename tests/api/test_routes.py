@@ -439,9 +439,9 @@ def test_screener_refresh_swaps_in_a_fresh_engine(tmp_path: Path, monkeypatch) -
             loads.append(1)
             return cls()
 
-    module = types.ModuleType("redlane.target.screen")
+    module = types.ModuleType("redlane.targeting.screen")
     module.Screener = Screener  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "redlane.target.screen", module)
+    monkeypatch.setitem(sys.modules, "redlane.targeting.screen", module)
     engines = Engines(tmp_path)
     assert engines.refresh_screener() is None  # nothing loaded yet: nothing to refresh
     first = engines.screener()

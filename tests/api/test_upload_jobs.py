@@ -10,7 +10,7 @@ from pathlib import Path
 
 from redlane.api.jobs import Job, JobRunner
 from redlane.engine.warehouse import Warehouse
-from redlane.feeds.spec import FEEDS_BY_KIND
+from redlane.model.spec import FEEDS_BY_KIND
 from tests.utils.feed_files import valid_record, write_csv
 
 AED = FEEDS_BY_KIND["carrier"].tables[0]

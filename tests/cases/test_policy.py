@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from redlane.feeds.spec import TABLES
+from redlane.model.spec import TABLES
 from redlane.policy import Policy, StageRules, ensure_default_agreements
 from redlane.store.db import dispose_engine, session_scope
 from redlane.store.migrate import upgrade

@@ -14,7 +14,7 @@ import duckdb
 
 from redlane.engine.warehouse import Warehouse
 from redlane.feeds.ingest import ingest_paths
-from redlane.feeds.spec import FEEDS_BY_KIND, TABLES
+from redlane.model.spec import FEEDS_BY_KIND, TABLES
 from redlane.resolve.outputs import new_run_dir, publish_run, write_table
 from tests.utils.feed_files import valid_record, write_csv, write_jsonl
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from redlane.cli import app
-from redlane.feeds.spec import CARRIER, FEEDS
+from redlane.model.spec import CARRIER, FEEDS
 from tests.utils.feed_files import valid_record, write_csv, write_valid_feed
 
 runner = CliRunner()

@@ -77,16 +77,16 @@ def test_full_resolution_finds_the_same_actors_on_spark(
 
 def test_features_and_scores_are_the_same_on_spark(world: StandingWorld) -> None:
     from redlane.engine.spark import spark_session
-    from redlane.target.features import compute_features
-    from redlane.target.model import load_champion
-    from redlane.target.plan import score
-    from redlane.target.spark_features import (
+    from redlane.targeting.features import compute_features
+    from redlane.targeting.model import load_champion
+    from redlane.targeting.plan import score
+    from redlane.targeting.spark_features import (
         register_feature_views,
         spark_features,
         spark_scores,
         target_labels,
     )
-    from redlane.target.training import connect
+    from redlane.targeting.training import connect
 
     con = connect(world.home, world.home / "warehouse")
     duck_features = compute_features(con)

@@ -6,7 +6,7 @@ import os
 import tempfile
 
 from redlane.feeds.ingest import ingest_paths
-from redlane.feeds.spec import CARRIER, TABLES
+from redlane.model.spec import CARRIER, TABLES
 from tests.utils.feed_files import valid_record, write_csv
 
 AED = CARRIER.tables[0]

@@ -14,7 +14,7 @@ import pytest
 
 from redlane.engine.warehouse import Warehouse
 from redlane.feeds.ingest import FAULT_ENV, FAULT_POINTS
-from redlane.feeds.spec import CARRIER
+from redlane.model.spec import CARRIER
 from tests.utils.feed_files import valid_record, write_csv
 
 AED = CARRIER.tables[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from redlane.feeds.docs import feeds_markdown
-from redlane.feeds.spec import FEEDS
+from redlane.model.spec import FEEDS
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "feeds.md"
 

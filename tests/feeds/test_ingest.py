@@ -10,7 +10,7 @@ import pytest
 
 from redlane.engine.warehouse import Warehouse
 from redlane.feeds.ingest import ingest_paths
-from redlane.feeds.spec import CARRIER, FEEDS, MARKETPLACE, RECORDATIONS, SOCIAL, TABLES
+from redlane.model.spec import CARRIER, FEEDS, MARKETPLACE, RECORDATIONS, SOCIAL, TABLES
 from tests.utils.feed_files import (
     recordations_document,
     valid_record,

@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 
 from redlane.errors import FeedError
 from redlane.feeds.parse import ParseProblem, ParseStats, RawChunk, parse_csv, parse_jsonl
-from redlane.feeds.spec import CARRIER, SOCIAL, FieldSpec
 from redlane.feeds.validate import (
     WHITESPACE,
     cleaned_sql,
@@ -25,6 +24,7 @@ from redlane.feeds.validate import (
     reference_tables_sqls,
     typed_sql,
 )
+from redlane.model.spec import CARRIER, SOCIAL, FieldSpec
 
 CON = duckdb.connect()
 CON.execute("SET TimeZone = 'UTC'")

@@ -23,8 +23,8 @@ from redlane.feeds.parse import (
     ends_between_records,
     parse_csv,
 )
-from redlane.feeds.spec import CARRIER
 from redlane.feeds.stage import SPLIT_MIN_BYTES_ENV, csv_split, stage_file
+from redlane.model.spec import CARRIER
 
 FIELDS = CARRIER.tables[0].field_names()
 # Values a partner's file holds: quotes, separators, line breaks of both kinds, non-ASCII.

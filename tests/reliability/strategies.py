@@ -10,7 +10,7 @@ UTF-8, lone surrogate escapes, control characters, truncated and over-long lines
 nested and deeply nested JSON, repeated keys, out-of-range numbers and dates, malformed records,
 and rows that conflict with an earlier row of the same file.
 
-Values follow the spec's kinds, limits and choices (``redlane.feeds.spec``), so a new field or
+Values follow the spec's kinds, limits and choices (``redlane.model.spec``), so a new field or
 rule is fuzzed without touching this module.
 """
 
@@ -28,7 +28,6 @@ from typing import Any
 from hypothesis import strategies as st
 
 from redlane.feeds.parse import INVALID_UTF8, LONE_SURROGATE, REPEATED_KEY
-from redlane.feeds.spec import DATE_MAX, DATE_MIN, FeedSpec, FieldSpec, TableSpec
 from redlane.feeds.validate import (
     FALSE_WORDS,
     ID_MAX_LEN,
@@ -37,6 +36,7 @@ from redlane.feeds.validate import (
     country_codes,
     currency_codes,
 )
+from redlane.model.spec import DATE_MAX, DATE_MIN, FeedSpec, FieldSpec, TableSpec
 
 # Stands for one byte that is not UTF-8 (written as 0xE9, Latin-1 "é") in a rendered file.
 BAD_BYTE_MARK = "\ue000"

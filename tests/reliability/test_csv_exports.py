@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from redlane import csv_export
-from redlane.target.plan import PlannedItem, PlanResult, write_holds
+from redlane.targeting.plan import PlannedItem, PlanResult, write_holds
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "redlane"
 HOSTILE = [

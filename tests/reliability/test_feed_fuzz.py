@@ -21,11 +21,11 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from redlane.engine.sql import quote_ident
 from redlane.engine.warehouse import Warehouse
 from redlane.feeds.ingest import FileResult, ingest_file
 from redlane.feeds.parse import MAX_FIELD_BYTES
-from redlane.feeds.spec import FEEDS, RECORDATIONS, FeedSpec
-from redlane.feeds.validate import quote_ident
+from redlane.model.spec import FEEDS, RECORDATIONS, FeedSpec
 from tests.reliability.strategies import (
     FeedFile,
     Record,

@@ -20,7 +20,7 @@ from redlane.cases.evidence import add_evidence_file
 from redlane.cli import app
 from redlane.config import Settings, get_settings
 from redlane.engine.warehouse import Warehouse
-from redlane.feeds.spec import FEEDS
+from redlane.model.spec import FEEDS
 from redlane.store.case_models import CustodyEvent, EvidenceItem
 from redlane.store.db import dispose_engine, session_scope
 from redlane.store.migrate import ensure_schema

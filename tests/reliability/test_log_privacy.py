@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from redlane.api.app import create_app
 from redlane.cli import app as cli
-from redlane.feeds.spec import CARRIER
+from redlane.model.spec import CARRIER
 from redlane.store.db import dispose_engine, session_scope
 from redlane.store.migrate import ensure_schema
 from redlane.store.partners import ensure_default_partners

@@ -7,8 +7,8 @@ import random
 import duckdb
 import pytest
 
-from redlane.feeds.spec import TABLES
-from redlane.feeds.validate import empty_table_sql
+from redlane.engine.sql import empty_table_sql
+from redlane.model.spec import TABLES
 from redlane.resolve.parties import PARTY_SOURCES, load_raw_parties
 
 

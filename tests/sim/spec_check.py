@@ -16,7 +16,7 @@ from typing import Any
 
 import pycountry
 
-from redlane.feeds.spec import FieldSpec, TableSpec
+from redlane.model.spec import FieldSpec, TableSpec
 
 COUNTRIES = {c.alpha_2 for c in pycountry.countries}
 CURRENCIES = {c.alpha_3 for c in pycountry.currencies}

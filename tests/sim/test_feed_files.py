@@ -6,7 +6,7 @@ import json
 from collections import Counter
 from datetime import date, timedelta
 
-from redlane.feeds.spec import (
+from redlane.model.spec import (
     CARRIER,
     CUSTOMS,
     INSPECTIONS,

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from redlane.feeds.spec import RECORDATIONS, FeedSpec, TableSpec
+from redlane.model.spec import RECORDATIONS, FeedSpec, TableSpec
 
 
 def valid_record(table: TableSpec, i: int) -> dict[str, str]:

@@ -2,7 +2,7 @@
 
 The screener compiles every active rule and lookout when it loads; one malformed criteria
 would stop it loading for everyone. So the service refuses (422) criteria the engine
-(``redlane.target.rules``) cannot compile. The feature columns are read once per process.
+(``redlane.targeting.rules``) cannot compile. The feature columns are read once per process.
 Without the targeting package (a partial install) criteria are stored unchecked.
 """
 
@@ -25,7 +25,7 @@ def feature_columns(home: Path, warehouse_path: Path) -> list[str] | None:
     with _lock:
         if _columns is None:
             try:
-                features = importlib.import_module("redlane.target.features")
+                features = importlib.import_module("redlane.targeting.features")
             except ImportError:
                 return None
             con = features.open_features_connection(home, warehouse_path, features.empty_labels())
@@ -44,7 +44,7 @@ def check_criteria(
     ``kind`` is the lookout kind (``actor``, ``identifier``, ``pattern``), None for a rule.
     """
     try:
-        rules = importlib.import_module("redlane.target.rules")
+        rules = importlib.import_module("redlane.targeting.rules")
     except ImportError:
         return
     columns = feature_columns(home, warehouse_path)

@@ -78,7 +78,7 @@ class Engines:
             return loaded
         with self._lock:
             if self._screener is None:
-                self._screener = self._load("redlane.target.screen", "Screener", "screening")
+                self._screener = self._load("redlane.targeting.screen", "Screener", "screening")
             return self._screener
 
     def matcher(self) -> Matcher:
@@ -95,7 +95,7 @@ class Engines:
 
         def reload() -> None:
             try:
-                fresh = self._load("redlane.target.screen", "Screener", "screening")
+                fresh = self._load("redlane.targeting.screen", "Screener", "screening")
             except NotReady as e:
                 log.warning("screener refresh failed: %s", e.detail)
                 return

@@ -96,7 +96,7 @@ def _http_latencies(home: Path, bodies: list[dict[str, Any]]) -> list[float]:
 def timed_api(home: Path, requests: int, http_requests: int) -> dict[str, Any]:
     """The timed part (runs in the child)."""
     from redlane.api.schemas import AdvanceData
-    from redlane.target.screen import Screener
+    from redlane.targeting.screen import Screener
 
     bodies = sample_records(home, requests)
     laps = Laps()

@@ -47,18 +47,19 @@ def timed_day(home: Path, day_file: Path, day: str, engine: str = "duckdb") -> d
     """The timed part (runs in the child): per-stage seconds and peak RSS, and counts.
 
     The day's features are written once, sorted by port, then each port is read back, scored
-    and planned alone (:mod:`redlane.target.day_features`): reading a slice counts as features.
+    and planned alone (:mod:`redlane.targeting.day_features`): reading a slice counts as features.
     """
+    from redlane.brands.cloned import register_cloned_refs
     from redlane.engine.warehouse import Warehouse
     from redlane.feeds.ingest import ingest_paths
     from redlane.resolve.run import resolve
     from redlane.resolve.splink_model import quiet_splink
     from redlane.store.db import session_scope
-    from redlane.target.day_features import port_features, ports_in_order, write_day_features
-    from redlane.target.model import load_champion
-    from redlane.target.plan import make_plan, port_capacity, save_plan, sync_ports, write_holds
-    from redlane.target.rules import active_checks
-    from redlane.target.training import connect
+    from redlane.targeting.day_features import port_features, ports_in_order, write_day_features
+    from redlane.targeting.model import load_champion
+    from redlane.targeting.plan import make_plan, port_capacity, save_plan, sync_ports, write_holds
+    from redlane.targeting.rules import active_checks
+    from redlane.targeting.training import connect
 
     quiet_splink()
     laps = Laps()
@@ -66,7 +67,7 @@ def timed_day(home: Path, day_file: Path, day: str, engine: str = "duckdb") -> d
     [result] = ingest_paths([day_file], Warehouse(warehouse_path))
     laps.lap("ingest")
     extra: dict[str, Any] = {} if engine == "duckdb" else {"engine": engine}
-    summary = resolve(warehouse_path, home, **extra)
+    summary = resolve(warehouse_path, home, links=(register_cloned_refs,), **extra)
     laps.lap("resolve")
     con = connect(home, warehouse_path)
     features = home / "bench" / f"features_{day}.parquet"

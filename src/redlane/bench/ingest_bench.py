@@ -19,8 +19,8 @@ from typing import Any
 import duckdb
 
 from redlane.bench.child import peak_rss_mb
+from redlane.engine.sql import quote_literal
 from redlane.feeds.detect import expand_paths
-from redlane.feeds.validate import quote_literal
 from redlane.sim import generate_world
 
 

@@ -42,8 +42,8 @@ def port_slices(
     """``(port, its shipments, inspections, document checks)`` for every port in ``feats``."""
     import pyarrow.compute as pc
 
-    from redlane.target.plan import port_capacity, sync_ports
-    from redlane.target.training import connect
+    from redlane.targeting.plan import port_capacity, sync_ports
+    from redlane.targeting.training import connect
 
     con = connect(home, home / "warehouse")
     sync_ports(session, con)
@@ -57,9 +57,9 @@ def port_slices(
 def timed_plan(home: Path, day: str, truth: Path, seed: int = 0) -> dict[str, Any]:
     """The timed part (runs in the child)."""
     from redlane.store.db import session_scope
-    from redlane.target.model import load_champion
-    from redlane.target.plan import make_plan, save_plan, select, write_holds
-    from redlane.target.rules import active_checks, evaluate
+    from redlane.targeting.model import load_champion
+    from redlane.targeting.plan import make_plan, save_plan, select, write_holds
+    from redlane.targeting.rules import active_checks, evaluate
 
     laps = Laps()
     feats = day_features(home, day)

@@ -21,12 +21,13 @@ from redlane.sim import generate_world
 _REDLANE_CHILD = """
 import json, resource, sys, time
 from pathlib import Path
+from redlane.brands.cloned import register_cloned_refs
 from redlane.resolve.run import resolve
 from redlane.resolve.splink_model import quiet_splink
 quiet_splink()
 home = Path(sys.argv[1])
 started = time.perf_counter()
-summary = resolve(home / "warehouse", home, full=True{engine})
+summary = resolve(home / "warehouse", home, full=True, links=(register_cloned_refs,){engine})
 print(json.dumps({"seconds": time.perf_counter() - started, "parties": summary.parties,
                   "signatures": summary.signatures, "steps": summary.steps,
                   "cpu_s": sum(resource.getrusage(resource.RUSAGE_SELF)[:2]),

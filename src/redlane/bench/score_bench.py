@@ -43,8 +43,8 @@ def counterfeit_flags(truth: Path, hawbs: pa.Array | pa.ChunkedArray) -> npt.NDA
 
 
 def day_features(home: Path, day: str) -> pa.Table:
-    from redlane.target.features import compute_features
-    from redlane.target.training import connect
+    from redlane.targeting.features import compute_features
+    from redlane.targeting.training import connect
 
     con = connect(home, home / "warehouse")
     feats = compute_features(con, f"k.t::DATE = DATE '{day}'")
@@ -54,7 +54,7 @@ def day_features(home: Path, day: str) -> pa.Table:
 
 def rule_pack_hits(feats: pa.Table) -> npt.NDArray[np.bool_]:
     """Parcels the counterfeit rule pack flags red (the rules-only baseline)."""
-    from redlane.target.rules import COUNTERFEIT_PACK, checks_from_definitions, evaluate
+    from redlane.targeting.rules import COUNTERFEIT_PACK, checks_from_definitions, evaluate
 
     checks = [c for c in checks_from_definitions(COUNTERFEIT_PACK) if c.lane == "red"]
     return np.asarray(evaluate(feats, checks).any(axis=1), dtype=bool)
@@ -70,7 +70,7 @@ def _auc(flags: npt.NDArray[np.bool_], score: npt.NDArray[Any]) -> float | None:
 
 def timed_score(home: Path, day: str, truth: Path) -> dict[str, Any]:
     """The timed part (runs in the child)."""
-    from redlane.target.model import load_champion
+    from redlane.targeting.model import load_champion
 
     laps = Laps()
     feats = day_features(home, day)

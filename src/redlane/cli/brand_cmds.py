@@ -100,7 +100,7 @@ def evaluate(
 ) -> None:
     """Known-good supply chains (false positives avoided at the same counterfeit recall) and
     cloned codes (verdicts, ring links) on a simulated world. Several minutes."""
-    from redlane.brands.evaluate import EvalConfig, run
+    from redlane.lab.brands_eval import EvalConfig, run
 
     with err_console.status("simulating, ingesting, resolving, training, scanning…"):
         result = run(EvalConfig(seed, scale, days, budget), work)

@@ -13,10 +13,10 @@ from rich.table import Table
 from redlane.cli.audit_log import record
 from redlane.cli.common import console, err_console, print_json, settings, warehouse
 from redlane.cli.progress import IngestBars
+from redlane.engine.sql import quote_literal
 from redlane.engine.warehouse import QUARANTINE_TABLE
 from redlane.feeds.ingest import FileResult, ingest_paths
-from redlane.feeds.spec import FEEDS_BY_KIND
-from redlane.feeds.validate import quote_literal
+from redlane.model.spec import FEEDS_BY_KIND
 
 quarantine_app = typer.Typer(help="See the rows that were refused, and why.", no_args_is_help=True)
 

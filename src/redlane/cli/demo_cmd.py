@@ -95,13 +95,19 @@ def demo(
 
 
 def _resolve(world: Path) -> None:
+    from redlane.brands.cloned import register_cloned_refs
     from redlane.resolve.run import resolve
     from redlane.resolve.splink_model import quiet_splink
 
     quiet_splink()
     store = settings()
     with err_console.status("resolving parties with Splink…"):
-        summary = resolve(store.warehouse_path, store.home, memory_limit=store.duckdb_memory_limit)
+        summary = resolve(
+            store.warehouse_path,
+            store.home,
+            memory_limit=store.duckdb_memory_limit,
+            links=(register_cloned_refs,),
+        )
     console.print(
         f"{summary.parties:,} parties → {summary.actors:,} actors in {summary.rings:,} rings "
         f"({summary.mode} run, {summary.seconds:.1f} s)"
@@ -127,8 +133,8 @@ def _resolve(world: Path) -> None:
 
 def _target() -> None:
     from redlane.store.db import session_scope
-    from redlane.target.plan import plan_port_day
-    from redlane.target.training import connect, train_and_promote
+    from redlane.targeting.plan import plan_port_day
+    from redlane.targeting.training import connect, train_and_promote
 
     store = settings()
     with err_console.status("computing features and training LightGBM…"):

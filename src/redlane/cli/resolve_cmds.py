@@ -63,6 +63,7 @@ def resolve(
     """
     if ctx.invoked_subcommand is not None:
         return
+    from redlane.brands.cloned import register_cloned_refs
     from redlane.resolve.run import ENGINES
     from redlane.resolve.run import resolve as run_resolve
 
@@ -93,6 +94,7 @@ def resolve(
                 memory_limit=s.duckdb_memory_limit,
                 on_step=on_step,
                 engine=engine,  # type: ignore[arg-type]  # checked against ENGINES above
+                links=(register_cloned_refs,),
             )
         except RedlaneError as exc:
             raise _fail(exc) from None

@@ -75,9 +75,9 @@ def loop(
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """Closed loop: each day score → plan at capacity → inspect → record → retrain weekly."""
+    from redlane.lab.targeting_loop import run_loop, write_plots
     from redlane.sim import parse_scale
-    from redlane.target.loop import run_loop, write_plots
-    from redlane.target.model import WEIGHTINGS
+    from redlane.targeting.model import WEIGHTINGS
 
     try:
         parcels = parse_scale(scale)

@@ -39,7 +39,7 @@ def _fail(exc: RedlaneError) -> typer.Exit:
 
 
 def _weighting(value: str) -> Any:
-    from redlane.target.model import WEIGHTINGS
+    from redlane.targeting.model import WEIGHTINGS
 
     if value not in WEIGHTINGS:
         raise typer.BadParameter(f"use one of {', '.join(WEIGHTINGS)}", param_hint="--weighting")
@@ -56,7 +56,7 @@ def _store() -> str:
 
 
 def _connect() -> Any:
-    from redlane.target.training import connect
+    from redlane.targeting.training import connect
 
     s = settings()
     return connect(s.home, s.warehouse_path, s.duckdb_memory_limit)
@@ -91,7 +91,7 @@ def train_cmd(
 ) -> None:
     """Train on every inspection and outcome to date and make it the champion."""
     from redlane.cli.audit_log import record
-    from redlane.target.training import train_and_promote
+    from redlane.targeting.training import train_and_promote
 
     try:
         _store()
@@ -124,7 +124,7 @@ def retrain_cmd(
 ) -> None:
     """Train a challenger on labels before a later window; promote it only if better there."""
     from redlane.cli.audit_log import record
-    from redlane.target.training import retrain
+    from redlane.targeting.training import retrain
 
     try:
         _store()
@@ -171,7 +171,7 @@ def drift_cmd(
     as_json: AsJson = False,
 ) -> None:
     """Population stability per feature against the champion's training data; hit rate by week."""
-    from redlane.target.training import drift
+    from redlane.targeting.training import drift
 
     try:
         _store()
@@ -232,8 +232,8 @@ def plan_cmd(
     """Plan a port's inspections for a day: mandatory hits, top value, random exploration."""
     from redlane.cli.audit_log import cli_actor
     from redlane.store.db import session_scope
-    from redlane.target.model import load_champion
-    from redlane.target.plan import plan_port_day
+    from redlane.targeting.model import load_champion
+    from redlane.targeting.plan import plan_port_day
 
     try:
         date.fromisoformat(day)
@@ -295,8 +295,8 @@ def _plan_all_ports(
 ) -> None:
     from redlane.cli.audit_log import cli_actor
     from redlane.store.db import session_scope
-    from redlane.target.day_plan import plan_day
-    from redlane.target.model import load_champion
+    from redlane.targeting.day_plan import plan_day
+    from redlane.targeting.model import load_champion
 
     try:
         url = _store()
@@ -362,7 +362,7 @@ def outcomes_import(
 
     from redlane.cli.audit_log import cli_actor
     from redlane.store.db import session_scope
-    from redlane.target.outcomes import import_outcomes
+    from redlane.targeting.outcomes import import_outcomes
 
     try:
         url = _store()
@@ -395,8 +395,8 @@ def rules_list(
 
     from redlane.store.db import session_scope
     from redlane.store.models import Rule
-    from redlane.target.features import compute_features, labelled_features
-    from redlane.target.rules import from_rule, hit_stats
+    from redlane.targeting.features import compute_features, labelled_features
+    from redlane.targeting.rules import from_rule, hit_stats
 
     try:
         url = _store()
@@ -477,7 +477,7 @@ def rules_add_pack(
     ] = None,
 ) -> None:
     """Add a shipped rule pack: price gouging during a declared emergency, or counterfeit."""
-    from redlane.target.rules import COUNTERFEIT_PACK, gouging_rules
+    from redlane.targeting.rules import COUNTERFEIT_PACK, gouging_rules
 
     if pack == "gouging":
         begin, finish = _when(start, "--from"), _when(end, "--to")
@@ -495,8 +495,8 @@ def _add_rules(definitions: list[dict[str, Any]]) -> None:
     from redlane.store import audit
     from redlane.store.db import session_scope
     from redlane.store.models import Rule
-    from redlane.target.features import compute_features
-    from redlane.target.rules import checks_from_definitions, to_sql, validate_lane
+    from redlane.targeting.features import compute_features
+    from redlane.targeting.rules import checks_from_definitions, to_sql, validate_lane
 
     try:
         url = _store()
@@ -601,7 +601,7 @@ def lookouts_add(
     from redlane.store.db import session_scope
     from redlane.store.models import LOOKOUT_KINDS, Lookout, User
     from redlane.store.partners import ensure_default_partners
-    from redlane.target.rules import lookout_criteria, validate_lane
+    from redlane.targeting.rules import lookout_criteria, validate_lane
 
     if kind not in LOOKOUT_KINDS:
         raise typer.BadParameter(f"use one of {', '.join(LOOKOUT_KINDS)}", param_hint="--kind")

@@ -21,10 +21,10 @@ import sqlglot
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlglot import exp
 
+from redlane.engine.sql import empty_table_sql
 from redlane.engine.warehouse import EMPTY_QUARANTINE_SQL, QUARANTINE_TABLE, Warehouse
 from redlane.errors import ConfigError
-from redlane.feeds.spec import TABLES
-from redlane.feeds.validate import empty_table_sql
+from redlane.model.spec import TABLES
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession

@@ -28,13 +28,8 @@ from typing import Any, Final
 
 import duckdb
 
-from redlane.feeds.spec import TABLES
-from redlane.feeds.validate import (
-    empty_table_sql,
-    null_columns_sql,
-    quote_ident,
-    quote_literal,
-)
+from redlane.engine.sql import empty_table_sql, null_columns_sql, quote_ident, quote_literal
+from redlane.model.spec import TABLES
 
 # DuckDB's own default lets one query take 80 % of the machine; a third leaves the rest of a
 # process (Arrow tables, the model's matrices, a second connection) room on one laptop.

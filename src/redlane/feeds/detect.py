@@ -7,7 +7,7 @@ from pathlib import Path
 
 from redlane.errors import FeedError
 from redlane.feeds.parse import JsonProblem, load_json, open_text, read_csv_header
-from redlane.feeds.spec import FEEDS, FEEDS_BY_KIND, FeedFormat, FeedSpec
+from redlane.model.spec import FEEDS, FEEDS_BY_KIND, FeedFormat, FeedSpec
 
 EXTENSIONS: dict[str, FeedFormat] = {
     ".csv": "csv",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from redlane.feeds.spec import FEEDS, FieldSpec, TableSpec
+from redlane.model.spec import FEEDS, FieldSpec, TableSpec
 
 KIND_TEXT = {
     "str": "text",
@@ -23,7 +23,7 @@ KIND_TEXT = {
 
 INTRO = """# Feed formats
 
-Written by `redlane feeds docs` from `src/redlane/feeds/spec.py`; a test fails when this file
+Written by `redlane feeds docs` from `src/redlane/model/spec.py`; a test fails when this file
 and the spec disagree. Every partner file is one **batch**: it loads whole or not at all.
 
 How a file is read:

@@ -14,20 +14,19 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from redlane.engine.sql import quote_ident, quote_literal
 from redlane.engine.warehouse import QUARANTINE_COLUMNS, QUARANTINE_TABLE
 from redlane.feeds.parse import ParseProblem, RawChunk
-from redlane.feeds.spec import FeedSpec, TableSpec
 from redlane.feeds.validate import (
     all_errors_sql,
     any_error_sql,
     checked_select_sql,
     first_error_sqls,
     key_hash_sql,
-    quote_ident,
-    quote_literal,
     reference_tables_sqls,
     row_hash_sql,
 )
+from redlane.model.spec import FeedSpec, TableSpec
 
 
 @dataclass(frozen=True)

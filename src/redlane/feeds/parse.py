@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from redlane.errors import FeedError
-from redlane.feeds.spec import FeedSpec, TableSpec
+from redlane.model.spec import FeedSpec, TableSpec
 
 CHUNK_ROWS = 100_000
 # A CSV field beyond this is refused for its row, not for the whole file.

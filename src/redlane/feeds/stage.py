@@ -35,7 +35,7 @@ from redlane.feeds.parse import (
     parse_csv,
     parse_file,
 )
-from redlane.feeds.spec import FeedSpec, feed
+from redlane.model.spec import FeedSpec, feed
 
 # Files from this size are split: below it a worker's start (about a second) is not repaid.
 SPLIT_MIN_BYTES_ENV = "REDLANE_INGEST_SPLIT_MIN_BYTES"

@@ -11,7 +11,11 @@ from functools import cache
 
 import pycountry
 
-from redlane.feeds.spec import DATE_MAX, DATE_MIN, FieldSpec, TableSpec
+from redlane.engine.sql import (
+    quote_ident,
+    quote_literal,
+)
+from redlane.model.spec import DATE_MAX, DATE_MIN, FieldSpec, TableSpec
 
 ID_MAX_LEN = 128
 EMAIL_MAX_LEN = 254
@@ -25,31 +29,6 @@ EMAIL_SHAPE = r"[^@\s]+@[^@\s]+\.[^@\s]+"
 CONTROL_CHARACTERS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"
 TRUE_WORDS = ("true", "1", "yes", "y", "t")
 FALSE_WORDS = ("false", "0", "no", "n", "f")
-
-SQL_TYPES: dict[str, str] = {
-    "str": "VARCHAR",
-    "id": "VARCHAR",
-    "int": "BIGINT",
-    "decimal": "DECIMAL(18,4)",
-    "bool": "BOOLEAN",
-    "date": "DATE",
-    "datetime": "TIMESTAMP",
-    "country": "VARCHAR",
-    "currency": "VARCHAR",
-    "hs6": "VARCHAR",
-    "hts10": "VARCHAR",
-    "email": "VARCHAR",
-    "enum": "VARCHAR",
-    "list": "VARCHAR[]",
-}
-
-
-def quote_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def quote_literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _in_list(values: tuple[str, ...]) -> str:
@@ -310,30 +289,3 @@ def key_hash_sql(table: TableSpec) -> str:
 def row_hash_sql(table: TableSpec) -> str:
     parts = ", ".join(f"{quote_literal(f.name)}: {quote_ident(f.name)}" for f in table.fields)
     return f"md5(to_json({{{parts}}}))"
-
-
-def empty_table_sql(table: TableSpec) -> str:
-    """A typed, empty relation with the table's final columns (for views before any load)."""
-    cols = [f"CAST(NULL AS {SQL_TYPES[f.kind]}) AS {quote_ident(f.name)}" for f in table.fields]
-    return f"SELECT {', '.join(cols + LINEAGE_EMPTY)} WHERE FALSE"
-
-
-LINEAGE_COLUMNS = (
-    ("_key", "VARCHAR"),
-    ("_row_hash", "VARCHAR"),
-    ("_batch_id", "VARCHAR"),
-    ("_partner", "VARCHAR"),
-    ("_source_file", "VARCHAR"),
-    ("_file_sha256", "VARCHAR"),
-    ("_line", "BIGINT"),
-    ("_location", "VARCHAR"),
-    ("_ingested_at", "TIMESTAMP"),
-)
-
-
-def null_columns_sql(columns: tuple[tuple[str, str], ...]) -> list[str]:
-    """Typed NULL columns, for empty relations that still have the right schema."""
-    return [f"CAST(NULL AS {sql_type}) AS {name}" for name, sql_type in columns]
-
-
-LINEAGE_EMPTY = null_columns_sql(LINEAGE_COLUMNS)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from redlane.feeds.validate import quote_literal
+from redlane.engine.sql import quote_literal
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,7 @@ from typing import Any, Final
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from redlane.feeds.spec import FEEDS
+from redlane.model.spec import FEEDS
 from redlane.store import audit
 from redlane.store.models import Agreement
 from redlane.store.sqltypes import utcnow

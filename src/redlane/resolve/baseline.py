@@ -15,8 +15,8 @@ import duckdb
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 from splink import comparison_library as cl
 
+from redlane.engine.sql import quote_literal
 from redlane.engine.warehouse import Warehouse
-from redlane.feeds.validate import quote_literal
 from redlane.resolve.parties import load_raw_parties
 from redlane.resolve.splink_model import quiet_splink
 

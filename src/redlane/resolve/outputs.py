@@ -40,8 +40,8 @@ from typing import Final
 
 import duckdb
 
+from redlane.engine.sql import quote_literal
 from redlane.engine.warehouse import fsync_path, parquet_source, write_atomic
-from redlane.feeds.validate import quote_literal
 
 OUTPUT_TABLES = (
     "parties",

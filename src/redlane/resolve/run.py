@@ -13,14 +13,13 @@ import json
 import shutil
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
 
 import duckdb
 
-from redlane.brands.cloned import register_cloned_refs
 from redlane.engine.warehouse import Warehouse, write_atomic
 from redlane.network.edges import build_actor_edges
 from redlane.network.rings import detect_rings
@@ -34,6 +33,8 @@ from redlane.resolve.prepare import prepare_parties
 from redlane.resolve.splink_model import load_settings, new_pairs, train_linker
 
 Step = Callable[[str], None]
+# Registers extra link tables on the run's connection (con, home); see ``resolve(links=...)``.
+LinkSource = Callable[[duckdb.DuckDBPyConnection, Path], object]
 RUN_INFO: Final = "run.json"
 PARTY_RAW: Final = "party_raw"
 FRESH_SCHEMA: Final = "fresh"
@@ -124,12 +125,16 @@ def resolve(
     settings_data: dict[str, Any] | None = None,
     labels: list[tuple[str, str, str]] | None = None,
     engine: Engine = "duckdb",
+    links: Sequence[LinkSource] = (),
 ) -> ResolveSummary:
     """Resolve every party in the warehouse and publish a new run under ``home``.
 
     ``labels`` are investigators' (party_id_l, party_id_r, 'match' | 'non_match') verdicts.
     ``engine="spark"`` scores signature pairs on Spark (:mod:`redlane.resolve.spark_scoring`)
     with the model trained here; every other step is the same.
+    ``links`` register further link tables on the run's connection before the actor edges are
+    built (the brands floor passes its cloned-code references, ``brand_cloned_refs``): signals
+    from floors above resolution come in as parameters, never as imports.
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}: use one of {', '.join(ENGINES)}")
@@ -239,7 +244,8 @@ def resolve(
                 "FROM parties_all p JOIN party_actor_ids a USING (party_id)"
             )
         step("cluster")
-        register_cloned_refs(con, home)  # cloned authentication codes link actors too
+        for register_links in links:
+            register_links(con, home)
         build_actor_edges(con)
         detect_rings(con)
         compute_risk(con)

@@ -1,6 +1,6 @@
 """The world simulator: partner feeds in each partner's own format, plus the ground truth.
 
-``generate_world(out, seed, parcels, days)`` writes, following ``redlane.feeds.spec``::
+``generate_world(out, seed, parcels, days)`` writes, following ``redlane.model.spec``::
 
     marketplace/marketplace.jsonl        sellers, listings, takedowns (history precedes day 0)
     carrier/aed_YYYYMMDD.csv             one file per simulated day (file date = submission day)

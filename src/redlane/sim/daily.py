@@ -17,7 +17,7 @@ from datetime import timedelta
 import numpy as np
 import numpy.typing as npt
 
-from redlane.feeds.spec import CARRIER, CUSTOMS, INSPECTIONS
+from redlane.model.spec import CARRIER, CUSTOMS, INSPECTIONS
 from redlane.sim.actors import UNUSED, Actor, Identity, Ring, active_identity
 from redlane.sim.brands import BrandBook
 from redlane.sim.config import SimConfig, np_rng, py_rng

@@ -2,7 +2,7 @@
 
 Real partner files carry a few bad rows: a blank required field, "UK" for a country, a negative
 value, a date that does not exist, a five-digit HS code, a status nobody defined, "12,50" for a
-number. For each table the applicable breaks are read off ``redlane.feeds.spec``; natural-key
+number. For each table the applicable breaks are read off ``redlane.model.spec``; natural-key
 fields are never broken, so every injected error can be traced back to its record.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from redlane.feeds.spec import FieldSpec, TableSpec
+from redlane.model.spec import FieldSpec, TableSpec
 
 KINDS = (
     "missing_required",

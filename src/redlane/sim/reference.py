@@ -12,7 +12,7 @@ import random
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from redlane.feeds.spec import MARKETPLACE, SOCIAL, TableSpec
+from redlane.model.spec import MARKETPLACE, SOCIAL, TableSpec
 from redlane.sim.actors import Actor, Identity, Ring
 from redlane.sim.brands import BrandBook
 from redlane.sim.contacts import bank_text, store_name

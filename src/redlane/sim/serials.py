@@ -11,7 +11,7 @@ Reads a generated world's ``truth/shipments.parquet`` and draws, from its own ra
   no code at all.
 
 Nothing is written: :func:`draw_codes` returns the codes per parcel and per brand, which the
-brand-protection evaluation (:mod:`redlane.brands.evaluate`) enrols and scans. Codes are
+brand-protection evaluation (:mod:`redlane.lab.brands_eval`) enrols and scans. Codes are
 random 12-character strings; the evaluation never stores them, only their keyed hashes.
 """
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from redlane.feeds.spec import PORTS as PORTS_FEED
+from redlane.model.spec import PORTS as PORTS_FEED
 from redlane.sim.brands import make_brands
 from redlane.sim.config import VERSION, SimConfig, WorldSize, np_rng, py_rng
 from redlane.sim.daily import Ids, Traffic

@@ -21,7 +21,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from redlane.feeds.spec import TableSpec
+from redlane.model.spec import TableSpec
 from redlane.sim.errors import Injected, bad_value, choose, plan
 
 Row = tuple[str, ...]

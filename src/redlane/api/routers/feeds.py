@@ -27,7 +27,7 @@ from redlane.api.schemas import JobOut
 from redlane.api.state import db_session, get_state
 from redlane.errors import FeedError
 from redlane.feeds.detect import detect_feed
-from redlane.feeds.spec import FEEDS_BY_KIND
+from redlane.model.spec import FEEDS_BY_KIND
 from redlane.store import audit
 
 router = protected_router("feeds")

@@ -35,9 +35,9 @@ from redlane.engine.warehouse import write_atomic
 from redlane.errors import NotFound
 from redlane.store import audit
 from redlane.store.models import Plan, PlanItem, Port
-from redlane.target.model import TargetModel, column_floats
-from redlane.target.reasons import TableRows, explain
-from redlane.target.rules import Check, evaluate
+from redlane.targeting.model import TargetModel, column_floats
+from redlane.targeting.reasons import TableRows, explain
+from redlane.targeting.rules import Check, evaluate
 
 DEFAULT_EXPLORATION: Final = 0.05
 
@@ -454,10 +454,10 @@ def plan_port_day(
     """The whole of ``redlane target plan`` (and the service's call): sync ports, read the
     port's capacity and the active rules and lookouts, plan, store, audit, write the holds.
 
-    ``con`` comes from :func:`redlane.target.training.connect`; the caller commits ``session``.
+    ``con`` comes from :func:`redlane.targeting.training.connect`; the caller commits ``session``.
     """
-    from redlane.target.features import compute_features, day_where
-    from redlane.target.rules import active_checks
+    from redlane.targeting.features import compute_features, day_where
+    from redlane.targeting.rules import active_checks
 
     sync_ports(session, con)
     capacity, documents = port_capacity(session, port)

@@ -1,9 +1,9 @@
 """Plans for every port of a day, in the memory of the largest port rather than of the day.
 
 ``redlane target plan --all-ports``: the day's features are computed once (one feature query,
-not one per port) and written by port (:mod:`redlane.target.day_features`); each port is then
+not one per port) and written by port (:mod:`redlane.targeting.day_features`); each port is then
 read back, planned under its capacity, stored, audited and its holds written, as
-:func:`redlane.target.plan.plan_port_day` does for one port.
+:func:`redlane.targeting.plan.plan_port_day` does for one port.
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from sqlalchemy.orm import Session
 
 from redlane.brands.known_good import KnownGoodIndex
 from redlane.errors import NotFound
-from redlane.target.day_features import port_features, ports_in_order, write_day_features
-from redlane.target.features import day_where
-from redlane.target.model import TargetModel
-from redlane.target.plan import (
+from redlane.targeting.day_features import port_features, ports_in_order, write_day_features
+from redlane.targeting.features import day_where
+from redlane.targeting.model import TargetModel
+from redlane.targeting.plan import (
     DEFAULT_EXPLORATION,
     PlanResult,
     make_plan,
@@ -30,7 +30,7 @@ from redlane.target.plan import (
     sync_ports,
     write_holds,
 )
-from redlane.target.rules import active_checks
+from redlane.targeting.rules import active_checks
 
 
 @dataclass
@@ -58,7 +58,7 @@ def plan_day(
 ) -> DayPlans:
     """Plan every port with arrivals on ``day``; ``on_port(port, shipments)`` before each.
 
-    ``con`` comes from :func:`redlane.target.training.connect`; the caller commits ``session``.
+    ``con`` comes from :func:`redlane.targeting.training.connect`; the caller commits ``session``.
     """
     sync_ports(session, con)
     checks = active_checks(session)

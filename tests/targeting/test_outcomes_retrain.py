@@ -16,8 +16,8 @@ from redlane.cli import app
 from redlane.config import get_settings
 from redlane.store.db import session_scope
 from redlane.store.models import Outcome
-from redlane.target.features import compute_features, labelled_features, set_labels
-from redlane.target.model import (
+from redlane.targeting.features import compute_features, labelled_features, set_labels
+from redlane.targeting.model import (
     TargetModel,
     champion_version,
     load_champion,
@@ -25,7 +25,7 @@ from redlane.target.model import (
     time_values,
     train,
 )
-from redlane.target.training import challenge, connect
+from redlane.targeting.training import challenge, connect
 from tests.target.conftest import World, truth
 
 runner = CliRunner()
@@ -161,7 +161,7 @@ def test_retrain_cli_compares_on_later_window_and_drift_reports(trained_home: Pa
 
 def test_record_outcome_api_call_is_idempotent_and_becomes_a_label(target_home: Path):
     from redlane.store.migrate import ensure_schema
-    from redlane.target.outcomes import OutcomeError, outcome_labels, record_outcome
+    from redlane.targeting.outcomes import OutcomeError, outcome_labels, record_outcome
 
     ensure_schema()
     found = {

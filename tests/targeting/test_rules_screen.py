@@ -14,14 +14,14 @@ import pytest
 from typer.testing import CliRunner
 
 from redlane.cli import app
-from redlane.target.features import (
+from redlane.targeting.features import (
     FEATURES,
     compute_features,
     labelled_features,
     open_features_connection,
 )
-from redlane.target.model import train
-from redlane.target.rules import (
+from redlane.targeting.model import train
+from redlane.targeting.rules import (
     COUNTERFEIT_PACK,
     Check,
     CriteriaError,
@@ -32,9 +32,9 @@ from redlane.target.rules import (
     matches,
     to_sql,
 )
-from redlane.target.screen import Screener
-from redlane.target.sql import feature_sql
-from redlane.target.training import connect
+from redlane.targeting.screen import Screener
+from redlane.targeting.sql import feature_sql
+from redlane.targeting.training import connect
 from tests.target.conftest import World
 
 runner = CliRunner()
@@ -223,7 +223,7 @@ def test_model_reasons_name_the_evidence(trained_home: Path, world: World):
     table = labelled_features(con)
     model = train(table, reference=compute_features(con))
     con.close()
-    from redlane.target.reasons import explain
+    from redlane.targeting.reasons import explain
 
     seized = table.filter(pc.equal(table.column("label"), 1))
     rows = seized.to_pylist()

@@ -29,7 +29,7 @@ import pyarrow.compute as pc
 
 from redlane.engine.warehouse import write_atomic
 from redlane.errors import NotReady, RedlaneError
-from redlane.target.features import CATEGORICAL_FEATURES, FEATURES, NUMERIC_FEATURES
+from redlane.targeting.features import CATEGORICAL_FEATURES, FEATURES, NUMERIC_FEATURES
 
 FloatArray = npt.NDArray[np.float64]
 Weighting = Literal["ipw", "exploration", "none"]

@@ -9,7 +9,7 @@ from pathlib import Path
 import pyarrow as pa
 import pytest
 
-from redlane.target.features import (
+from redlane.targeting.features import (
     FEATURES,
     LABEL_SCHEMA,
     compute_features,
@@ -19,7 +19,7 @@ from redlane.target.features import (
     reference_features,
     set_labels,
 )
-from redlane.target.sql import feature_sql
+from redlane.targeting.sql import feature_sql
 from tests.target.conftest import World
 
 

@@ -34,8 +34,8 @@ import duckdb
 import pyarrow as pa
 
 from redlane.config import get_settings
-from redlane.feeds.validate import quote_literal
-from redlane.target.sql import base_sql, day_events_sql, day_pa_sql, feature_sql, windows_sql
+from redlane.engine.sql import quote_literal
+from redlane.targeting.sql import base_sql, day_events_sql, day_pa_sql, feature_sql, windows_sql
 
 # Rows of a Parquet row group: a port's slice is read as whole groups, and the sort by port
 # keeps a group to one port or two.

@@ -6,7 +6,7 @@ import itertools
 
 import duckdb
 
-from redlane.target.sql import LINE_BY_BRAND_SQL, LINE_BY_HS6_SQL
+from redlane.targeting.sql import LINE_BY_BRAND_SQL, LINE_BY_HS6_SQL
 
 # Two brands' lines at the same lowest price for one HS6, and two lines of one brand tied too.
 _LINES = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pyarrow as pa
 import pytest
 
-from redlane.target.reasons import TableRows
+from redlane.targeting.reasons import TableRows
 
 
 def test_rows_read_like_the_dictionaries_of_to_pylist():

@@ -6,19 +6,21 @@ the same text later (``feature_sql`` takes the relation names). Inputs:
 - warehouse views ``aed_shipments``, ``customs_entries``, ``product_lines``, ``brands``,
   ``trademarks``, ``mp_listings``, ``mp_sellers``, ``mp_takedowns``, ``social_posts``;
 - ``target_labels(hawb, inspected_at, seized, seized_value, propensity)``: what inspections found
-  (warehouse ``inspections`` plus recorded outcomes, see :mod:`redlane.target.labels`);
+  (warehouse ``inspections`` plus recorded outcomes, see :mod:`redlane.targeting.labels`);
 - ``party_actors`` and ``actors`` from the resolution run (empty views before the first run).
 
 **Only what is known before arrival.** A shipment's features use other shipments submitted no
 later than it (window frames ending at the current row) and labels whose ``inspected_at`` is
 strictly earlier than its ``submitted_at`` (as-of joins). Nothing reads a label of the shipment
-itself or of anything inspected after it was submitted; ``tests/target/test_features.py`` adds a
+itself or of anything inspected after it was submitted; ``tests/targeting/test_features.py`` adds a
 future seizure and checks that earlier shipments' features do not move.
 """
 
 from __future__ import annotations
 
 from typing import Final
+
+from redlane.engine.sql import quote_literal
 
 # Prior seizure rate the target encodings shrink towards (counterfeits are ~1 % of traffic).
 PRIOR_RATE: Final = 0.01
@@ -83,7 +85,7 @@ IDENTIFIER_KEYS: Final = ("sname", "sphone", "semail", "saddr", "sactor", "selle
 
 
 def _vague_list() -> str:
-    return ", ".join("'" + d.replace("'", "''") + "'" for d in VAGUE_DESCRIPTIONS)
+    return ", ".join(quote_literal(d) for d in VAGUE_DESCRIPTIONS)
 
 
 # Keys of KEY_EXPRESSIONS computed once per distinct value of their column and joined back: a
@@ -556,7 +558,7 @@ def feature_sql(
     sorts the rows itself: sorting about 170 columns a row is not free).
 
     ``keys`` (with ``where`` only): a relation holding :func:`base_sql`'s rows of every
-    shipment, e.g. a view of a file written beforehand (:mod:`redlane.target.day_features`),
+    shipment, e.g. a view of a file written beforehand (:mod:`redlane.targeting.day_features`),
     read instead of computing them inside the query. ``windows`` (with ``where`` only): a
     relation holding :func:`windows_sql`'s rows of (at least) the selected shipments, read
     instead of computing the label-free windows. ``pa`` and ``events`` (with ``where`` only):

@@ -85,6 +85,7 @@ def run(cfg: EvalConfig, work: Path | None = None) -> dict[str, Any]:
 
 
 def _build(cfg: EvalConfig, world: Path, home: Path) -> str:
+    from redlane.brands.cloned import register_cloned_refs
     from redlane.cases.records import connect
     from redlane.config import Settings
     from redlane.engine.warehouse import Warehouse
@@ -100,7 +101,7 @@ def _build(cfg: EvalConfig, world: Path, home: Path) -> str:
     generate_world(world, seed=cfg.seed, parcels=parse_scale(cfg.scale), days=cfg.days)
     ingest_paths([world], Warehouse(home / "warehouse"))
     quiet_splink()
-    resolve(home / "warehouse", home, full=True)
+    resolve(home / "warehouse", home, full=True, links=(register_cloned_refs,))
     settings = Settings(home=home, database_url=f"sqlite:///{home / 'redlane.db'}")
     ensure_schema(settings.database)
     con, _ = connect(settings)
@@ -115,10 +116,10 @@ def _build(cfg: EvalConfig, world: Path, home: Path) -> str:
 
 def _evaluate(cfg: EvalConfig, world: Path, home: Path, url: str) -> dict[str, Any]:
     from redlane.store.db import session_scope
-    from redlane.target.features import compute_features, labelled_features
-    from redlane.target.features import open_features_connection as features_con
-    from redlane.target.model import train
-    from redlane.target.plan import seizure_values
+    from redlane.targeting.features import compute_features, labelled_features
+    from redlane.targeting.features import open_features_connection as features_con
+    from redlane.targeting.model import train
+    from redlane.targeting.plan import seizure_values
 
     con = features_con(home, home / "warehouse")
     try:

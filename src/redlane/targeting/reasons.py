@@ -15,7 +15,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from redlane.target.features import FEATURES
+from redlane.targeting.features import FEATURES
 
 Row = Mapping[str, Any]
 

@@ -32,8 +32,8 @@ from redlane.store import audit
 from redlane.store.db import session_scope
 from redlane.store.migrate import upgrade
 from redlane.store.models import AuditEntry, Plan, PlanItem, Port
-from redlane.target.model import TargetModel
-from redlane.target.plan import (
+from redlane.targeting.model import TargetModel
+from redlane.targeting.plan import (
     HOLD_COLUMNS,
     LANE_ORDER,
     PlannedItem,
@@ -46,9 +46,9 @@ from redlane.target.plan import (
     score,
     write_holds,
 )
-from redlane.target.plan import select as plan_select
-from redlane.target.reasons import explain
-from redlane.target.rules import COUNTERFEIT_PACK, Check, checks_from_definitions, evaluate
+from redlane.targeting.plan import select as plan_select
+from redlane.targeting.reasons import explain
+from redlane.targeting.rules import COUNTERFEIT_PACK, Check, checks_from_definitions, evaluate
 from tests.utils.databases import BACKENDS, database_url
 
 
@@ -350,9 +350,9 @@ def _day_checks(feats: pa.Table) -> list[Check]:
 @pytest.fixture
 def day(trained_home: Path, world) -> dict[str, Any]:
     from redlane.engine.warehouse import Warehouse
-    from redlane.target.features import compute_features, day_where
-    from redlane.target.model import load_champion
-    from redlane.target.training import connect
+    from redlane.targeting.features import compute_features, day_where
+    from redlane.targeting.model import load_champion
+    from redlane.targeting.training import connect
 
     con = Warehouse(world.warehouse).connect(tables=["aed_shipments"])
     day_, port = (

@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
 
-from redlane.target.day_features import (
+from redlane.targeting.day_features import (
     BYTES_PER_ROW,
     group_rows,
     memory_limit_bytes,
@@ -17,7 +17,7 @@ from redlane.target.day_features import (
     ports_in_order,
     write_day_features,
 )
-from redlane.target.features import compute_features, open_features_connection
+from redlane.targeting.features import compute_features, open_features_connection
 from tests.target.conftest import World
 
 

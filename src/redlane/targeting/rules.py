@@ -32,6 +32,7 @@ import pyarrow as pa
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from redlane.engine.sql import NotALiteral, sql_value
 from redlane.errors import RedlaneError
 from redlane.store.models import LANES, Lookout, Rule
 
@@ -134,13 +135,10 @@ def lookout_criteria(kind: str, criteria: Mapping[str, Any]) -> dict[str, Any]:
 
 # --- SQL ----------------------------------------------------------------------------------
 def _lit(value: Any) -> str:
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    if isinstance(value, int | float):
-        if isinstance(value, float) and not math.isfinite(value):
-            raise CriteriaError(f"not a finite number: {value}")
-        return repr(value)
-    return "'" + str(value).replace("'", "''") + "'"
+    try:
+        return sql_value(value)
+    except NotALiteral as e:
+        raise CriteriaError(str(e)) from None
 
 
 def to_sql(criteria: Mapping[str, Any], columns: Sequence[str]) -> str:

@@ -38,23 +38,23 @@ import pyarrow as pa
 from redlane.engine.warehouse import Warehouse
 from redlane.errors import RedlaneError
 from redlane.feeds.ingest import ingest_paths
-from redlane.target.features import (
+from redlane.targeting.features import (
     LABEL_SCHEMA,
     compute_features,
     labelled_features,
     open_features_connection,
     set_labels,
 )
-from redlane.target.model import TargetModel, Weighting, train
-from redlane.target.plan import exploration_quota, seizure_values, select
-from redlane.target.rules import (
+from redlane.targeting.model import TargetModel, Weighting, train
+from redlane.targeting.plan import exploration_quota, seizure_values, select
+from redlane.targeting.rules import (
     COUNTERFEIT_PACK,
     IDENTIFIER_COLUMNS,
     Check,
     checks_from_definitions,
     evaluate,
 )
-from redlane.target.sql import base_sql
+from redlane.targeting.sql import base_sql
 
 Progress = Callable[[str, int, int], None]
 STRATEGIES: Final = ("random", "rules_only", "model", "model_no_mandatory")

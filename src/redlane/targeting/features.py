@@ -12,9 +12,10 @@ from typing import Final
 import duckdb
 import pyarrow as pa
 
+from redlane.engine.sql import quote_literal
 from redlane.engine.warehouse import Warehouse
 from redlane.resolve.outputs import register_resolution_views
-from redlane.target.sql import HISTORY_KEYS, WAREHOUSE_LABELS_SQL, feature_sql
+from redlane.targeting.sql import HISTORY_KEYS, WAREHOUSE_LABELS_SQL, feature_sql
 
 # Numeric model inputs (all DOUBLE in the query's output).
 NUMERIC_FEATURES: Final[tuple[str, ...]] = (
@@ -173,11 +174,7 @@ def reference_features(
 
 def day_where(day: str, port: str | None = None) -> str:
     """``where`` for the shipments expected on ``day`` (YYYY-MM-DD), at ``port`` if given."""
-    clause = f"k.arrival_date = DATE '{_lit(day)}'"
+    clause = f"k.arrival_date = DATE {quote_literal(day)}"
     if port is not None:
-        clause += f" AND k.port = '{_lit(port)}'"
+        clause += f" AND k.port = {quote_literal(port)}"
     return clause
-
-
-def _lit(value: str) -> str:
-    return value.replace("'", "''")

@@ -1,6 +1,6 @@
 """Targeting features and scores on Spark (``redlane target score --engine spark``).
 
-The feature logic stays in one place, :mod:`redlane.target.sql`: its DuckDB text is translated
+The feature logic stays in one place, :mod:`redlane.targeting.sql`: its DuckDB text is translated
 to Spark SQL when it runs (:func:`redlane.engine.spark.spark_sql`, which also keeps DuckDB's
 meaning where the two engines' functions differ). Inputs are the same: the warehouse's committed
 files, the current resolution run and ``target_labels``. Labels (inspections plus recorded
@@ -8,7 +8,7 @@ outcomes, a small table) are prepared on the driver by the DuckDB code that defi
 handed to Spark, so they too are defined once.
 
 Scores come from the same LightGBM model: :func:`spark_scores` applies it batch by batch on the
-executors (``mapInArrow``) through :func:`redlane.target.plan.score`.
+executors (``mapInArrow``) through :func:`redlane.targeting.plan.score`.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from sqlglot import exp
 from redlane.engine.spark import register_warehouse_views, spark_sql
 from redlane.engine.warehouse import Warehouse
 from redlane.resolve.spark_outputs import register_resolution_views_spark
-from redlane.target.features import INPUT_TABLES
-from redlane.target.model import TargetModel
-from redlane.target.sql import feature_sql
+from redlane.targeting.features import INPUT_TABLES
+from redlane.targeting.model import TargetModel
+from redlane.targeting.sql import feature_sql
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -50,13 +50,13 @@ SCORE_SCHEMA: Final = pa.schema(
 
 
 def spark_feature_sql(where: str = "") -> str:
-    """:func:`redlane.target.sql.feature_sql` in Spark SQL."""
+    """:func:`redlane.targeting.sql.feature_sql` in Spark SQL."""
     return spark_sql(feature_sql(where=where))
 
 
 def target_labels(con: duckdb.DuckDBPyConnection) -> pa.Table:
     """The ``target_labels`` view of a features connection
-    (:func:`redlane.target.training.connect`), as Arrow."""
+    (:func:`redlane.targeting.training.connect`), as Arrow."""
     return con.sql("SELECT * FROM target_labels").to_arrow_table()
 
 
@@ -126,7 +126,7 @@ def spark_scores(features: DataFrame, model: TargetModel) -> DataFrame:
     platt = model.platt
 
     def score_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        from redlane.target.plan import score
+        from redlane.targeting.plan import score
 
         scorer = _model(text, vocab, platt)
         for batch in batches:

@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 from redlane.cli import app
 from redlane.store.db import session_scope
 from redlane.store.models import AuditEntry, Plan, PlanItem
-from redlane.target.plan import exploration_quota
-from redlane.target.plan import select as plan_select
+from redlane.targeting.plan import exploration_quota
+from redlane.targeting.plan import select as plan_select
 
 runner = CliRunner()
 

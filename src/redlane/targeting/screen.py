@@ -3,7 +3,7 @@
 ``Screener.load(home)`` reads the champion model, the active rules and lookouts, and every
 aggregate the features need (label history per identifier, actor and ring; shipper volumes;
 genuine price ranges; marketplace signals) into memory once. ``screen(record)`` then computes the
-same features as :mod:`redlane.target.sql` for one advance-data record (``aed_shipments``
+same features as :mod:`redlane.targeting.sql` for one advance-data record (``aed_shipments``
 columns) without touching DuckDB, as of the record's ``submitted_at`` (default: now), treating
 everything loaded as earlier. Differences from the batch query, by design: a new record has no
 customs entry yet, and its actor is found through its identifiers (the batch query only knows
@@ -25,11 +25,11 @@ import duckdb
 import numpy as np
 
 from redlane.brands.known_good import KnownGoodIndex
-from redlane.target.features import CATEGORICAL_FEATURES, NUMERIC_FEATURES
-from redlane.target.model import TargetModel, load_champion
-from redlane.target.reasons import explain
-from redlane.target.rules import Check, check_matches, fold, phone_key
-from redlane.target.sql import (
+from redlane.targeting.features import CATEGORICAL_FEATURES, NUMERIC_FEATURES
+from redlane.targeting.model import TargetModel, load_champion
+from redlane.targeting.reasons import explain
+from redlane.targeting.rules import Check, check_matches, fold, phone_key
+from redlane.targeting.sql import (
     ALPHA,
     HISTORY_KEYS,
     IDENTIFIER_KEYS,
@@ -110,8 +110,8 @@ class Screener:
         """Read the champion model, rules, lookouts and history aggregates into memory."""
         from redlane.store.db import session_scope
         from redlane.store.migrate import ensure_schema
-        from redlane.target.rules import active_checks
-        from redlane.target.training import connect
+        from redlane.targeting.rules import active_checks
+        from redlane.targeting.training import connect
 
         model = load_champion(home)
         ensure_schema()

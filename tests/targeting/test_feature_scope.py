@@ -15,8 +15,8 @@ import pytest
 
 from redlane.engine.warehouse import Warehouse
 from redlane.resolve.outputs import new_run_dir, publish_run, write_table
-from redlane.target.features import LABEL_SCHEMA, open_features_connection, set_labels
-from redlane.target.sql import RUNNING_KEYS, _running_history_cte, feature_sql, prelude_sql
+from redlane.targeting.features import LABEL_SCHEMA, open_features_connection, set_labels
+from redlane.targeting.sql import RUNNING_KEYS, _running_history_cte, feature_sql, prelude_sql
 from tests.target.conftest import World
 
 # The warehouse's shipments with holes punched in the keys the windows partition by (NULL keys
@@ -210,7 +210,7 @@ def test_the_scoped_query_gives_the_same_rows_on_spark(con, world, days, tmp_pat
     """Spark SQL accepts the scoped query (its semi-joins, weighted rows and CTEs) and gives
     the rows DuckDB gives."""
     from redlane.engine.spark import PLAN_STRING_CHARS, spark_session
-    from redlane.target.spark_features import (
+    from redlane.targeting.spark_features import (
         register_feature_views,
         spark_features,
         target_labels,
@@ -247,7 +247,7 @@ def _number(value: object) -> object:
 
 def _joined_history(key: str) -> str:
     """The label history of ``key`` as a join of each shipment with its key's earlier labels:
-    the plain statement of what :func:`redlane.target.sql._running_history_cte` computes."""
+    the plain statement of what :func:`redlane.targeting.sql._running_history_cte` computes."""
     return f"""
 h_{key} AS (
     SELECT b.sid, count(*)::DOUBLE AS n, sum(e.seized)::DOUBLE AS s,

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from redlane.errors import FeedError, RedlaneError
 from redlane.store import audit
 from redlane.store.models import OUTCOMES, Outcome, Plan, PlanItem
-from redlane.target.features import LABEL_SCHEMA
+from redlane.targeting.features import LABEL_SCHEMA
 
 REQUIRED: Final = ("carrier", "hawb", "port_code", "outcome")
 

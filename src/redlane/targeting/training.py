@@ -13,14 +13,14 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from redlane.errors import NotReady
-from redlane.target.features import (
+from redlane.targeting.features import (
     NUMERIC_FEATURES,
     compute_features,
     labelled_features,
     open_features_connection,
     reference_features,
 )
-from redlane.target.model import (
+from redlane.targeting.model import (
     TargetModel,
     Weighting,
     bin_shares,
@@ -41,7 +41,7 @@ def connect(home: Path, warehouse_path: Path, memory_limit: str = "") -> duckdb.
     """Feature connection with labels = warehouse inspections + outcomes recorded in the store."""
     from redlane.store.db import session_scope
     from redlane.store.migrate import ensure_schema
-    from redlane.target.outcomes import outcome_labels
+    from redlane.targeting.outcomes import outcome_labels
 
     ensure_schema()
     with session_scope(readonly=True) as session:
