@@ -50,7 +50,7 @@ def _need_browser() -> None:
 
 
 def _need_vendor() -> None:
-    from redlane.api.web.console import NODE_MODULES, VENDOR
+    from redlane.api.web.kit import NODE_MODULES, VENDOR
 
     missing = [name for name, rel in VENDOR.items() if not (NODE_MODULES / rel).exists()]
     if missing:

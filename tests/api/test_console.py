@@ -135,7 +135,7 @@ def test_logout_ends_the_session(service: Service) -> None:
 
 
 def test_vendor_files_are_served_when_installed(service: Service) -> None:
-    from redlane.api.web.console import NODE_MODULES, VENDOR
+    from redlane.api.web.kit import NODE_MODULES, VENDOR
 
     client = service.client
     assert client.get("/static/console.js").status_code == 200

@@ -1,9 +1,10 @@
 """API reads under the one disclosure policy, generated from the agreement table.
 
-For every service role × partner × record kind × stage, :meth:`redlane.api.policy.Policy.redact`
-(what every API read of partner records calls) must show exactly the fields the seeded
-agreement rows and the stage rules allow, and no other; party rows of the resolution follow
-their source table. The oracle below reads the rows and the rules file, not the policy code.
+For every service role × partner × record kind × stage,
+:meth:`redlane.api.policy.PrincipalPolicy.redact` (what every API read of partner records calls)
+must show exactly the fields the seeded agreement rows and the stage rules allow, and no other;
+party rows of the resolution follow their source table. The oracle below reads the rows and the
+rules file, not the policy code.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from redlane.api.policy import Policy
+from redlane.api.policy import PrincipalPolicy
 from redlane.api.roles import USER_ROLES, Principal
 from redlane.model.spec import TABLES
 from redlane.policy import StageRules, ensure_default_agreements
@@ -45,14 +46,14 @@ PARTY_NEUTRAL = {"party_id", "source_table", "record_key", "role", "country", "f
 
 
 @pytest.fixture(scope="module")
-def table(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Policy, list[Any]]]:
+def table(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[PrincipalPolicy, list[Any]]]:
     url = f"sqlite:///{tmp_path_factory.mktemp('api-policy') / 'redlane.db'}"
     upgrade(url)
     with session_scope(url) as session:
         ensure_default_partners(session)
         ensure_default_agreements(session)
     with session_scope(url, readonly=True) as session:
-        policy = Policy.load(session)
+        policy = PrincipalPolicy.load(session)
         rows = [
             (a.from_partner, a.to_partner, a.stage, dict(a.allowed))
             for a in session.scalars(select(Agreement))

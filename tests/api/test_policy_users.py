@@ -7,7 +7,7 @@ import stat
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from redlane.api.policy import Policy
+from redlane.api.policy import PrincipalPolicy
 from redlane.api.roles import Principal
 from redlane.api.security import verify_password
 from redlane.api.users import all_user_ports, ensure_demo_users, set_user_ports, user_ports
@@ -43,7 +43,7 @@ def viewer(partner: str, role: str = "investigator") -> Principal:
 
 
 def test_owner_and_admin_see_everything_others_nothing_without_agreement() -> None:
-    policy = Policy([], NOW)
+    policy = PrincipalPolicy([], NOW)
     assert (
         policy.redact("aed_shipments", SHIPMENT, viewer("carrier", "carrier_liaison")) == SHIPMENT
     )
@@ -52,7 +52,7 @@ def test_owner_and_admin_see_everything_others_nothing_without_agreement() -> No
 
 
 def test_field_level_agreement_keeps_only_allowed_fields() -> None:
-    policy = Policy(
+    policy = PrincipalPolicy(
         [agreement("carrier", "marketplace", {"aed_shipments": ["hawb", "carrier"]})], NOW
     )
     shown = policy.redact("aed_shipments", SHIPMENT, viewer("marketplace"))
@@ -63,7 +63,7 @@ def test_field_level_agreement_keeps_only_allowed_fields() -> None:
 
 
 def test_stage_and_validity() -> None:
-    policy = Policy(
+    policy = PrincipalPolicy(
         [
             agreement("customs", "marketplace", {"inspections": ["*"]}, stage="seizure"),
             agreement("carrier", "customs", {"aed_shipments": ["*"]}, until=-1),  # expired
@@ -91,7 +91,7 @@ def test_party_rows_follow_their_source_table() -> None:
         "phone": "1",
         "country": "US",
     }
-    policy = Policy(
+    policy = PrincipalPolicy(
         [agreement("carrier", "marketplace", {"aed_shipments": ["consignee_email"]})], NOW
     )
     shown = policy.redact("parties", party, viewer("marketplace"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import time
 from pathlib import Path
 
@@ -76,9 +77,12 @@ def test_screen_roles_and_ports(service: Service, user: str, record: dict, statu
 
 
 def test_engines_not_ready_is_503(service: Service, tmp_path: Path) -> None:
+    def missing(home: Path) -> object:
+        return importlib.import_module("redlane.api._no_such_screener")
+
     class Missing(Engines):
         def screener(self):  # type: ignore[no-untyped-def]
-            return self._load("redlane.api._no_such_screener", "Screener", "screening")
+            return self._load(missing, "screening")
 
     app = service.client.app
     app.dependency_overrides[get_engines] = lambda: Missing(tmp_path)
@@ -91,13 +95,8 @@ def test_engines_not_ready_is_503(service: Service, tmp_path: Path) -> None:
     assert "not ready" in r.json()["detail"]
 
 
-def test_engine_reporting_not_ready_is_503(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import sys
-    import types
-
-    from redlane.api.engines import NotReady
-
-    module = types.ModuleType("redlane_fake_target")
+def test_engine_reporting_not_ready_is_503(tmp_path: Path) -> None:
+    from redlane.api.engines import EngineNotReady
 
     class Screener:
         ready = False
@@ -106,12 +105,10 @@ def test_engine_reporting_not_ready_is_503(tmp_path: Path, monkeypatch: pytest.M
         def load(cls, home: Path) -> Screener:
             return cls()
 
-    module.Screener = Screener  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "redlane_fake_target", module)
-    with pytest.raises(NotReady):
-        Engines(tmp_path)._load("redlane_fake_target", "Screener", "screening")
+    with pytest.raises(EngineNotReady):
+        Engines(tmp_path)._load(Screener.load, "screening")
     Screener.ready = True
-    assert isinstance(Engines(tmp_path)._load("redlane_fake_target", "Screener", "x"), Screener)
+    assert isinstance(Engines(tmp_path)._load(Screener.load, "x"), Screener)
 
 
 def test_live_match(service: Service) -> None:

@@ -26,9 +26,10 @@ from sqlalchemy import bindparam, select
 
 from redlane.api.problems import Problem
 from redlane.api.roles import ADMIN, MACHINE, Principal
-from redlane.api.security import api_key_hash, decode_token
+from redlane.api.security import api_key_hash, decode_token, verify_password
 from redlane.api.state import ServiceState, get_state
 from redlane.api.users import user_ports
+from redlane.store import audit
 from redlane.store.db import READONLY_OPTION, get_engine, session_scope
 from redlane.store.models import ApiKey, User
 
@@ -107,6 +108,45 @@ async def current_principal(
             raise unauthorized("API key unknown or revoked")
         return principal
     raise unauthorized("credentials required: a bearer token or an X-API-Key")
+
+
+def authenticate_user(state: ServiceState, username: str, password: str, client: str) -> User:
+    """Check a password under the rate limit; the audit log records every outcome."""
+    wait = state.limiter.retry_after(username, client)
+    if wait:
+        raise Problem(
+            429,
+            f"too many failed logins: try again in {wait} s",
+            headers={"Retry-After": str(wait)},
+        )
+    with session_scope(state.database_url) as session:
+        user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+        ok = verify_password(user.password_hash if user else None, password)
+        if ok and user is not None and user.active:
+            state.limiter.succeeded(username)
+            audit.append(
+                session,
+                actor=user.username,
+                action="login",
+                object_type="user",
+                object_ids=[user.id],
+                reason="login",
+                partner_id=user.partner_id,
+                details={"client": client},
+            )
+            return user
+        state.limiter.failed(username, client)
+        # Committed with the session even though the login is refused below.
+        audit.append(
+            session,
+            actor=username[:100],
+            action="login.failed",
+            object_type="user",
+            object_ids=[user.id] if user else [],
+            reason="bad credentials or inactive user",
+            details={"client": client},
+        )
+    raise Problem(401, "wrong username or password", kind="bad-credentials")
 
 
 class Access:

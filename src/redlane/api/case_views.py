@@ -13,8 +13,9 @@ import io
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Literal
 
+from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from redlane.api.problems import Problem
@@ -32,6 +33,7 @@ from redlane.store.case_models import EvidenceItem
 CASE_WORKERS: Final = (INVESTIGATOR,)
 CASE_READERS: Final = (INVESTIGATOR, TARGETING_ANALYST)
 TIMELINE_LIMIT: Final = 500
+MAX_EVIDENCE_BYTES: Final = 50 * 1024 * 1024
 
 
 def settings_for(state: ServiceState) -> Settings:
@@ -102,6 +104,28 @@ def evidence_for(
         session, evidence_id, actor=principal.name, details={"via": "service"}
     )
     return item, data
+
+
+def evidence_download(
+    session: Session,
+    principal: Principal,
+    case_id: int,
+    evidence_id: int,
+    *,
+    name: Literal["id", "original"],
+) -> Response:
+    """An evidence file as a download (:func:`evidence_for`: checked, custody ``viewed``),
+    named ``evidence-<id>`` (the API) or by the name it was uploaded under (the console)."""
+    item, data = evidence_for(session, principal, case_id, evidence_id)
+    filename = f"evidence-{item.id}" if name == "id" else item.original_filename
+    return Response(
+        data,
+        media_type="application/octet-stream",
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "X-Evidence-SHA256": item.sha256,
+        },
+    )
 
 
 def export_zip(

@@ -1,54 +1,50 @@
 """Warm engines built by other packages: the screener and the live matcher.
 
-They are imported lazily, loaded once and kept warm. A missing package, a load error, or an
-engine whose ``ready`` attribute is false all mean "not ready": the routes answer 503. Tests
-replace :func:`get_engines` through ``app.dependency_overrides``.
+Each is loaded on first use, once, and kept warm. Their modules are imported at that moment
+too, not with the service: they bring LightGBM, pandas and the resolution indexes, which would
+add about 1.7 s to ``import redlane.api.app``. A missing package, a load error, or an engine
+whose ``ready`` attribute is false all mean "not ready": the routes answer 503. Tests replace
+:func:`get_engines` through ``app.dependency_overrides``.
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, TypeVar
 
 from fastapi import Request
 
 from redlane.api.problems import Problem
 
+if TYPE_CHECKING:
+    from redlane.resolve.live import LiveMatcher
+    from redlane.targeting.screen import Screener
+
 log = logging.getLogger(__name__)
 
-
-class ScreenResult(Protocol):
-    score: float
-    expected_value: float
-    lane: str
-    reasons: Sequence[Any]
-    lookout_hits: Sequence[Any]
-    matched_actor_ids: Sequence[str]
+E = TypeVar("E")
 
 
-class Screener(Protocol):
-    def screen(self, record: dict[str, Any]) -> ScreenResult: ...
+class EngineNotReady(Problem):
+    """503 ``not-ready``: a warm engine could not be loaded (yet), and why."""
 
-    def screen_batch(self, records: list[dict[str, Any]]) -> Sequence[ScreenResult]: ...
-
-
-class Candidate(Protocol):
-    actor_id: str
-    probability: float
-    reasons: Sequence[Any]
-
-
-class Matcher(Protocol):
-    def match(self, record: dict[str, Any], top: int = 5) -> Sequence[Candidate]: ...
-
-
-class NotReady(Problem):
     def __init__(self, what: str, why: str) -> None:
         super().__init__(503, f"{what} is not ready: {why}", kind="not-ready", title="Not ready")
+
+
+def load_screener(home: Path) -> Screener:
+    from redlane.targeting.screen import Screener  # imported on first use: see the module doc
+
+    return Screener.load(home)
+
+
+def load_matcher(home: Path) -> LiveMatcher:
+    from redlane.resolve.live import LiveMatcher  # imported on first use: see the module doc
+
+    return LiveMatcher.load(home)
 
 
 class Engines:
@@ -58,18 +54,18 @@ class Engines:
         self.home = home
         self._lock = threading.Lock()
         self._screener: Screener | None = None
-        self._matcher: Matcher | None = None
+        self._matcher: LiveMatcher | None = None
 
-    def _load(self, module: str, cls: str, what: str) -> Any:
+    def _load(self, load: Callable[[Path], E], what: str) -> E:
         try:
-            loaded = getattr(importlib.import_module(module), cls).load(self.home)
-        except (ImportError, AttributeError) as e:
-            raise NotReady(what, f"{module}.{cls} is not available ({e})") from e
+            loaded = load(self.home)
+        except ImportError as e:
+            raise EngineNotReady(what, f"its code is not available ({e})") from e
         except Exception as e:  # noqa: BLE001 - any load failure means "not ready"
             log.warning("%s failed to load: %s", what, e)
-            raise NotReady(what, f"loading failed ({type(e).__name__}: {e})") from e
+            raise EngineNotReady(what, f"loading failed ({type(e).__name__}: {e})") from e
         if getattr(loaded, "ready", True) is False:
-            raise NotReady(what, "it reports not ready (is a model trained?)")
+            raise EngineNotReady(what, "it reports not ready (is a model trained?)")
         return loaded
 
     def screener(self) -> Screener:
@@ -78,13 +74,13 @@ class Engines:
             return loaded
         with self._lock:
             if self._screener is None:
-                self._screener = self._load("redlane.targeting.screen", "Screener", "screening")
+                self._screener = self._load(load_screener, "screening")
             return self._screener
 
-    def matcher(self) -> Matcher:
+    def matcher(self) -> LiveMatcher:
         with self._lock:
             if self._matcher is None:
-                self._matcher = self._load("redlane.resolve.live", "LiveMatcher", "live matching")
+                self._matcher = self._load(load_matcher, "live matching")
             return self._matcher
 
     def refresh_screener(self) -> threading.Thread | None:
@@ -95,8 +91,8 @@ class Engines:
 
         def reload() -> None:
             try:
-                fresh = self._load("redlane.targeting.screen", "Screener", "screening")
-            except NotReady as e:
+                fresh = self._load(load_screener, "screening")
+            except EngineNotReady as e:
                 log.warning("screener refresh failed: %s", e.detail)
                 return
             with self._lock:
@@ -114,7 +110,7 @@ class Engines:
         for load in (self.screener, self.matcher):
             try:
                 load()
-            except NotReady as e:
+            except EngineNotReady as e:
                 log.info("%s", e.detail)
 
 

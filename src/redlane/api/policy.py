@@ -1,6 +1,6 @@
 """The service's side of the one disclosure policy (:mod:`redlane.policy`).
 
-Every read of partner records in the service calls :meth:`Policy.redact`, which hands the
+Every read of partner records in the service calls :meth:`PrincipalPolicy.redact`, which hands the
 caller's partner and role to :meth:`redlane.policy.Policy.disclose` — the same agreements and
 stage rules every case export and partner feed goes through — and turns "nothing visible" into
 ``None`` (withheld, counted by the caller). Nothing is decided here.
@@ -18,13 +18,14 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from redlane.api.roles import Principal
-from redlane.policy import Policy as CorePolicy
-from redlane.policy import StageRules
+from redlane.policy import Policy, StageRules
 from redlane.store.models import Agreement
 
 
-class Policy:
-    """The agreements in force at ``now`` under the stage rules, for service principals."""
+class PrincipalPolicy:
+    """The one disclosure policy (:class:`redlane.policy.Policy`) asked for a service
+    :class:`~redlane.api.roles.Principal`: the agreements in force at ``now`` under the stage
+    rules."""
 
     def __init__(
         self,
@@ -32,12 +33,12 @@ class Policy:
         now: datetime | None = None,
         rules: StageRules | None = None,
     ) -> None:
-        self.core = CorePolicy.from_agreements(agreements, rules, now)
+        self.core = Policy.from_agreements(agreements, rules, now)
 
     @classmethod
-    def load(cls, session: Session, now: datetime | None = None) -> Policy:
+    def load(cls, session: Session, now: datetime | None = None) -> PrincipalPolicy:
         policy = cls([], now)
-        policy.core = CorePolicy.load(session, at=now)
+        policy.core = Policy.load(session, at=now)
         return policy
 
     def visible_fields(

@@ -11,7 +11,7 @@ import duckdb
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from redlane.api.policy import Policy
+from redlane.api.policy import PrincipalPolicy
 from redlane.api.problems import Problem
 from redlane.api.roles import Principal
 from redlane.api.state import ServiceState
@@ -41,6 +41,11 @@ def audit_read(
         partner_id=principal.partner_id,
         details=details,
     )
+
+
+def today() -> date:
+    """Today in UTC: the plan day when a caller names none."""
+    return datetime.now(UTC).date()
 
 
 def latest_plan(session: Session, port: str, day: date) -> Plan | None:
@@ -129,7 +134,7 @@ def shipment_view(
         raise Problem(404, f"no shipment {carrier}/{hawb}")
     if not any(principal.may_see_port(p) for p in ports):
         raise Problem(403, "this shipment is not at one of your ports", kind="forbidden")
-    policy = Policy.load(session)
+    policy = PrincipalPolicy.load(session)
     rules = policy.core.rules
     stage = max(
         (rules.outcome_stages.get(o.outcome, rules.stages[0]) for o in outcomes),
@@ -245,7 +250,7 @@ def actor_view(
         )
     finally:
         con.close()
-    policy = Policy.load(session)
+    policy = PrincipalPolicy.load(session)
     stage_of = _party_stages(session, policy, parties)
     shown: list[dict[str, Any]] = []
     withheld = 0
@@ -318,7 +323,7 @@ PARCEL_TABLES = ("aed_shipments", "inspections", "customs_entries")
 
 
 def _party_stages(
-    session: Session, policy: Policy, parties: list[dict[str, Any]]
+    session: Session, policy: PrincipalPolicy, parties: list[dict[str, Any]]
 ) -> Callable[[dict[str, Any]], str]:
     """A party's disclosure stage: a parcel's parties (record key = hawb) are at the furthest
     stage its recorded outcomes reach (seized → seizure, other_violation → detention, per the

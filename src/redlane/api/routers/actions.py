@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
-from sqlalchemy.orm import Session
 
 from redlane.api.auth import access
+from redlane.api.deps import SessionDep
 from redlane.api.problems import Problem
 from redlane.api.roles import (
     ADMIN,
@@ -19,7 +19,7 @@ from redlane.api.roles import (
     Principal,
 )
 from redlane.api.routers.common import protected_router
-from redlane.api.state import db_session, get_state
+from redlane.api.state import get_state
 from redlane.store import audit
 
 router = protected_router("actions")
@@ -37,7 +37,7 @@ FEED_READERS = access(
 def partner_actions(
     request: Request,
     principal: Annotated[Principal, Depends(FEED_READERS)],
-    session: Annotated[Session, Depends(db_session)],
+    session: SessionDep,
     partner: Annotated[
         str | None, Query(description="Admins only: another partner's feeds")
     ] = None,

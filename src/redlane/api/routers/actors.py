@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
-from sqlalchemy.orm import Session
 
 from redlane.api import queries
 from redlane.api.auth import access
+from redlane.api.deps import SessionDep
 from redlane.api.problems import problem_responses
 from redlane.api.roles import INVESTIGATOR, MARKETPLACE_ANALYST, TARGETING_ANALYST, Principal
 from redlane.api.routers.common import protected_router
-from redlane.api.state import db_session, get_state
+from redlane.api.state import get_state
 
 router = protected_router("actors")
 
@@ -54,7 +54,7 @@ def actor(
     request: Request,
     actor_id: str,
     principal: Annotated[Principal, Depends(ACTOR_READERS)],
-    session: Annotated[Session, Depends(db_session)],
+    session: SessionDep,
     reason: Annotated[str, Query(max_length=500, description="Why (kept in the audit log)")] = (
         "actor review"
     ),

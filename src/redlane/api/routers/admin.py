@@ -9,15 +9,15 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from redlane.api.auth import access
+from redlane.api.deps import SessionDep
 from redlane.api.problems import Problem
 from redlane.api.queries import audit_read
 from redlane.api.roles import Principal
 from redlane.api.routers.common import protected_router
 from redlane.api.schemas import record_id
-from redlane.api.state import db_session, get_state
+from redlane.api.state import get_state
 from redlane.api.users import (
     UserError,
     add_user,
@@ -105,7 +105,7 @@ def _key_out(row: ApiKey, key: str | None = None) -> ApiKeyOut:
 def list_users(
     request: Request,
     principal: Annotated[Principal, Depends(ADMINS)],
-    session: Annotated[Session, Depends(db_session)],
+    session: SessionDep,
 ) -> list[UserOut]:
     ports = all_user_ports(get_state(request).home)
     users = list(session.execute(select(User).order_by(User.id)).scalars())
@@ -118,7 +118,7 @@ def create_user(
     request: Request,
     body: UserIn,
     principal: Annotated[Principal, Depends(ADMINS)],
-    session: Annotated[Session, Depends(db_session)],
+    session: SessionDep,
 ) -> UserOut:
     password = body.password or secrets.token_urlsafe(12)
     try:
@@ -143,7 +143,7 @@ def patch_user(
     username: str,
     body: UserPatch,
     principal: Annotated[Principal, Depends(ADMINS)],
-    session: Annotated[Session, Depends(db_session)],
+    session: SessionDep,
 ) -> UserOut:
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if user is None:
@@ -172,7 +172,7 @@ def patch_user(
     dependencies=[Depends(ADMINS)],
 )
 def list_keys(
-    session: Annotated[Session, Depends(db_session)],
+    session: SessionDep,
 ) -> list[ApiKeyOut]:
     return [_key_out(k) for k in session.execute(select(ApiKey).order_by(ApiKey.id)).scalars()]
 
@@ -181,7 +181,7 @@ def list_keys(
 def new_key(
     body: ApiKeyIn,
     principal: Annotated[Principal, Depends(ADMINS)],
-    session: Annotated[Session, Depends(db_session)],
+    session: SessionDep,
 ) -> ApiKeyOut:
     try:
         row, key = create_api_key(session, body.partner, body.name, actor=principal.name)
@@ -194,7 +194,7 @@ def new_key(
 def revoke_key(
     key_id: str,
     principal: Annotated[Principal, Depends(ADMINS)],
-    session: Annotated[Session, Depends(db_session)],
+    session: SessionDep,
 ) -> Any:
     parsed = record_id(key_id)
     if parsed is None:

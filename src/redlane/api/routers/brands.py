@@ -8,12 +8,9 @@ functions in the same transaction.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import asdict
 from typing import Annotated, Any, Final
 
-import duckdb
 from fastapi import Depends, File, Query, Request, UploadFile
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
@@ -32,72 +29,44 @@ from redlane.api.brand_schemas import (
     ProductLineIn,
     TrademarkIn,
 )
+from redlane.api.brand_views import (
+    AUTHENTICATORS,
+    FLAG_READERS,
+    OWNERS,
+    REGISTRY_READERS,
+    REVIEWERS,
+    brand_scope,
+    code_key,
+    live_matcher,
+    records_con,
+)
 from redlane.api.case_views import settings_for
+from redlane.api.deps import SessionDep
 from redlane.api.problems import Problem
 from redlane.api.queries import audit_read
 from redlane.api.roles import (
     CUSTOMS_OFFICER,
     INVESTIGATOR,
-    MARKETPLACE_ANALYST,
     RIGHTS_HOLDER,
     TARGETING_ANALYST,
     Principal,
 )
 from redlane.api.routers.common import protected_router
 from redlane.api.schemas import RecordId
-from redlane.api.state import ServiceState, db_session, get_state
+from redlane.api.state import get_state
 from redlane.brands import codes, flags, guides, registry
-from redlane.brands.scope import BrandScope, brand_in_scope, scope_for
-from redlane.cases import records
+from redlane.brands.scope import brand_in_scope
 from redlane.store.brand_models import SCAN_VERDICTS
 
 router = protected_router("brands", 404, 409, 413)
 
-# Who reads the registry and guides (officers need the guide of whatever brand a parcel carries).
-REGISTRY_READERS = access(
-    RIGHTS_HOLDER, CUSTOMS_OFFICER, TARGETING_ANALYST, INVESTIGATOR, MARKETPLACE_ANALYST
-)
-OWNERS = access(RIGHTS_HOLDER, partners=["rights_holders"])
-AUTHENTICATORS = access(
-    CUSTOMS_OFFICER, TARGETING_ANALYST, INVESTIGATOR, MARKETPLACE_ANALYST, RIGHTS_HOLDER
-)
-FLAG_READERS = access(RIGHTS_HOLDER, TARGETING_ANALYST, INVESTIGATOR, MARKETPLACE_ANALYST)
-REVIEWERS = access(TARGETING_ANALYST, INVESTIGATOR)
+# Rules only the API uses; the ones the console shares are in redlane.api.brand_views.
 CONFIRMERS = access(INVESTIGATOR, CUSTOMS_OFFICER, TARGETING_ANALYST)
 METRICS_READERS = access(RIGHTS_HOLDER, TARGETING_ANALYST, INVESTIGATOR)
 ADMINS = access()
 MAX_IMAGE_UPLOAD: Final = guides.MAX_IMAGE_BYTES
 
-
-# --- shared with the console ------------------------------------------------------------------
-def brand_scope(session: Session, principal: Principal) -> BrandScope:
-    return scope_for(session, principal)
-
-
-def code_key(request: Request) -> bytes:
-    return codes.load_code_key(get_state(request).home)
-
-
-@contextmanager
-def records_con(state: ServiceState) -> Iterator[duckdb.DuckDBPyConnection]:
-    """Warehouse and resolution views, for flags (listings, seizures) and metrics."""
-    con, _resolved = records.connect(settings_for(state))
-    try:
-        yield con
-    finally:
-        con.close()
-
-
-def live_matcher(state: ServiceState) -> Any | None:
-    """The warm live matcher when a resolution run exists (authorised parties resolve)."""
-    try:
-        return state.engines.matcher()
-    except Problem:  # no run yet: parties stay unresolved until the next sync
-        return None
-
-
 PrincipalOf = Annotated[Principal, Depends(REGISTRY_READERS)]
-SessionDep = Annotated[Session, Depends(db_session)]
 
 
 # --- registry ---------------------------------------------------------------------------------

@@ -11,15 +11,15 @@ from typing import Annotated, Any, Literal
 from fastapi import Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.orm import Session
 
 from redlane.api import case_views
 from redlane.api.auth import access
+from redlane.api.deps import SessionDep
 from redlane.api.problems import problem_responses
 from redlane.api.roles import Principal
 from redlane.api.routers.common import protected_router
 from redlane.api.schemas import RecordId
-from redlane.api.state import db_session, get_state
+from redlane.api.state import get_state
 from redlane.cases import evidence, service
 from redlane.store.case_models import EVIDENCE_KINDS
 
@@ -27,7 +27,6 @@ router = protected_router("cases", 404, 409)
 
 CASE_READERS = access(*case_views.CASE_READERS)
 CASE_WORKERS = access(*case_views.CASE_WORKERS)
-MAX_EVIDENCE_BYTES = 50 * 1024 * 1024
 
 
 class CaseOpen(BaseModel):
@@ -59,7 +58,7 @@ class NoteIn(BaseModel):
 @router.get("/cases", summary="Cases, newest first")
 def list_cases(
     principal: Annotated[Principal, Depends(CASE_READERS)],
-    session: Annotated[Session, Depends(db_session)],
+    session: SessionDep,
 ) -> list[dict[str, Any]]:
     return case_views.list_view(session, principal)
 
@@ -69,7 +68,7 @@ def open_case(
     request: Request,
     body: CaseOpen,
     principal: Annotated[Principal, Depends(CASE_WORKERS)],
-    session: Annotated[Session, Depends(db_session)],
+    session: SessionDep,
 ) -> dict[str, Any]:
     case = service.open_case(
         session,
@@ -90,7 +89,7 @@ def get_case(
     request: Request,
     case_id: RecordId,
     principal: Annotated[Principal, Depends(CASE_READERS)],
-    session: Annotated[Session, Depends(db_session)],
+    session: SessionDep,
 ) -> dict[str, Any]:
     return case_views.detail_view(session, get_state(request), principal, case_id)
 
@@ -100,7 +99,7 @@ def change_status(
     case_id: RecordId,
     body: StatusChange,
     principal: Annotated[Principal, Depends(CASE_WORKERS)],
-    session: Annotated[Session, Depends(db_session)],
+    session: SessionDep,
 ) -> dict[str, Any]:
     case = service.set_status(
         session, case_id, body.status, actor=principal.name, reason=body.reason
@@ -113,7 +112,7 @@ def add_note(
     case_id: RecordId,
     body: NoteIn,
     principal: Annotated[Principal, Depends(CASE_WORKERS)],
-    session: Annotated[Session, Depends(db_session)],
+    session: SessionDep,
 ) -> dict[str, Any]:
     note = service.add_note(session, case_id, body.text, actor=principal.name)
     return {"id": note.id, "case_id": case_id, "author": note.author, "text": note.text}
@@ -129,7 +128,7 @@ def add_evidence(
     request: Request,
     case_id: RecordId,
     principal: Annotated[Principal, Depends(CASE_WORKERS)],
-    session: Annotated[Session, Depends(db_session)],
+    session: SessionDep,
     file: Annotated[UploadFile, File(description="The evidence file, kept byte for byte")],
     kind: Annotated[str, Form(description=f"One of {', '.join(EVIDENCE_KINDS)}")] = "document",
     source_partner: Annotated[
@@ -137,7 +136,7 @@ def add_evidence(
     ] = None,
     description: Annotated[str, Form(max_length=2000)] = "",
 ) -> dict[str, Any]:
-    data = file.file.read(MAX_EVIDENCE_BYTES + 1)
+    data = file.file.read(case_views.MAX_EVIDENCE_BYTES + 1)
     item = evidence.add_evidence(
         session,
         case_views.settings_for(get_state(request)),
@@ -165,17 +164,9 @@ def view_evidence(
     case_id: RecordId,
     evidence_id: RecordId,
     principal: Annotated[Principal, Depends(CASE_READERS)],
-    session: Annotated[Session, Depends(db_session)],
+    session: SessionDep,
 ) -> Response:
-    item, data = case_views.evidence_for(session, principal, case_id, evidence_id)
-    return Response(
-        data,
-        media_type="application/octet-stream",
-        headers={
-            "Content-Disposition": f'attachment; filename="evidence-{item.id}"',
-            "X-Evidence-SHA256": item.sha256,
-        },
-    )
+    return case_views.evidence_download(session, principal, case_id, evidence_id, name="id")
 
 
 @router.post(
@@ -187,7 +178,7 @@ def export(
     request: Request,
     case_id: RecordId,
     principal: Annotated[Principal, Depends(CASE_WORKERS)],
-    session: Annotated[Session, Depends(db_session)],
+    session: SessionDep,
 ) -> Response:
     out_dir, data = case_views.export_zip(session, get_state(request), principal, case_id)
     return Response(

@@ -9,9 +9,9 @@ from typing import Annotated
 
 from fastapi import Depends, File, Form, Request, UploadFile
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
 
 from redlane.api.auth import access
+from redlane.api.deps import SessionDep
 from redlane.api.idempotency import REPLAYED, IdempotencyDep
 from redlane.api.problems import Problem, problem_responses
 from redlane.api.roles import (
@@ -24,7 +24,7 @@ from redlane.api.roles import (
 )
 from redlane.api.routers.common import protected_router
 from redlane.api.schemas import JobOut
-from redlane.api.state import db_session, get_state
+from redlane.api.state import get_state
 from redlane.errors import FeedError
 from redlane.feeds.detect import detect_feed
 from redlane.model.spec import FEEDS_BY_KIND
@@ -52,7 +52,7 @@ def _safe_name(name: str) -> str:
 def upload(
     request: Request,
     principal: Annotated[Principal, Depends(UPLOADERS)],
-    session: Annotated[Session, Depends(db_session)],
+    session: SessionDep,
     file: Annotated[UploadFile, File(description="A partner feed file (CSV, JSON, JSONL)")],
     idempotency: IdempotencyDep,
     feed: Annotated[str | None, Form(description="Feed kind; detected when omitted")] = None,

@@ -2,30 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
 
 from redlane.api import actions, queries
 from redlane.api.auth import access, require_port
+from redlane.api.deps import SessionDep
 from redlane.api.idempotency import IdempotencyDep
 from redlane.api.problems import Problem, problem_responses
 from redlane.api.roles import CUSTOMS_OFFICER, INVESTIGATOR, TARGETING_ANALYST, Principal
 from redlane.api.routers.common import protected_router
 from redlane.api.schemas import MetricsOut, OutcomeIn, OutcomeOut, PlanOut
-from redlane.api.state import db_session, get_state
+from redlane.api.state import get_state
 
 router = protected_router("ports")
 
 CUSTOMS = access(CUSTOMS_OFFICER, TARGETING_ANALYST, partners=["customs"])
 METRICS = access(CUSTOMS_OFFICER, TARGETING_ANALYST, INVESTIGATOR, partners=["customs", "ipcc"])
-
-
-def today() -> date:
-    return datetime.now(UTC).date()
 
 
 @router.get(
@@ -37,13 +33,13 @@ def today() -> date:
 def port_plan(
     port: str,
     principal: Annotated[Principal, Depends(CUSTOMS)],
-    session: Annotated[Session, Depends(db_session)],
+    session: SessionDep,
     day: Annotated[date | None, Query(alias="date", description="Default: today (UTC)")] = None,
 ) -> dict[str, Any]:
     require_port(principal, port)
-    plan = queries.latest_plan(session, port, day or today())
+    plan = queries.latest_plan(session, port, day or queries.today())
     if plan is None:
-        raise Problem(404, f"no plan for {port} on {(day or today()).isoformat()}")
+        raise Problem(404, f"no plan for {port} on {(day or queries.today()).isoformat()}")
     return queries.plan_view(session, plan)
 
 
@@ -75,7 +71,7 @@ def shipment(
     carrier: str,
     hawb: str,
     principal: Annotated[Principal, Depends(CUSTOMS)],
-    session: Annotated[Session, Depends(db_session)],
+    session: SessionDep,
 ) -> dict[str, Any]:
     return queries.shipment_view(session, get_state(request), principal, carrier, hawb)
 
@@ -90,7 +86,7 @@ def shipment(
 def record_outcome(
     body: OutcomeIn,
     principal: Annotated[Principal, Depends(CUSTOMS)],
-    session: Annotated[Session, Depends(db_session)],
+    session: SessionDep,
     idempotency: IdempotencyDep,
 ) -> OutcomeOut | Response:
     def record() -> OutcomeOut:
@@ -115,7 +111,7 @@ def record_outcome(
 )
 def metrics(
     principal: Annotated[Principal, Depends(METRICS)],
-    session: Annotated[Session, Depends(db_session)],
+    session: SessionDep,
     port: Annotated[str | None, Query(description="Only this port")] = None,
 ) -> dict[str, Any]:
     if port:

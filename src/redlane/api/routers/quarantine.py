@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import Depends, Query, Request
-from sqlalchemy.orm import Session
 
 from redlane.api import queries
 from redlane.api.auth import access
+from redlane.api.deps import SessionDep
 from redlane.api.roles import (
     CARRIER_LIAISON,
     MARKETPLACE_ANALYST,
@@ -18,7 +18,7 @@ from redlane.api.roles import (
 )
 from redlane.api.routers.common import protected_router
 from redlane.api.schemas import INT64_MAX, QuarantineOut
-from redlane.api.state import db_session, get_state
+from redlane.api.state import get_state
 
 router = protected_router("feeds")
 
@@ -33,7 +33,7 @@ QUARANTINE_READERS = access(CARRIER_LIAISON, MARKETPLACE_ANALYST, RIGHTS_HOLDER,
 def quarantine(
     request: Request,
     principal: Annotated[Principal, Depends(QUARANTINE_READERS)],
-    session: Annotated[Session, Depends(db_session)],
+    session: SessionDep,
     table: Annotated[str | None, Query(description="Only rows refused for this table")] = None,
     batch: Annotated[str | None, Query(description="Only this batch (id or prefix)")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
-from sqlalchemy.orm import Session
 
 from redlane.api.auth import access, require_port
-from redlane.api.engines import Engines, Screener, ScreenResult, get_engines
+from redlane.api.deps import SessionDep
+from redlane.api.engines import Engines, get_engines
 from redlane.api.idempotency import IdempotencyDep
 from redlane.api.problems import problem_responses
 from redlane.api.roles import (
@@ -33,8 +33,11 @@ from redlane.api.schemas import (
     ScreenBatchOut,
     ScreenOut,
 )
-from redlane.api.state import ServiceState, db_session, get_state
+from redlane.api.state import ServiceState, get_state
 from redlane.store import audit
+
+if TYPE_CHECKING:
+    from redlane.targeting.screen import Screener, ScreenResult
 
 router = protected_router("screening", 503)
 
@@ -139,7 +142,7 @@ def match(
     body: MatchIn,
     principal: Annotated[Principal, Depends(MATCHERS)],
     engines: Annotated[Engines, Depends(get_engines)],
-    session: Annotated[Session, Depends(db_session)],
+    session: SessionDep,
 ) -> MatchOut:
     found = engines.matcher().match(body.record, top=body.top)
     candidates = [

@@ -6,18 +6,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import ValidationError
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from redlane import __version__
-from redlane.api.auth import access, current_principal
+from redlane.api.auth import access, authenticate_user, current_principal
 from redlane.api.problems import Problem, problem_responses
 from redlane.api.roles import USER_ROLES, Principal
 from redlane.api.schemas import Health, LoginJson, Me, TokenOut
-from redlane.api.security import issue_token, verify_password
-from redlane.api.state import ServiceState, get_state
-from redlane.store import audit
+from redlane.api.security import issue_token
+from redlane.api.state import get_state
 from redlane.store.db import session_scope
-from redlane.store.models import User
 
 router = APIRouter(prefix="/v1", tags=["system"])
 
@@ -38,45 +36,6 @@ def health(request: Request) -> Health:
         screening=engines.is_loaded("screener"),
         live_matching=engines.is_loaded("matcher"),
     )
-
-
-def authenticate_user(state: ServiceState, username: str, password: str, client: str) -> User:
-    """Check a password under the rate limit; the audit log records every outcome."""
-    wait = state.limiter.retry_after(username, client)
-    if wait:
-        raise Problem(
-            429,
-            f"too many failed logins: try again in {wait} s",
-            headers={"Retry-After": str(wait)},
-        )
-    with session_scope(state.database_url) as session:
-        user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
-        ok = verify_password(user.password_hash if user else None, password)
-        if ok and user is not None and user.active:
-            state.limiter.succeeded(username)
-            audit.append(
-                session,
-                actor=user.username,
-                action="login",
-                object_type="user",
-                object_ids=[user.id],
-                reason="login",
-                partner_id=user.partner_id,
-                details={"client": client},
-            )
-            return user
-        state.limiter.failed(username, client)
-        # Committed with the session even though the login is refused below.
-        audit.append(
-            session,
-            actor=username[:100],
-            action="login.failed",
-            object_type="user",
-            object_ids=[user.id] if user else [],
-            reason="bad credentials or inactive user",
-            details={"client": client},
-        )
-    raise Problem(401, "wrong username or password", kind="bad-credentials")
 
 
 @router.post(

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from redlane.api import actions, queries
 from redlane.api.auth import access
+from redlane.api.deps import SessionDep
 from redlane.api.engines import Engines, get_engines
 from redlane.api.problems import Problem
 from redlane.api.roles import CUSTOMS_OFFICER, INVESTIGATOR, TARGETING_ANALYST, Principal
@@ -24,7 +25,7 @@ from redlane.api.schemas import (
     RulePatch,
     record_id,
 )
-from redlane.api.state import db_session, get_state
+from redlane.api.state import get_state
 from redlane.store.models import Lookout, Rule
 
 router = protected_router("targeting", 404)
@@ -57,7 +58,7 @@ def _rule_out(session: Session, rule: Rule) -> dict[str, Any]:
 @router.get("/lookouts", response_model=list[LookoutOut], summary="Lookouts, newest first")
 def list_lookouts(
     principal: Annotated[Principal, Depends(LOOKOUT_READERS)],
-    session: Annotated[Session, Depends(db_session)],
+    session: SessionDep,
     active: Annotated[bool | None, Query(description="Only (in)active ones")] = None,
 ) -> list[dict[str, Any]]:
     query = select(Lookout).order_by(Lookout.id.desc())
@@ -75,7 +76,7 @@ def create_lookout(
     request: Request,
     body: LookoutIn,
     principal: Annotated[Principal, Depends(LOOKOUT_WRITERS)],
-    session: Annotated[Session, Depends(db_session)],
+    session: SessionDep,
     engines: Annotated[Engines, Depends(get_engines)],
 ) -> dict[str, Any]:
     lookout = actions.create_lookout(session, principal, body, engines_paths(request))
@@ -87,7 +88,7 @@ def create_lookout(
 def get_lookout(
     lookout_id: str,
     principal: Annotated[Principal, Depends(LOOKOUT_READERS)],
-    session: Annotated[Session, Depends(db_session)],
+    session: SessionDep,
 ) -> dict[str, Any]:
     lookout = session.get(Lookout, _int_id(lookout_id))
     if lookout is None:
@@ -104,7 +105,7 @@ def patch_lookout(
     lookout_id: str,
     body: LookoutPatch,
     principal: Annotated[Principal, Depends(LOOKOUT_WRITERS)],
-    session: Annotated[Session, Depends(db_session)],
+    session: SessionDep,
     engines: Annotated[Engines, Depends(get_engines)],
 ) -> dict[str, Any]:
     lookout = actions.update_lookout(
@@ -122,7 +123,7 @@ def patch_lookout(
 def retire_lookout(
     lookout_id: str,
     principal: Annotated[Principal, Depends(LOOKOUT_WRITERS)],
-    session: Annotated[Session, Depends(db_session)],
+    session: SessionDep,
     engines: Annotated[Engines, Depends(get_engines)],
 ) -> dict[str, Any]:
     patch = LookoutPatch(active=False)
@@ -138,7 +139,7 @@ def retire_lookout(
     dependencies=[Depends(RULE_READERS)],
 )
 def list_rules(
-    session: Annotated[Session, Depends(db_session)],
+    session: SessionDep,
     active: Annotated[bool | None, Query(description="Only (in)active ones")] = None,
 ) -> list[dict[str, Any]]:
     query = select(Rule).order_by(Rule.id.desc())
@@ -154,7 +155,7 @@ def create_rule(
     request: Request,
     body: RuleIn,
     principal: Annotated[Principal, Depends(RULE_WRITERS)],
-    session: Annotated[Session, Depends(db_session)],
+    session: SessionDep,
     engines: Annotated[Engines, Depends(get_engines)],
 ) -> dict[str, Any]:
     rule = actions.create_rule(session, principal, body, engines_paths(request))
@@ -170,7 +171,7 @@ def create_rule(
 )
 def get_rule(
     rule_id: str,
-    session: Annotated[Session, Depends(db_session)],
+    session: SessionDep,
 ) -> dict[str, Any]:
     rule = session.get(Rule, _int_id(rule_id))
     if rule is None:
@@ -184,7 +185,7 @@ def patch_rule(
     rule_id: str,
     body: RulePatch,
     principal: Annotated[Principal, Depends(RULE_WRITERS)],
-    session: Annotated[Session, Depends(db_session)],
+    session: SessionDep,
     engines: Annotated[Engines, Depends(get_engines)],
 ) -> dict[str, Any]:
     rule = actions.update_rule(session, principal, _int_id(rule_id), body, engines_paths(request))
@@ -198,7 +199,7 @@ def patch_rule(
 def retire_rule(
     rule_id: str,
     principal: Annotated[Principal, Depends(RULE_WRITERS)],
-    session: Annotated[Session, Depends(db_session)],
+    session: SessionDep,
     engines: Annotated[Engines, Depends(get_engines)],
 ) -> dict[str, Any]:
     patch = RulePatch(active=False)

@@ -11,33 +11,37 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from redlane.api.auth import Access
+from redlane.api import brand_views
+from redlane.api.auth import require_port
+from redlane.api.deps import SessionDep
 from redlane.api.problems import Problem
 from redlane.api.queries import audit_read
-from redlane.api.roles import ADMIN, INVESTIGATOR, RIGHTS_HOLDER, TARGETING_ANALYST, Principal
-from redlane.api.routers import brands as api
+from redlane.api.roles import (
+    ADMIN,
+    INVESTIGATOR,
+    RIGHTS_HOLDER,
+    TARGETING_ANALYST,
+    Principal,
+)
 from redlane.api.schemas import RecordId
-from redlane.api.state import db_session, get_state
-from redlane.api.web.console import check_csrf, console_principal, page_access, render
+from redlane.api.state import get_state
+from redlane.api.web.kit import check_csrf, page_access, page_router, render
 from redlane.brands import codes, flags, guides, registry
 from redlane.brands.scope import BrandScope, brand_in_scope
 from redlane.errors import RedlaneError
 from redlane.store.brand_models import PARTY_ROLES, Brand
 
-READ = api.REGISTRY_READERS
-OWN = api.OWNERS
-FLAGS = api.FLAG_READERS
-AUTHENTICATE = api.AUTHENTICATORS
-REVIEW = Access([TARGETING_ANALYST, INVESTIGATOR])
+READ = brand_views.REGISTRY_READERS
+OWN = brand_views.OWNERS
+FLAGS = brand_views.FLAG_READERS
+AUTHENTICATE = brand_views.AUTHENTICATORS
+REVIEW = brand_views.REVIEWERS
 
-router = APIRouter(
-    prefix="/console", include_in_schema=False, dependencies=[Depends(console_principal)]
-)
-SessionDep = Annotated[Session, Depends(db_session)]
+router = page_router()
 
 
 @contextmanager
@@ -58,22 +62,6 @@ def _summaries(session: Session, scope: BrandScope) -> list[dict[str, Any]]:
     return [registry.brand_summary(b) for b in session.execute(scope.brands()).scalars()]
 
 
-def shipment_guides(
-    session: Session, principal: Principal, data: dict[str, Any]
-) -> list[dict[str, Any]]:
-    """Guides of the brands a plan selected this parcel for: brands named in its description
-    or in the plan's reasons (only when it is on a plan)."""
-    if not data.get("plans"):
-        return []
-    text = " ".join(
-        [str((data.get("advance_data") or {}).get("description") or "")]
-        + [str(r) for p in data["plans"] for r in p["reasons"]]
-    ).lower()
-    scope = api.brand_scope(session, principal)
-    names = {b.name for b in session.execute(scope.brands()).scalars() if b.name.lower() in text}
-    return guides.guides_for_brands(session, scope, names)
-
-
 # --- brands -----------------------------------------------------------------------------------
 @router.get("/brands")
 def brand_list(
@@ -82,7 +70,7 @@ def brand_list(
     session: SessionDep,
     saved: str = "",
 ) -> HTMLResponse:
-    scope = api.brand_scope(session, principal)
+    scope = brand_views.brand_scope(session, principal)
     rows = _summaries(session, scope)
     return render(
         request,
@@ -107,7 +95,7 @@ def brand_create(
     with domain_errors():
         brand = registry.create_brand(
             session,
-            api.brand_scope(session, principal),
+            brand_views.brand_scope(session, principal),
             name=name,
             owner_country=owner_country.upper() or None,
         )
@@ -128,7 +116,7 @@ def brand_page(
     session: SessionDep,
     saved: str = "",
 ) -> HTMLResponse:
-    scope = api.brand_scope(session, principal)
+    scope = brand_views.brand_scope(session, principal)
     with domain_errors():
         brand = brand_in_scope(session, scope, brand_ref)
     audit_read(session, principal, "brand", [brand.brand_ref], "brand registry page")
@@ -161,7 +149,7 @@ def line_add(
     with domain_errors():
         registry.add_product_line(
             session,
-            api.brand_scope(session, principal),
+            brand_views.brand_scope(session, principal),
             brand_ref,
             name=name,
             hs6=hs6,
@@ -187,13 +175,13 @@ def party_add(
     with domain_errors():
         registry.add_party(
             session,
-            api.brand_scope(session, principal),
+            brand_views.brand_scope(session, principal),
             brand_ref,
             role=role,
             name=name,
             country=country,
             address=address or None,
-            matcher=api.live_matcher(get_state(request)),
+            matcher=brand_views.live_matcher(get_state(request)),
         )
     return _back(f"/console/brands/{brand_ref}", "party")
 
@@ -211,7 +199,7 @@ def guide_add(
     check_csrf(request, principal, csrf)
     with domain_errors():
         guides.create_guide(
-            session, api.brand_scope(session, principal), brand_ref, title=title, body=body
+            session, brand_views.brand_scope(session, principal), brand_ref, title=title, body=body
         )
     return _back(f"/console/brands/{brand_ref}", "guide")
 
@@ -232,7 +220,7 @@ def image_add(
     with domain_errors():
         guides.add_image(
             session,
-            api.brand_scope(session, principal),
+            brand_views.brand_scope(session, principal),
             brand_ref,
             guide_id,
             data=file.file.read(guides.MAX_IMAGE_BYTES + 1),
@@ -251,7 +239,7 @@ def image_view(
 ) -> Response:
     with domain_errors():
         image = guides.image_of(
-            session, api.brand_scope(session, principal), brand_ref, guide_id, image_id
+            session, brand_views.brand_scope(session, principal), brand_ref, guide_id, image_id
         )
     return Response(image.data, media_type=image.media_type)
 
@@ -271,8 +259,8 @@ def codes_enrol(
     with domain_errors():
         result = codes.enrol(
             session,
-            api.brand_scope(session, principal),
-            api.code_key(request),
+            brand_views.brand_scope(session, principal),
+            brand_views.code_key(request),
             brand_ref,
             values,
             batch=batch,
@@ -289,7 +277,7 @@ def authenticate_page(
     ref: str = "",
     port: str = "",
 ) -> HTMLResponse:
-    scope = api.brand_scope(session, principal)
+    scope = brand_views.brand_scope(session, principal)
     brands = _summaries(session, scope)
     return render(
         request,
@@ -315,18 +303,16 @@ def authenticate_submit(
 ) -> HTMLResponse:
     check_csrf(request, principal, csrf)
     if port_code:
-        from redlane.api.auth import require_port
-
         require_port(principal, port_code)
     elif principal.role == "customs_officer":
         raise Problem(422, "name the port of the inspection")
     values = [c.strip() for c in codes_text.splitlines() if c.strip()]
-    scope = api.brand_scope(session, principal)
+    scope = brand_views.brand_scope(session, principal)
     with domain_errors():
         results = codes.authenticate(
             session,
             scope,
-            api.code_key(request),
+            brand_views.code_key(request),
             values,
             codes.Context(kind, ref, port_code or None),
             brand_ref=brand_id or None,
@@ -350,13 +336,13 @@ def flag_page(
     session: SessionDep,
     saved: str = "",
 ) -> HTMLResponse:
-    scope = api.brand_scope(session, principal)
+    scope = brand_views.brand_scope(session, principal)
     rows = flags.flags_for(session, scope)
     if rows:
         audit_read(session, principal, "brand_flag", [r["id"] for r in rows], "flag review")
     metrics: list[dict[str, Any]] = []
     if principal.role in (RIGHTS_HOLDER, TARGETING_ANALYST, INVESTIGATOR, ADMIN):
-        with api.records_con(get_state(request)) as con:
+        with brand_views.records_con(get_state(request)) as con:
             metrics = flags.metrics_in_scope(session, con, scope)
     own = _summaries(session, scope)
     return render(
@@ -385,10 +371,10 @@ def flag_create(
     evidence: Annotated[str, Form(max_length=4000)] = "",
 ) -> Response:
     check_csrf(request, principal, csrf)
-    with domain_errors(), api.records_con(get_state(request)) as con:
+    with domain_errors(), brand_views.records_con(get_state(request)) as con:
         flag = flags.create_flag(
             session,
-            api.brand_scope(session, principal),
+            brand_views.brand_scope(session, principal),
             brand_id,
             target_kind=target_kind,
             target_ref=target_ref,
@@ -416,7 +402,7 @@ def flag_decide(
     check_csrf(request, principal, csrf)
     if decision not in ("accept", "reject"):
         raise Problem(422, "decide accept or reject")
-    with domain_errors(), api.records_con(get_state(request)) as con:
+    with domain_errors(), brand_views.records_con(get_state(request)) as con:
         flags.decide(
             session,
             principal,

@@ -4,34 +4,31 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import Depends, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlalchemy.orm import Session
 
 from redlane.api import case_views
 from redlane.api.auth import Access
+from redlane.api.deps import SessionDep
 from redlane.api.problems import Problem
 from redlane.api.roles import Principal
-from redlane.api.routers.cases import MAX_EVIDENCE_BYTES
 from redlane.api.schemas import RecordId
-from redlane.api.state import db_session, get_state
-from redlane.api.web.console import check_csrf, console_principal, page_access, render
+from redlane.api.state import get_state
+from redlane.api.web.kit import check_csrf, page_access, page_router, render
 from redlane.cases import evidence, service
 from redlane.store.case_models import EVIDENCE_KINDS
 
 CASES = Access(case_views.CASE_READERS)
 CASE_WORK = Access(case_views.CASE_WORKERS)
 
-router = APIRouter(
-    prefix="/console", include_in_schema=False, dependencies=[Depends(console_principal)]
-)
+router = page_router()
 
 
 @router.get("/cases")
 def cases_index(
     request: Request,
     principal: Annotated[Principal, Depends(page_access(CASES))],
-    session: Annotated[Session, Depends(db_session)],
+    session: SessionDep,
 ) -> HTMLResponse:
     rows = case_views.list_view(session, principal)
     return render(
@@ -43,7 +40,7 @@ def cases_index(
 def case_open(
     request: Request,
     principal: Annotated[Principal, Depends(page_access(CASE_WORK))],
-    session: Annotated[Session, Depends(db_session)],
+    session: SessionDep,
     csrf: Annotated[str, Form()] = "",
     kind: Annotated[str, Form()] = "actor",
     ref: Annotated[str, Form(max_length=200)] = "",
@@ -67,7 +64,7 @@ def case_page(
     request: Request,
     case_id: RecordId,
     principal: Annotated[Principal, Depends(page_access(CASES))],
-    session: Annotated[Session, Depends(db_session)],
+    session: SessionDep,
     saved: str = "",
 ) -> HTMLResponse:
     detail = case_views.detail_view(session, get_state(request), principal, case_id)
@@ -87,7 +84,7 @@ def case_note(
     request: Request,
     case_id: RecordId,
     principal: Annotated[Principal, Depends(page_access(CASE_WORK))],
-    session: Annotated[Session, Depends(db_session)],
+    session: SessionDep,
     csrf: Annotated[str, Form()] = "",
     text: Annotated[str, Form(max_length=10_000)] = "",
 ) -> Response:
@@ -101,7 +98,7 @@ def case_status(
     request: Request,
     case_id: RecordId,
     principal: Annotated[Principal, Depends(page_access(CASE_WORK))],
-    session: Annotated[Session, Depends(db_session)],
+    session: SessionDep,
     csrf: Annotated[str, Form()] = "",
     status: Annotated[str, Form()] = "",
     reason: Annotated[str, Form(max_length=1000)] = "",
@@ -116,7 +113,7 @@ def evidence_form(
     request: Request,
     case_id: RecordId,
     principal: Annotated[Principal, Depends(page_access(CASE_WORK))],
-    session: Annotated[Session, Depends(db_session)],
+    session: SessionDep,
 ) -> HTMLResponse:
     case = service.get_case(session, case_id)
     return render(
@@ -129,7 +126,7 @@ def evidence_upload(
     request: Request,
     case_id: RecordId,
     principal: Annotated[Principal, Depends(page_access(CASE_WORK))],
-    session: Annotated[Session, Depends(db_session)],
+    session: SessionDep,
     file: Annotated[UploadFile | None, File()] = None,
     csrf: Annotated[str, Form()] = "",
     kind: Annotated[str, Form()] = "document",
@@ -143,7 +140,7 @@ def evidence_upload(
         session,
         case_views.settings_for(get_state(request)),
         case_id,
-        data=file.file.read(MAX_EVIDENCE_BYTES + 1),
+        data=file.file.read(case_views.MAX_EVIDENCE_BYTES + 1),
         filename=file.filename,
         kind=kind,
         source_partner=source_partner.strip() or principal.partner_id,
@@ -158,17 +155,9 @@ def evidence_view(
     case_id: RecordId,
     evidence_id: RecordId,
     principal: Annotated[Principal, Depends(page_access(CASES))],
-    session: Annotated[Session, Depends(db_session)],
+    session: SessionDep,
 ) -> Response:
-    item, data = case_views.evidence_for(session, principal, case_id, evidence_id)
-    return Response(
-        data,
-        media_type="application/octet-stream",
-        headers={
-            "Content-Disposition": f'attachment; filename="{item.original_filename}"',
-            "X-Evidence-SHA256": item.sha256,
-        },
-    )
+    return case_views.evidence_download(session, principal, case_id, evidence_id, name="original")
 
 
 @router.post("/cases/{case_id}/export")
@@ -176,7 +165,7 @@ def case_export(
     request: Request,
     case_id: RecordId,
     principal: Annotated[Principal, Depends(page_access(CASE_WORK))],
-    session: Annotated[Session, Depends(db_session)],
+    session: SessionDep,
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(request, principal, csrf)
