@@ -1,15 +1,96 @@
-"""Settings, read once from the environment (prefix ``REDLANE_``).
+"""Settings: every ``REDLANE_*`` environment variable redlane reads, in one place.
 
-Tests override them by setting environment variables and calling ``get_settings.cache_clear()``.
+:class:`Settings` holds them all; the knobs of one part of the system are a group of their own
+(``settings.spark.master`` is ``REDLANE_SPARK_MASTER``). :func:`get_settings` reads the
+environment once and caches the result; tests override it by setting environment variables and
+calling ``get_settings.cache_clear()``.
+
+The groups (``spark``, ``ingest``, ``normalise``, ``secrets``) are read from the environment
+each time they are asked for, as the code they configure always read them: a Spark session, a
+staged file, a normalisation run or a key file sees the environment as it is at that moment,
+without a cache to clear, and a malformed value fails only the part that uses it.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from pydantic import Field
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_core import PydanticUseDefault
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _int_or_default(value: Any) -> Any:
+    """A count given in the environment: blanks mean the default, else Python's ``int()``."""
+    if isinstance(value, str):
+        if not value.strip():
+            raise PydanticUseDefault()
+        return int(value)
+    return value
+
+
+class SparkSettings(BaseSettings):
+    """``REDLANE_SPARK_*``: the Spark session of the scale path (read when one is built)."""
+
+    model_config = SettingsConfigDict(env_prefix="REDLANE_SPARK_", extra="ignore")
+
+    # Spark master: local[N] on one machine, spark://host:7077, yarn or k8s://… on a cluster.
+    master: str = "local[2]"
+    # Driver JVM heap; results of a resolution run are collected on the driver.
+    driver_memory: str = "2g"
+    # Shuffle partitions: Spark's default of 200 is far too many for local[2].
+    shuffle_partitions: int = 8
+    # Where Splink checkpoints intermediate tables on a cluster (a path every executor can
+    # reach, e.g. s3a://bucket/checkpoints); local sessions cache them in memory instead.
+    checkpoint_dir: str = ""
+    # When set, paths under REDLANE_HOME are read from here instead (a mirror the executors
+    # can reach, e.g. s3a://bucket/redlane); empty reads the local paths.
+    home_uri: str = ""
+
+
+class IngestSettings(BaseSettings):
+    """Ingest (read for every file): ``REDLANE_INGEST_*`` and the crash-test hook."""
+
+    model_config = SettingsConfigDict(env_prefix="REDLANE_INGEST_", extra="ignore")
+
+    # A CSV file from this size is parsed in two halves at once, the second in a worker
+    # process: below it a worker's start (about a second) is not repaid (redlane.feeds.stage).
+    split_min_bytes: int = 48 * 1024 * 1024
+    # Test hook (REDLANE_FAULT_POINT): name a point of redlane.feeds.ingest.FAULT_POINTS and
+    # the process kills itself there, as a crash would. Empty: never.
+    fault_point: str = Field(default="", validation_alias=AliasChoices("REDLANE_FAULT_POINT"))
+
+    _split_min_bytes = field_validator("split_min_bytes", mode="before")(_int_or_default)
+
+
+class NormaliseSettings(BaseSettings):
+    """``REDLANE_NORMALISE_*``: worker processes of party normalisation (read at every run)."""
+
+    model_config = SettingsConfigDict(env_prefix="REDLANE_NORMALISE_", extra="ignore")
+
+    # Worker processes for the maps of many distinct values; 1 forces serial. None (unset):
+    # os.cpu_count().
+    workers: int | None = None
+    # A map is normalised in the workers from this many distinct values (below it, starting
+    # them is not repaid; redlane.resolve.prepare).
+    parallel_min: int = 30_000
+
+    _counts = field_validator("workers", "parallel_min", mode="before")(_int_or_default)
+
+
+class SecretSettings(BaseSettings):
+    """Deployment secrets given in the environment (read at every use); when one is unset its
+    key file under ``HOME/secrets`` is used, made on first use (:mod:`redlane.secret_files`)."""
+
+    model_config = SettingsConfigDict(env_prefix="REDLANE_", extra="ignore")
+
+    # The service's token and session signing key (≥ 32 characters), else HOME/secrets/jwt.key.
+    secret_key: SecretStr = SecretStr("")
+    # The key authentication codes are hashed with (≥ 32 characters), else
+    # HOME/secrets/codes.key.
+    code_key: SecretStr = SecretStr("")
 
 
 class Settings(BaseSettings):
@@ -28,6 +109,23 @@ class Settings(BaseSettings):
     # ports beyond it). 0: what the DuckDB memory limit holds (redlane.targeting.day_features).
     feature_group_rows: int = 0
 
+    # The groups, read from the environment each time they are asked for (see the module).
+    @property
+    def spark(self) -> SparkSettings:
+        return SparkSettings()
+
+    @property
+    def ingest(self) -> IngestSettings:
+        return IngestSettings()
+
+    @property
+    def normalise(self) -> NormaliseSettings:
+        return NormaliseSettings()
+
+    @property
+    def secrets(self) -> SecretSettings:
+        return SecretSettings()
+
     @property
     def warehouse_path(self) -> Path:
         return self.warehouse_dir if self.warehouse_dir is not None else self.home / "warehouse"
@@ -42,3 +140,21 @@ class Settings(BaseSettings):
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+def settings_for_home(home: Path) -> Settings:
+    """The environment's settings (read now, not cached) with ``home`` as ``REDLANE_HOME``:
+    for code handed a home of its own, such as a resolution run's. Defaults derived from the
+    home follow it (the store is SQLite at ``home/redlane.db`` unless REDLANE_DATABASE_URL)."""
+    return Settings(home=home)
+
+
+def env_name(group: type[BaseSettings], field: str) -> str:
+    """The environment variable of ``field`` of a settings class (its alias, if it has one)."""
+    info = group.model_fields[field]
+    alias = info.validation_alias
+    if isinstance(alias, AliasChoices) and isinstance(alias.choices[0], str):
+        return alias.choices[0]
+    if isinstance(alias, str):
+        return alias
+    return f"{group.model_config.get('env_prefix', '')}{field}".upper()

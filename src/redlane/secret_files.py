@@ -3,6 +3,8 @@
 Every secret file (the token signing key, the authentication-code key, the evidence signing
 key) is created the same way: in a 0700 folder, opened with O_EXCL and mode 0600 so that a
 second process starting at the same moment reads the first one's key instead of replacing it.
+A key given in the environment (:class:`redlane.config.SecretSettings`) is used instead of its
+file.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import secrets
 import threading
 from pathlib import Path
 
+from redlane.config import SecretSettings, env_name
 from redlane.errors import ConfigError
 
 MIN_SECRET_CHARS = 32
@@ -35,12 +38,22 @@ def create_once(path: Path, content: bytes) -> None:
             os.fsync(out.fileno())
 
 
-def hex_secret(env_name: str, path: Path) -> str:
+def environment_secret(variable: str) -> str:
+    """The value of a secret of :class:`~redlane.config.SecretSettings`, read now ("" unset)."""
+    given = SecretSettings()
+    for field in SecretSettings.model_fields:
+        if env_name(SecretSettings, field) == variable:
+            value = getattr(given, field)
+            return str(value.get_secret_value())
+    raise ValueError(f"{variable} is not a secret of redlane.config.SecretSettings")
+
+
+def hex_secret(variable: str, path: Path) -> str:
     """The environment's secret if set, else the key file's (256 random bits, made on first use)."""
-    from_env = os.environ.get(env_name, "")
+    from_env = environment_secret(variable)
     if from_env:
         if len(from_env) < MIN_SECRET_CHARS:
-            raise ConfigError(f"{env_name} must be at least {MIN_SECRET_CHARS} characters")
+            raise ConfigError(f"{variable} must be at least {MIN_SECRET_CHARS} characters")
         return from_env
     create_once(path, secrets.token_hex(32).encode())
     key = path.read_text().strip()

@@ -1,4 +1,5 @@
-"""Code hashing and keys, and the scope's role names matching the service's."""
+"""Code hashing and keys, and the scope's role names matching the service's (both come from
+``redlane.policy.roles``; ``tests/policy/test_roles.py`` checks that they are not spelled again)."""
 
 from __future__ import annotations
 

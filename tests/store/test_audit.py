@@ -15,10 +15,10 @@ from sqlalchemy.exc import IntegrityError
 
 from redlane.store import audit
 from redlane.store.db import session_scope
-from redlane.store.models import Base
+from redlane.store.schema import metadata
 from tests.utils.audit_tamper import tampering
 
-TABLE = Base.metadata.tables["audit_log"]
+TABLE = metadata.tables["audit_log"]
 CONTENT = ("at", "actor", "partner_id", "action", "object_type", "object_ids", "reason", "details")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import shutil
 from pathlib import Path
 
@@ -10,9 +11,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
 
-from redlane.store import migrate
+from redlane.store import migrate, schema
 from redlane.store.db import make_engine
-from redlane.store.models import Base
 
 TABLES = {
     "partners",
@@ -66,7 +66,7 @@ def _schema_diffs(url: str) -> list[object]:
     try:
         with engine.connect() as conn:
             context = MigrationContext.configure(conn, opts={"compare_type": True})
-            return list(compare_metadata(context, Base.metadata))
+            return list(compare_metadata(context, schema.metadata))
     finally:
         engine.dispose()
 
@@ -133,3 +133,16 @@ def test_revision_writes_the_next_numbered_migration(
     source = path.read_text()
     assert f"down_revision: str | None = '{shipped}'" in source
     assert "redlane" not in source.split('"""', 2)[2], "migrations must not import redlane"
+
+
+def test_the_schema_gathers_every_model_module() -> None:
+    """``store/schema.py`` imports every module that declares tables, so Alembic sees them all;
+    a model module imports the base (and the core tables it names), never the schema."""
+    store = migrate.MIGRATIONS_DIR.parent
+    declared = {p.stem for p in store.glob("*.py") if p.stem.endswith("models")}
+    assert {m.__name__.rsplit(".", 1)[1] for m in schema.MODEL_MODULES} == declared
+    assert set(schema.metadata.tables) == TABLES
+    for name in declared:
+        tree = ast.parse((store / f"{name}.py").read_text(encoding="utf-8"))
+        imported = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        assert "redlane.store.base" in imported and "redlane.store.schema" not in imported, name

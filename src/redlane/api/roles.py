@@ -1,53 +1,26 @@
-"""Roles, the partner each belongs to, and the principal a request acts as."""
+"""Roles, the partner each belongs to, and the principal a request acts as.
+
+The role names and their partners are defined once in :mod:`redlane.policy.roles` (brand
+isolation and the disclosure policy check them too, and must not import the service); they are
+re-exported here for the service's modules.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Final, Literal
 
-Role = Literal[
-    "customs_officer",
-    "targeting_analyst",
-    "investigator",
-    "marketplace_analyst",
-    "carrier_liaison",
-    "rights_holder",
-    "admin",
-    "machine",
-]
-
-CUSTOMS_OFFICER: Final = "customs_officer"
-TARGETING_ANALYST: Final = "targeting_analyst"
-INVESTIGATOR: Final = "investigator"
-MARKETPLACE_ANALYST: Final = "marketplace_analyst"
-CARRIER_LIAISON: Final = "carrier_liaison"
-RIGHTS_HOLDER: Final = "rights_holder"
-ADMIN: Final = "admin"
-# Not a user role: what a partner's API key acts as (a carrier pushing advance data).
-MACHINE: Final = "machine"
-
-USER_ROLES: Final = (
-    CUSTOMS_OFFICER,
-    TARGETING_ANALYST,
-    INVESTIGATOR,
-    MARKETPLACE_ANALYST,
-    CARRIER_LIAISON,
-    RIGHTS_HOLDER,
-    ADMIN,
-)
-
-# The partner a user of each role normally belongs to (admins may belong to any).
-ROLE_PARTNER: Final = {
-    CUSTOMS_OFFICER: "customs",
-    TARGETING_ANALYST: "customs",
-    INVESTIGATOR: "ipcc",
-    MARKETPLACE_ANALYST: "marketplace",
-    CARRIER_LIAISON: "carrier",
-    RIGHTS_HOLDER: "rights_holders",
-    ADMIN: "ipcc",
-}
-
-ALL_PARTNERS: Final = ("marketplace", "customs", "carrier", "ipcc", "rights_holders")
+from redlane.policy.roles import ADMIN as ADMIN
+from redlane.policy.roles import ALL_PARTNERS as ALL_PARTNERS
+from redlane.policy.roles import CARRIER_LIAISON as CARRIER_LIAISON
+from redlane.policy.roles import CUSTOMS_OFFICER as CUSTOMS_OFFICER
+from redlane.policy.roles import INVESTIGATOR as INVESTIGATOR
+from redlane.policy.roles import MACHINE as MACHINE
+from redlane.policy.roles import MARKETPLACE_ANALYST as MARKETPLACE_ANALYST
+from redlane.policy.roles import RIGHTS_HOLDER as RIGHTS_HOLDER
+from redlane.policy.roles import ROLE_PARTNER as ROLE_PARTNER
+from redlane.policy.roles import TARGETING_ANALYST as TARGETING_ANALYST
+from redlane.policy.roles import USER_ROLES as USER_ROLES
+from redlane.policy.roles import Role as Role
 
 
 @dataclass(frozen=True)

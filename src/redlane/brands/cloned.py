@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from redlane.brands.codes import cloned_refs
-from redlane.config import Settings
+from redlane.config import Settings, settings_for_home
 from redlane.store.brand_models import Brand, BrandCodeScan
 from redlane.store.case_models import EvidenceItem
 
@@ -41,10 +41,14 @@ def cloned_ref_rows(session: Session) -> list[tuple[str, str, str]]:
 
 
 def register_cloned_refs(con: duckdb.DuckDBPyConnection, home: Path) -> int:
-    """Create ``brand_cloned_refs`` on ``con`` from the store at ``home`` (none: empty)."""
+    """Create ``brand_cloned_refs`` on ``con`` from the store at ``home`` (none: empty).
+
+    The store is the one the settings name for ``home``: ``REDLANE_DATABASE_URL`` when set,
+    else ``home/redlane.db``, whatever the process's own ``REDLANE_HOME`` is.
+    """
     from redlane.store.db import session_scope
 
-    settings = Settings(home=home)
+    settings = settings_for_home(home)
     rows: list[tuple[str, str, str]] = []
     if settings.database_url or (home / "redlane.db").exists():
         try:

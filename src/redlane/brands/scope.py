@@ -19,13 +19,10 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from redlane.errors import NotFound, RedlaneError
+from redlane.policy.roles import ADMIN as ADMIN
+from redlane.policy.roles import RIGHTS_HOLDER as RIGHTS_HOLDER
 from redlane.store import audit
 from redlane.store.brand_models import Brand, RightsHolder, RightsHolderMember
-
-# The service's role names (redlane.api.roles); repeated here so domain code does not import
-# the service package. tests/brands/test_scope.py keeps them equal.
-RIGHTS_HOLDER: Final = "rights_holder"
-ADMIN: Final = "admin"
 
 
 class Caller(Protocol):

@@ -22,6 +22,7 @@ import duckdb
 from redlane.config import Settings
 from redlane.engine.warehouse import Warehouse
 from redlane.resolve.outputs import register_resolution_views
+from redlane.resolve.parties import IDENTIFIER_FIELDS as PARTY_IDENTIFIERS
 
 # Lineage columns kept on exported records (the rest of the ``_`` columns are internal).
 LINEAGE: Final = ("_partner", "_source_file", "_line", "_batch_id")
@@ -45,17 +46,8 @@ RECORD_KEYS: Final = {
     "mp_takedowns": "takedown_id",
     "social_posts": "post_id",
 }
-IDENTIFIER_FIELDS: Final = (
-    "name",
-    "address",
-    "country",
-    "phone",
-    "email",
-    "bank_account",
-    "device_id",
-    "ip_address",
-    "handle",
-)
+# The identifiers listed per actor: the party's identifying fields except registry_id.
+SHOWN_IDENTIFIERS: Final = tuple(f for f in PARTY_IDENTIFIERS if f != "registry_id")
 MAX_EDGES: Final = 400
 
 
@@ -283,7 +275,7 @@ def _identifiers(parties: list[dict[str, Any]]) -> dict[str, dict[str, list[str]
     found: dict[str, dict[str, set[str]]] = {}
     for party in parties:
         per = found.setdefault(str(party["actor_id"]), {})
-        for name in IDENTIFIER_FIELDS:
+        for name in SHOWN_IDENTIFIERS:
             value = party.get(name)
             if value not in (None, ""):
                 per.setdefault(name, set()).add(str(value))

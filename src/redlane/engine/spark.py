@@ -6,7 +6,8 @@ built here (``REDLANE_SPARK_MASTER``: ``local[2]`` on one machine, a cluster mas
 production). Spark reads exactly the files the warehouse's manifests name
 (:meth:`Warehouse.table_files`), never a file of an uncommitted batch. Paths under
 ``REDLANE_HOME`` can be read from a mirror (``REDLANE_SPARK_HOME_URI``, e.g. an ``s3a://``
-bucket) when the executors do not share the driver's disk (``docs/scaling.md``).
+bucket) when the executors do not share the driver's disk (``docs/scaling.md``). The
+``REDLANE_SPARK_*`` settings are defined in :class:`redlane.config.SparkSettings`.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 import sqlglot
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlglot import exp
 
+from redlane.config import SparkSettings
 from redlane.engine.sql import empty_table_sql
 from redlane.engine.warehouse import EMPTY_QUARANTINE_SQL, QUARANTINE_TABLE, Warehouse
 from redlane.errors import ConfigError
@@ -30,30 +31,12 @@ if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
 
-class SparkSettings(BaseSettings):
-    """``REDLANE_SPARK_*`` environment variables (read when a session is built)."""
-
-    model_config = SettingsConfigDict(env_prefix="REDLANE_SPARK_", extra="ignore")
-
-    # Spark master: local[N] on one machine, spark://host:7077, yarn or k8s://… on a cluster.
-    master: str = "local[2]"
-    # Driver JVM heap; results of a resolution run are collected on the driver.
-    driver_memory: str = "2g"
-    # Shuffle partitions: Spark's default of 200 is far too many for local[2].
-    shuffle_partitions: int = 8
-    # Where Splink checkpoints intermediate tables on a cluster (a path every executor can
-    # reach, e.g. s3a://bucket/checkpoints); local sessions cache them in memory instead.
-    checkpoint_dir: str = ""
-    # When set, paths under REDLANE_HOME are read from here instead (a mirror the executors
-    # can reach, e.g. s3a://bucket/redlane); empty reads the local paths.
-    home_uri: str = ""
-
-
 # Characters of a query plan Spark keeps when it prints one (its default has no limit).
 PLAN_STRING_CHARS: Final = 100_000
 
 
 def spark_settings() -> SparkSettings:
+    """``REDLANE_SPARK_*`` (:class:`redlane.config.SparkSettings`), read now."""
     return SparkSettings()
 
 

@@ -18,8 +18,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Final, Literal, Protocol
 
+from redlane.config import IngestSettings, env_name
 from redlane.engine.warehouse import (
     QUARANTINE_TABLE,
     STAGING_DIR,
@@ -33,8 +34,9 @@ from redlane.feeds.load import BatchContext, load_batch
 from redlane.feeds.parse import ParseStats
 from redlane.feeds.stage import stage_file
 
-# Test hook: name a point and the process kills itself there, as a crash would.
-FAULT_ENV = "REDLANE_FAULT_POINT"
+# Test hook: name a point and the process kills itself there, as a crash would
+# (``REDLANE_FAULT_POINT``, redlane.config.IngestSettings).
+FAULT_ENV: Final = env_name(IngestSettings, "fault_point")
 FAULT_POINTS = ("after_parse", "after_tables", "before_commit")
 
 
@@ -76,7 +78,7 @@ def file_sha256(path: Path) -> str:
 
 
 def _fault(point: str) -> None:
-    if os.environ.get(FAULT_ENV) == point:
+    if IngestSettings().fault_point == point:
         os.kill(os.getpid(), signal.SIGKILL)
 
 

@@ -11,17 +11,17 @@ whole. Either way the staged rows, their line numbers and the problems are those
 from __future__ import annotations
 
 import codecs
-import os
 import shutil
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import pyarrow.parquet as pq
 
+from redlane.config import IngestSettings, env_name
 from redlane.engine.workers import worker_context
 from redlane.errors import FeedError
 from redlane.feeds.load import chunk_to_arrow, problems_to_arrow
@@ -37,9 +37,8 @@ from redlane.feeds.parse import (
 )
 from redlane.model.spec import FeedSpec, feed
 
-# Files from this size are split: below it a worker's start (about a second) is not repaid.
-SPLIT_MIN_BYTES_ENV = "REDLANE_INGEST_SPLIT_MIN_BYTES"
-SPLIT_MIN_BYTES = 48 * 1024 * 1024
+# Files from this size are split (48 MiB unless set; see redlane.config.IngestSettings).
+SPLIT_MIN_BYTES_ENV: Final = env_name(IngestSettings, "split_min_bytes")
 _SCAN_BLOCK = 8 * 1024 * 1024
 # How far past the middle a balanced line end is looked for before giving up on a split.
 _SPLIT_SEARCH_BYTES = 16 * 1024 * 1024
@@ -55,8 +54,8 @@ class Staged:
 
 
 def split_min_bytes() -> int:
-    value = os.environ.get(SPLIT_MIN_BYTES_ENV, "").strip()
-    return int(value) if value else SPLIT_MIN_BYTES
+    """``REDLANE_INGEST_SPLIT_MIN_BYTES`` as the environment has it now."""
+    return IngestSettings().split_min_bytes
 
 
 def stage_file(

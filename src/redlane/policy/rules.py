@@ -34,6 +34,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from redlane.model.spec import FEEDS
+from redlane.policy.roles import INVESTIGATOR
 from redlane.store import audit
 from redlane.store.models import Agreement
 from redlane.store.sqltypes import utcnow
@@ -57,7 +58,7 @@ class Viewer:
     @classmethod
     def investigator(cls) -> Viewer:
         """The coordination center's investigator: the deployment's own, full view."""
-        return cls("ipcc", "investigator")
+        return cls("ipcc", INVESTIGATOR)
 
     def to_json(self) -> dict[str, str]:
         return {"partner": self.partner, "role": self.role}

@@ -17,23 +17,13 @@ from splink import comparison_library as cl
 
 from redlane.engine.sql import quote_literal
 from redlane.engine.warehouse import Warehouse
-from redlane.resolve.parties import load_raw_parties
+from redlane.resolve.parties import IDENTIFIER_FIELDS, load_raw_parties
 from redlane.resolve.splink_model import quiet_splink
 
 BASELINE_THRESHOLD = 0.9
 
-_FIELDS = (
-    "name",
-    "address",
-    "country",
-    "phone",
-    "email",
-    "bank_account",
-    "device_id",
-    "ip_address",
-    "handle",
-    "registry_id",
-)
+# Every identifying field of a party, as it arrived (lower-cased).
+_FIELDS = IDENTIFIER_FIELDS
 
 
 def _settings() -> SettingsCreator:

@@ -8,15 +8,15 @@ account named in ``seller_ref``. Resolution uses them as link evidence, not as i
 
 from __future__ import annotations
 
+from typing import Final
+
 import duckdb
 
-PARTY_COLUMNS = (
-    "party_id",
-    "source_table",
-    "record_key",
-    "role",
+# The fields that identify a party, in the one order every copy keeps (SQL column order, the
+# signature hash): what resolution normalises and compares, what the Splink baseline reads,
+# and what a case lists per actor (redlane.cases.records, which leaves out registry_id).
+IDENTIFIER_FIELDS: Final = (
     "name",
-    "alt_name",
     "address",
     "country",
     "phone",
@@ -26,6 +26,18 @@ PARTY_COLUMNS = (
     "ip_address",
     "handle",
     "registry_id",
+)
+
+# A party row: where it came from, its identifiers (``alt_name`` beside ``name``: a second
+# spelling, compared only when the name gives nothing), flow links and when it was first seen.
+PARTY_COLUMNS: Final = (
+    "party_id",
+    "source_table",
+    "record_key",
+    "role",
+    IDENTIFIER_FIELDS[0],
+    "alt_name",
+    *IDENTIFIER_FIELDS[1:],
     "hawb_link",
     "seller_link",
     "first_seen",

@@ -15,28 +15,25 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Final
 
 import duckdb
 import pyarrow as pa
 
 from redlane import normalize
+from redlane.config import NormaliseSettings, env_name
 from redlane.engine.workers import worker_context
+from redlane.resolve.parties import IDENTIFIER_FIELDS
 
-SIGNATURE_COLUMNS = (
+# A signature's columns: the name as four comparison keys and the address's core, then the other
+# identifiers normalised under their own names, in IDENTIFIER_FIELDS order.
+SIGNATURE_COLUMNS: Final = (
     "name_norm",
     "name_sorted",
     "name_joined",
     "name_first",
     "address_core",
-    "country",
-    "phone",
-    "email",
-    "bank_account",
-    "device_id",
-    "ip_address",
-    "handle",
-    "registry_id",
+    *(f for f in IDENTIFIER_FIELDS if f not in ("name", "address")),
 )
 
 
@@ -97,22 +94,19 @@ def _known_sql(name: str, known: str | None) -> str | None:
 # Parallel normalisation. Starting the workers costs one import of the normalisers (about 2.1 CPU
 # seconds, in the forkserver, once); a value costs 0.13-0.18 ms to normalise (names, addresses,
 # phones of a simulated world). On two cores a map of n values saves n * 0.15 ms / 2, which pays
-# for the start from about 28,000 values: hence PARALLEL_MIN.
-WORKERS_ENV = "REDLANE_NORMALISE_WORKERS"  # 1 forces serial; default os.cpu_count()
-PARALLEL_MIN_ENV = "REDLANE_NORMALISE_PARALLEL_MIN"
-PARALLEL_MIN = 30_000
+# for the start from about 28,000 values: hence REDLANE_NORMALISE_PARALLEL_MIN's default of
+# 30,000 (redlane.config.NormaliseSettings).
+WORKERS_ENV: Final = env_name(NormaliseSettings, "workers")  # 1 forces serial
+PARALLEL_MIN_ENV: Final = env_name(NormaliseSettings, "parallel_min")
 _CHUNKS_PER_WORKER = 4  # a few chunks each, so one slow chunk does not leave a core idle
 _MIN_CHUNK = 500
 
 
-def _env_int(name: str, default: int) -> int:
-    value = os.environ.get(name, "").strip()
-    return int(value) if value else default
-
-
 def normalise_workers() -> int:
-    """Worker processes for large maps (``REDLANE_NORMALISE_WORKERS``; 1 = serial)."""
-    return max(1, _env_int(WORKERS_ENV, os.cpu_count() or 1))
+    """Worker processes for large maps (``REDLANE_NORMALISE_WORKERS``, else os.cpu_count();
+    1 = serial)."""
+    workers = NormaliseSettings().workers
+    return max(1, workers if workers is not None else os.cpu_count() or 1)
 
 
 def _apply_chunk(fn: Callable[..., str | None], rows: list[tuple[Any, ...]]) -> list[str | None]:
@@ -187,8 +181,9 @@ def normaliser_pool(workers: int | None = None) -> Iterator[_LazyPool | None]:
 
 
 def parallel_min() -> int:
-    """Distinct values of a map from which it is normalised in the pool."""
-    return _env_int(PARALLEL_MIN_ENV, PARALLEL_MIN)
+    """Distinct values of a map from which it is normalised in the pool
+    (``REDLANE_NORMALISE_PARALLEL_MIN``)."""
+    return NormaliseSettings().parallel_min
 
 
 def _normalise_rows(

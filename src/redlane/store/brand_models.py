@@ -1,11 +1,11 @@
 """Tables of brand protection: rights holders, brands, recordations, guides, codes and flags.
 
-Imported at the end of :mod:`redlane.store.models` so they share its metadata (migration
-``0004``). A rights holder is an organisation inside the ``rights_holders`` partner; its users are
-linked by ``rights_holder_members``, and every brand belongs to exactly one rights holder, which
-is what keeps one brand owner's codes, guides and flags away from another's
-(:mod:`redlane.brands.scope`). Authentication codes are never stored: only their keyed hashes
-(:mod:`redlane.brands.codes`).
+Declared on :mod:`redlane.store.base` like every table (migration ``0004``); they import the core
+tables of :mod:`redlane.store.models` because their foreign keys name ``users`` and ``lookouts``. A
+rights holder is an organisation inside the ``rights_holders`` partner; its users are linked by
+``rights_holder_members``, and every brand belongs to exactly one rights holder, which is what keeps
+one brand owner's codes, guides and flags away from another's (:mod:`redlane.brands.scope`).
+Authentication codes are never stored: only their keyed hashes (:mod:`redlane.brands.codes`).
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from redlane.store.models import Base, one_of
+from redlane.store import models as _core_tables  # noqa: F401 - tables the foreign keys name
+from redlane.store.base import Base, one_of
 from redlane.store.sqltypes import utcnow
 
 PARTY_ROLES: Final = ("manufacturer", "licensee", "exporter", "distributor")

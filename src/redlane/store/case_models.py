@@ -1,8 +1,9 @@
 """Tables of cases: targets, assignees, notes, evidence, custody and resolution labels.
 
-Imported at the end of :mod:`redlane.store.models` so they share its metadata (migration
-``0002``). Usernames and partner ids are plain strings, not foreign keys: the command line acts
-as ``cli:<os user>`` and partners' evidence outlives a partner's row, as the audit log does.
+Declared on :mod:`redlane.store.base` like every table (migration ``0002``); they import the core
+tables of :mod:`redlane.store.models` because their foreign keys name ``cases``. Usernames and
+partner ids are plain strings, not foreign keys: the command line acts as ``cli:<os user>`` and
+partners' evidence outlives a partner's row, as the audit log does.
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from typing import Any, Final
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from redlane.store.models import Base, one_of
+from redlane.store import models as _core_tables  # noqa: F401 - tables the foreign keys name
+from redlane.store.base import Base, one_of
 from redlane.store.sqltypes import utcnow
 
 TARGET_KINDS: Final = ("actor", "ring", "hawb", "inspection", "party")

@@ -1,8 +1,8 @@
 """Idempotency keys of API writes (migration ``0005``).
 
-Imported at the end of :mod:`redlane.store.models` so it shares its metadata. One row per
-(principal, key): the request's fingerprint and the first successful response, replayed to a
-retry until ``expires_at`` (see :mod:`redlane.api.idempotency`).
+Declared on :mod:`redlane.store.base` like every table. One row per (principal, key): the request's
+fingerprint and the first successful response, replayed to a retry until ``expires_at`` (see
+:mod:`redlane.api.idempotency`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from redlane.store.models import Base
+from redlane.store.base import Base
 from redlane.store.sqltypes import utcnow
 
 

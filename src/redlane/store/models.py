@@ -1,9 +1,12 @@
-"""Tables of the operational store.
+"""The core tables of the operational store: partners, users, agreements, ports, lookouts, rules,
+plans, outcomes, cases and the audit log.
 
 Names are stable: later changes arrive as new migrations in ``migrations/versions``, and
 ``tests/store/test_migrations.py`` fails when these models and the migrations disagree.
 Enumerated columns are plain strings guarded by CHECK constraints rather than database enum
-types, so adding a value is one batch migration on both SQLite and PostgreSQL.
+types, so adding a value is one batch migration on both SQLite and PostgreSQL. The declarative
+base is :mod:`redlane.store.base`; the case, brand and idempotency tables are in their own
+modules, and :mod:`redlane.store.schema` gathers them all.
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ from datetime import date, datetime
 from typing import Any, Final, Literal
 
 from sqlalchemy import (
-    JSON,
     Boolean,
     CheckConstraint,
     Date,
@@ -20,24 +22,14 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from redlane.store.sqltypes import UTCDateTime, utcnow
-
-# Every constraint gets a predictable name: SQLite batch migrations can only drop or alter
-# constraints they can name.
-NAMING_CONVENTION: Final = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
+from redlane.store.base import Base, one_of
+from redlane.store.sqltypes import utcnow
 
 Lane = Literal["red", "yellow", "green", "notify"]
 LookoutKind = Literal["actor", "identifier", "pattern"]
@@ -56,17 +48,6 @@ CASE_STATUSES: Final = (
     "civil_action",
     "closed",
 )
-
-
-def one_of(column: str, values: tuple[str, ...], name: str | None = None) -> CheckConstraint:
-    """``CHECK (column IN (...))`` named ``ck_<table>_<name or column>``."""
-    allowed = ", ".join(f"'{v}'" for v in values)
-    return CheckConstraint(f"{column} IN ({allowed})", name=name or column)
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON(), list[str]: JSON()}
 
 
 class Partner(Base):
@@ -294,13 +275,3 @@ class AuditEntry(Base):
     details: Mapped[dict[str, Any]]
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64), unique=True)
-
-
-# Brand-protection tables (rights holders, brands, codes, flags); revision 0004.
-from redlane.store import brand_models as brand_models  # noqa: E402
-
-# Case tables (targets, notes, evidence, custody, labels) join this metadata; revision 0002.
-from redlane.store import case_models as case_models  # noqa: E402
-
-# Idempotency keys of API writes; revision 0005.
-from redlane.store import idempotency_models as idempotency_models  # noqa: E402

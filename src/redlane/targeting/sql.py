@@ -6,7 +6,9 @@ the same text later (``feature_sql`` takes the relation names). Inputs:
 - warehouse views ``aed_shipments``, ``customs_entries``, ``product_lines``, ``brands``,
   ``trademarks``, ``mp_listings``, ``mp_sellers``, ``mp_takedowns``, ``social_posts``;
 - ``target_labels(hawb, inspected_at, seized, seized_value, propensity)``: what inspections found
-  (warehouse ``inspections`` plus recorded outcomes, see :mod:`redlane.targeting.labels`);
+  (warehouse ``inspections`` plus recorded outcomes, one row per parcel; the view is defined by
+  :func:`redlane.targeting.features.set_labels`, the outcomes read by
+  :func:`redlane.targeting.outcomes.outcome_labels`);
 - ``party_actors`` and ``actors`` from the resolution run (empty views before the first run).
 
 **Only what is known before arrival.** A shipment's features use other shipments submitted no

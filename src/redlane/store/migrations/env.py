@@ -16,11 +16,12 @@ from sqlalchemy import Connection
 from sqlalchemy.pool import NullPool
 
 from redlane.store.db import make_engine, resolve_url
-from redlane.store.models import Base
+from redlane.store.schema import metadata
 from redlane.store.sqltypes import UTCDateTime
 
 config = context.config
-target_metadata = Base.metadata
+# Every table: redlane.store.schema imports every model module.
+target_metadata = metadata
 
 
 def run_offline() -> None:
