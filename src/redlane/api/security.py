@@ -24,9 +24,10 @@ import jwt
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from redlane.config import SecretSettings, env_name
 from redlane.secret_files import hex_secret
 
-SECRET_ENV: Final = "REDLANE_SECRET_KEY"
+SECRET_ENV: Final = env_name(SecretSettings, "secret_key")
 ALGORITHM: Final = "HS256"
 ACCESS_TOKEN_SECONDS: Final = 15 * 60
 SESSION_SECONDS: Final = 8 * 60 * 60

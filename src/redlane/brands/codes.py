@@ -36,6 +36,7 @@ from redlane.brands.scope import (
     brand_in_scope,
     brand_to_change,
 )
+from redlane.config import SecretSettings, env_name
 from redlane.errors import RedlaneError
 from redlane.secret_files import hex_secret
 from redlane.store.brand_models import (
@@ -46,7 +47,7 @@ from redlane.store.brand_models import (
     BrandProductLine,
 )
 
-KEY_ENV: Final = "REDLANE_CODE_KEY"
+KEY_ENV: Final = env_name(SecretSettings, "code_key")
 HASH_PREFIX: Final = "redlane-code-v1:"
 # A call's codes fit in the service's 1 MB body limit.
 MAX_CODES_PER_CALL: Final = 20_000

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from redlane.brands.scope import BrandScope, Caller, audit_act, brand_to_change, require_holder
 from redlane.errors import NotFound, RedlaneError
+from redlane.policy.roles import RIGHTS_HOLDER
 from redlane.store.brand_models import (
     PARTY_ROLES,
     Brand,
@@ -63,8 +64,8 @@ def link_user(session: Session, username: str, holder_slug: str, caller: Caller)
     user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if user is None:
         raise NotFound(f"no user {username!r}")
-    if user.role != "rights_holder":
-        raise RegistryError(f"{username} has role {user.role}, not rights_holder")
+    if user.role != RIGHTS_HOLDER:
+        raise RegistryError(f"{username} has role {user.role}, not {RIGHTS_HOLDER}")
     holder = session.execute(
         select(RightsHolder).where(RightsHolder.slug == holder_slug)
     ).scalar_one_or_none()
