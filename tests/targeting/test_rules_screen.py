@@ -35,7 +35,7 @@ from redlane.targeting.rules import (
 from redlane.targeting.screen import Screener
 from redlane.targeting.sql import feature_sql
 from redlane.targeting.training import connect
-from tests.target.conftest import World
+from tests.targeting.conftest import World
 
 runner = CliRunner()
 

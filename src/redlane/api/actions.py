@@ -1,24 +1,31 @@
-"""Decisions shared by the API and the console: outcomes, lookouts, rules. All audited."""
+"""Decisions shared by the API and the console: outcomes, lookouts, rules. All audited.
+
+Rules and lookouts are written by ``redlane.targeting.decisions`` (as on the command line);
+here their refusals become problem details.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from redlane.api.auth import require_port
-from redlane.api.criteria import check_criteria
 from redlane.api.problems import Problem
 from redlane.api.roles import Principal
 from redlane.api.schemas import LookoutIn, LookoutPatch, OutcomeIn, RuleIn, RulePatch
+from redlane.errors import NotFound
 from redlane.store import audit
 from redlane.store.models import Lookout, Outcome, Plan, PlanItem, Rule
+from redlane.targeting import decisions
+from redlane.targeting.rules import CriteriaError
 
 # (home, warehouse path): where the criteria checker finds the feature columns.
-Paths = tuple[Path, Path]
+Paths = decisions.Where
 
 
 def _audit(
@@ -95,67 +102,24 @@ def record_outcome(session: Session, principal: Principal, data: OutcomeIn) -> O
     return outcome
 
 
-def _may_edit(principal: Principal, owner_id: int | None) -> None:
-    if principal.is_admin:
-        return
-    if owner_id is None or owner_id != principal.user_id:
-        raise Problem(403, "only the owner or an admin may change this", kind="forbidden")
+@contextmanager
+def _as_problems() -> Iterator[None]:
+    """The decision's refusals as the problems the API has always answered with."""
+    try:
+        yield
+    except CriteriaError as e:
+        raise Problem(422, f"criteria not understood: {e.detail}", kind="bad-criteria") from e
+    except decisions.NotAllowed as e:
+        raise Problem(403, e.detail, kind="forbidden") from e
+    except (decisions.DecisionError, NotFound) as e:
+        raise Problem(e.STATUS, e.detail) from e
 
 
 def create_lookout(
     session: Session, principal: Principal, data: LookoutIn, where: Paths | None = None
 ) -> Lookout:
-    if where is not None:
-        check_criteria(data.kind, data.criteria, *where)
-    if principal.user_id is None:
-        raise Problem(403, "lookouts are owned by people, not API keys", kind="forbidden")
-    lookout = Lookout(
-        owner_id=principal.user_id,
-        partner_id=principal.partner_id,
-        kind=data.kind,
-        criteria=data.criteria,
-        lane=data.lane,
-        reason=data.reason,
-        valid_from=data.valid_from or datetime.now(UTC),
-        valid_to=data.valid_to,
-        active=True,
-    )
-    session.add(lookout)
-    session.flush()
-    _audit(
-        session,
-        principal,
-        "lookout.create",
-        "lookout",
-        [lookout.id],
-        data.reason,
-        {"kind": data.kind, "criteria": data.criteria, "lane": data.lane},
-    )
-    return lookout
-
-
-def _update(
-    session: Session,
-    principal: Principal,
-    row: Lookout | Rule | None,
-    label: str,
-    row_id: int,
-    data: LookoutPatch | RulePatch,
-    where: Paths | None,
-) -> None:
-    """One edit of a lookout or rule: owner check, criteria check, validity check, audit."""
-    if row is None:
-        raise Problem(404, f"no {label} {row_id}")
-    _may_edit(principal, row.owner_id)
-    if where is not None and data.criteria is not None:
-        kind = row.kind if isinstance(row, Lookout) else None
-        check_criteria(kind, data.criteria, *where)
-    changes = data.model_dump(exclude_unset=True)
-    for name, value in changes.items():
-        setattr(row, name, value)
-    if row.valid_to is not None and _aware(row.valid_to) <= _aware(row.valid_from):
-        raise Problem(422, "valid_to must be after valid_from")
-    _audit(session, principal, f"{label}.update", label, [row.id], "edit", changes)
+    with _as_problems():
+        return decisions.create_lookout(session, principal, data.model_dump(), where)
 
 
 def update_lookout(
@@ -165,39 +129,16 @@ def update_lookout(
     data: LookoutPatch,
     where: Paths | None = None,
 ) -> Lookout:
-    lookout = session.get(Lookout, lookout_id)
-    _update(session, principal, lookout, "lookout", lookout_id, data, where)
-    assert lookout is not None  # _update answered 404 otherwise
-    return lookout
+    changes = data.model_dump(exclude_unset=True)
+    with _as_problems():
+        return decisions.update_lookout(session, principal, lookout_id, changes, where)
 
 
 def create_rule(
     session: Session, principal: Principal, data: RuleIn, where: Paths | None = None
 ) -> Rule:
-    if where is not None:
-        check_criteria(None, data.criteria, *where)
-    rule = Rule(
-        name=data.name,
-        criteria=data.criteria,
-        lane=data.lane,
-        owner_id=principal.user_id,
-        reason=data.reason,
-        valid_from=data.valid_from or datetime.now(UTC),
-        valid_to=data.valid_to,
-        active=True,
-    )
-    session.add(rule)
-    session.flush()
-    _audit(
-        session,
-        principal,
-        "rule.create",
-        "rule",
-        [rule.id],
-        data.reason,
-        {"name": data.name, "criteria": data.criteria, "lane": data.lane},
-    )
-    return rule
+    with _as_problems():
+        return decisions.create_rule(session, principal, data.model_dump(), where)
 
 
 def update_rule(
@@ -207,11 +148,6 @@ def update_rule(
     data: RulePatch,
     where: Paths | None = None,
 ) -> Rule:
-    rule = session.get(Rule, rule_id)
-    _update(session, principal, rule, "rule", rule_id, data, where)
-    assert rule is not None  # _update answered 404 otherwise
-    return rule
-
-
-def _aware(t: datetime) -> datetime:
-    return t if t.tzinfo else t.replace(tzinfo=UTC)
+    changes = data.model_dump(exclude_unset=True)
+    with _as_problems():
+        return decisions.update_rule(session, principal, rule_id, changes, where)

@@ -6,7 +6,7 @@ import getpass
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from redlane.cli.common import settings
+from redlane.cli.common import migrated_store
 
 
 def cli_actor() -> str:
@@ -26,12 +26,8 @@ def record(
 ) -> None:
     from redlane.store import audit
     from redlane.store.db import session_scope
-    from redlane.store.migrate import ensure_schema
 
-    url = settings().database
-    settings().home.mkdir(parents=True, exist_ok=True)
-    ensure_schema(url)
-    with session_scope(url) as session:
+    with session_scope(migrated_store()) as session:
         audit.append(
             session,
             actor=cli_actor(),

@@ -11,7 +11,15 @@ import typer
 from rich.table import Table
 
 from redlane.cli.audit_log import record
-from redlane.cli.common import console, err_console, print_json, settings, warehouse
+from redlane.cli.common import (
+    console,
+    err_console,
+    fail,
+    print_error,
+    print_json,
+    settings,
+    warehouse,
+)
 from redlane.cli.progress import IngestBars
 from redlane.engine.sql import quote_literal
 from redlane.engine.warehouse import QUARANTINE_TABLE
@@ -70,7 +78,7 @@ def report_ingest(results: list[FileResult], as_json: bool = False) -> None:
         ingest_table(results)
     failed = [r for r in results if r.status == "failed"]
     for r in failed:
-        err_console.print(f"[red]error:[/] {r.error}")
+        print_error(str(r.error))
     if failed:
         raise typer.Exit(1)
 
@@ -243,11 +251,9 @@ def quarantine_show(
     cols = [d[0] for d in cur.description]
     found = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
     if not found:
-        err_console.print(f"[red]error:[/] no quarantined row with id {quarantine_id!r}")
-        raise typer.Exit(1)
+        raise fail(f"no quarantined row with id {quarantine_id!r}")
     if len(found) > 1:
-        err_console.print(f"[red]error:[/] {quarantine_id!r} matches several rows; give more")
-        raise typer.Exit(1)
+        raise fail(f"{quarantine_id!r} matches several rows; give more")
     row = found[0]
     # The record as received may hold personal data: its reading is audited.
     record("read", "quarantine_row", [row["quarantine_id"]], reason=reason_for_reading)

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from redlane.cli.common import console, err_console, print_json
+from redlane.cli.common import console, fail, print_json
 from redlane.errors import RedlaneError
 from redlane.kcs.settings import TrainSettings
 
@@ -22,9 +22,8 @@ kcs_app = typer.Typer(
 ModelDir = Annotated[Path, typer.Option("--model-dir", help="Model directory.")]
 
 
-def _fail(exc: RedlaneError) -> typer.Exit:
-    err_console.print(f"[red]error:[/red] {exc.detail}", highlight=False, soft_wrap=True)
-    return typer.Exit(code=2)
+# Domain errors (unreadable input, not a model directory) exit 2 (docs/kcs.md, tests/kcs).
+FAILED = 2
 
 
 def _pct(value: float | None) -> str:
@@ -126,7 +125,7 @@ def train_cmd(
             model = train_model(data, settings)
         model.save(model_dir)
     except RedlaneError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc, FAILED) from exc
     report = model.report
     console.print(
         f"trained on {report['train_rows']:,} rows ({report['train_dates'][0]} .. "
@@ -164,7 +163,7 @@ def score_cmd(
         data = read_declarations(input)
         scores = model.score(data)
     except RedlaneError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc, FAILED) from exc
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", encoding="utf-8", newline="") as handle:
         writer = csv_export.writer(handle, lineterminator="\n")
@@ -190,7 +189,7 @@ def evaluate_cmd(
         fraud, critical = data.labels()
         metrics = [m.as_dict() for m in at_rates(model.score(data), fraud, critical)]
     except RedlaneError as exc:
-        raise _fail(exc) from exc
+        raise fail(exc, FAILED) from exc
     if as_json:
         print_json(
             {

@@ -9,10 +9,10 @@ import tempfile
 from pathlib import Path
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from redlane import csv_export
+from redlane.cli.common import err_console, fail
 from redlane.names import SCHEMAS, compare
 
 names_app = typer.Typer(help="Compare person, company and vessel names.", no_args_is_help=True)
@@ -21,17 +21,10 @@ COLUMNS = ("id", "schema", "name1", "name2")
 DEFAULT_SCHEMA = "LegalEntity"
 PROGRESS_MIN_ROWS = 5_000
 
-_err = Console(stderr=True)
-
 
 @names_app.callback()
 def _names() -> None:
     """Compare person, company and vessel names."""
-
-
-def _fail(message: str, code: int) -> typer.Exit:
-    _err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
-    return typer.Exit(code)
 
 
 def _count_rows(path: Path) -> int:
@@ -55,18 +48,18 @@ def score_pairs(
     try:
         handle = in_path.open(newline="", encoding="utf-8-sig")
     except OSError as exc:
-        raise _fail(f"{label}: cannot read: {exc.strerror or exc}", 2) from None
+        raise fail(f"{label}: cannot read: {exc.strerror or exc}", 2) from None
     with handle:
         reader = csv.reader(handle)
         try:
             header = next(reader, None)
         except (csv.Error, UnicodeDecodeError) as exc:
-            raise _fail(f"{label}:1: unreadable header: {exc}", 2) from None
+            raise fail(f"{label}:1: unreadable header: {exc}", 2) from None
         names = [h.strip() for h in header] if header else []
         missing = [c for c in COLUMNS if c not in names]
         if missing or len(set(names)) != len(names):
             found = ",".join(names) if names else "nothing"
-            raise _fail(
+            raise fail(
                 f"{label}:1: header must have the columns {','.join(COLUMNS)}; "
                 f"found {found}" + (f" (missing {', '.join(missing)})" if missing else ""),
                 2,
@@ -81,7 +74,7 @@ def score_pairs(
             BarColumn(),
             MofNCompleteColumn(),
             TimeRemainingColumn(),
-            console=_err,
+            console=err_console,
             disable=total < PROGRESS_MIN_ROWS,
         )
         try:
@@ -96,14 +89,14 @@ def score_pairs(
                         if not row:
                             continue
                         if len(row) != len(names):
-                            raise _fail(
+                            raise fail(
                                 f"{label}:{line}: expected {len(names)} fields "
                                 f"({','.join(names)}), got {len(row)}",
                                 1,
                             )
                         schema = row[index["schema"]].strip()
                         if schema not in SCHEMAS:
-                            _err.print(
+                            err_console.print(
                                 f"[yellow]warning:[/yellow] {label}:{line}: unknown schema "
                                 f"{schema!r}, scored as {DEFAULT_SCHEMA}",
                                 highlight=False,
@@ -116,10 +109,10 @@ def score_pairs(
                         if n % 1000 == 0:
                             progress.update(task, completed=n)
                 except (csv.Error, UnicodeDecodeError) as exc:
-                    raise _fail(f"{label}:{line + 1}: unreadable row: {exc}", 1) from None
+                    raise fail(f"{label}:{line + 1}: unreadable row: {exc}", 1) from None
                 progress.update(task, completed=total)
             tmp.replace(out)
         finally:
             tmp.unlink(missing_ok=True)
     if sys.stderr.isatty():
-        _err.print(f"wrote {out}", highlight=False)
+        err_console.print(f"wrote {out}", highlight=False)

@@ -11,7 +11,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from redlane.cli.audit_log import record
-from redlane.cli.common import console, err_console, print_json, settings
+from redlane.cli.common import console, err_console, fail, print_json, settings
 from redlane.errors import RedlaneError
 
 STEPS = ("parties", "normalise", "train", "score", "cluster", "network", "publish")
@@ -27,11 +27,6 @@ def _quiet_splink() -> None:
     from redlane.resolve.splink_model import quiet_splink
 
     quiet_splink()
-
-
-def _fail(exc: RedlaneError | OSError) -> typer.Exit:
-    err_console.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
-    return typer.Exit(1)
 
 
 def _labels() -> list[tuple[str, str, str]]:
@@ -97,7 +92,7 @@ def resolve(
                 links=(register_cloned_refs,),
             )
         except RedlaneError as exc:
-            raise _fail(exc) from None
+            raise fail(exc) from None
     record("resolve", "resolution_run", [summary.run_id], details=summary.to_json())
     if as_json:
         print_json(summary.to_json())
@@ -136,7 +131,7 @@ def explain(
     try:
         result = explain_pair(settings().home, party_a, party_b, html)
     except RedlaneError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     record("explain_match", "party", [party_a, party_b])
     if as_json:
         print_json(result.to_json())
@@ -170,10 +165,10 @@ def eval_resolution(
     from redlane.resolve.outputs import register_resolution_views
 
     if not (truth / "party_links.parquet").exists():
-        raise _fail(RedlaneError(f"{truth}: no party_links.parquet (is this a truth/ folder?)"))
+        raise fail(f"{truth}: no party_links.parquet (is this a truth/ folder?)")
     con = duckdb.connect()
     if not register_resolution_views(con, settings().home):
-        raise _fail(RedlaneError("no resolution run yet: run `redlane resolve` first"))
+        raise fail("no resolution run yet: run `redlane resolve` first")
     metrics: dict[str, Any] = evaluate_assignments(
         con, "SELECT * FROM party_actors", truth
     ).to_json()
@@ -202,13 +197,13 @@ def match(
     try:
         party = json.loads(record_json)
     except json.JSONDecodeError as exc:
-        raise _fail(RedlaneError(f"--json is not valid JSON: {exc}")) from None
+        raise fail(f"--json is not valid JSON: {exc}") from None
     if not isinstance(party, dict):
-        raise _fail(RedlaneError("--json must be a JSON object"))
+        raise fail("--json must be a JSON object")
     try:
         matcher = LiveMatcher.load(settings().home)
     except RedlaneError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     candidates = matcher.match(party, top=top)
     record("live_match", "actor", [c.actor_id for c in candidates])
     print_json({"candidates": [c.to_json() for c in candidates]})
@@ -232,7 +227,7 @@ def network_show(
     try:
         hood = neighbourhood(con, actor_id, hops=hops)
     except RedlaneError as exc:
-        raise _fail(exc) from None
+        raise fail(exc) from None
     record("view_network", "actor", [actor_id])
     if html is not None:
         html.write_text(neighbourhood_html(hood), encoding="utf-8")

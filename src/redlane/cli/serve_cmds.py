@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from redlane.cli.common import console, err_console, settings
+from redlane.cli.common import console, fail, settings
 
 users_app = typer.Typer(
     help="Service users, officers' ports and partner API keys.", no_args_is_help=True
@@ -71,8 +71,7 @@ def users_add(
         with session_scope(url) as session:
             add_user(session, username, chosen, role, partner, port_list, actor=cli_actor())
     except UserError as e:
-        err_console.print(f"[red]error:[/] {e}")
-        raise typer.Exit(1) from e
+        raise fail(e) from e
     console.print(f"user {username} ({role}) ready")
     if password is None:
         console.print(f"password: {chosen}")
@@ -90,8 +89,7 @@ def users_deactivate(username: Annotated[str, typer.Argument(help="Login name.")
         with session_scope(url) as session:
             set_active(session, username, False, actor=cli_actor())
     except UserError as e:
-        err_console.print(f"[red]error:[/] {e}")
-        raise typer.Exit(1) from e
+        raise fail(e) from e
     console.print(f"user {username} deactivated")
 
 
@@ -110,8 +108,7 @@ def users_apikey(
         with session_scope(url) as session:
             row, key = create_api_key(session, partner, name, actor=cli_actor())
     except UserError as e:
-        err_console.print(f"[red]error:[/] {e}")
-        raise typer.Exit(1) from e
+        raise fail(e) from e
     console.print(f"API key {row.id} for {partner}: {key}")
     console.print("[dim]send it as the X-API-Key header; it is not shown again[/]")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -10,8 +11,20 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from redlane.cli.common import console, err_console, print_json, settings
-from redlane.errors import RedlaneError
+from redlane.cli.audit_log import cli_actor, record
+from redlane.cli.common import (
+    console,
+    err_console,
+    exit_on_error,
+    migrated_store,
+    print_json,
+    settings,
+    store_session,
+)
+from redlane.store.models import LOOKOUT_KINDS
+from redlane.targeting import decisions
+from redlane.targeting.outcomes import import_outcomes
+from redlane.targeting.rules import COUNTERFEIT_PACK, gouging_rules
 
 target_app = typer.Typer(
     help="Targeting: explained risk scores, rules, lookouts and inspection plans.",
@@ -26,16 +39,15 @@ target_app.add_typer(outcomes_app, name="outcomes")
 target_app.add_typer(rules_app, name="rules")
 target_app.add_typer(lookouts_app, name="lookouts")
 
+# Domain errors exit 2 under `redlane target` (a bad outcomes file, no model yet, refused
+# criteria: docs/targeting.md); refused rows of an outcomes file exit 1.
+FAILED = 2
+
 Weighting = Annotated[
     str,
     typer.Option(help="Selection-bias correction: ipw, exploration or none."),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON to stdout.")]
-
-
-def _fail(exc: RedlaneError) -> typer.Exit:
-    err_console.print(f"[red]error:[/red] {exc.detail}", highlight=False, soft_wrap=True)
-    return typer.Exit(code=2)
 
 
 def _weighting(value: str) -> Any:
@@ -46,20 +58,16 @@ def _weighting(value: str) -> Any:
     return value
 
 
-def _store() -> str:
-    from redlane.store.migrate import ensure_schema
-
-    url = settings().database
-    settings().home.mkdir(parents=True, exist_ok=True)
-    ensure_schema(url)
-    return url
-
-
-def _connect() -> Any:
+def _features() -> Any:
+    """A feature connection whose labels include the outcomes recorded in the store."""
     from redlane.targeting.training import connect
 
     s = settings()
     return connect(s.home, s.warehouse_path, s.duckdb_memory_limit)
+
+
+def _where() -> decisions.Where:
+    return settings().home, settings().warehouse_path
 
 
 def _when(value: str | None, name: str) -> datetime | None:
@@ -90,16 +98,11 @@ def train_cmd(
     as_json: AsJson = False,
 ) -> None:
     """Train on every inspection and outcome to date and make it the champion."""
-    from redlane.cli.audit_log import record
     from redlane.targeting.training import train_and_promote
 
-    try:
-        _store()
-        with console.status("computing features and training"):
-            con = _connect()
-            model = train_and_promote(settings().home, con, _weighting(weighting), seed)
-    except RedlaneError as exc:
-        raise _fail(exc) from exc
+    with exit_on_error(FAILED), console.status("computing features and training"):
+        migrated_store()
+        model = train_and_promote(settings().home, _features(), _weighting(weighting), seed)
     record("target.train", "model", [model.version], "trained and promoted", model.meta_summary())
     if as_json:
         print_json({"version": model.version, **model.meta_summary()})
@@ -123,15 +126,11 @@ def retrain_cmd(
     as_json: AsJson = False,
 ) -> None:
     """Train a challenger on labels before a later window; promote it only if better there."""
-    from redlane.cli.audit_log import record
     from redlane.targeting.training import retrain
 
-    try:
-        _store()
-        with console.status("training the challenger"):
-            result = retrain(settings().home, _connect(), window_days, _weighting(weighting), seed)
-    except RedlaneError as exc:
-        raise _fail(exc) from exc
+    with exit_on_error(FAILED), console.status("training the challenger"):
+        migrated_store()
+        result = retrain(settings().home, _features(), window_days, _weighting(weighting), seed)
     record(
         "target.retrain",
         "model",
@@ -173,11 +172,9 @@ def drift_cmd(
     """Population stability per feature against the champion's training data; hit rate by week."""
     from redlane.targeting.training import drift
 
-    try:
-        _store()
-        report = drift(settings().home, _connect(), days)
-    except RedlaneError as exc:
-        raise _fail(exc) from exc
+    with exit_on_error(FAILED):
+        migrated_store()
+        report = drift(settings().home, _features(), days)
     if as_json:
         print_json(report.to_dict())
         return
@@ -230,8 +227,6 @@ def plan_cmd(
     as_json: AsJson = False,
 ) -> None:
     """Plan a port's inspections for a day: mandatory hits, top value, random exploration."""
-    from redlane.cli.audit_log import cli_actor
-    from redlane.store.db import session_scope
     from redlane.targeting.model import load_champion
     from redlane.targeting.plan import plan_port_day
 
@@ -244,11 +239,11 @@ def plan_cmd(
     if port is None:
         _plan_all_ports(day, exploration, out, seed, as_json)
         return
-    try:
-        url = _store()
+    with exit_on_error(FAILED):
+        migrated_store()
         model = load_champion(settings().home)
-        con = _connect()
-        with session_scope(url) as session:
+        con = _features()
+        with store_session(code=FAILED) as session:
             result = plan_port_day(
                 session,
                 con,
@@ -260,8 +255,6 @@ def plan_cmd(
                 seed=seed,
                 out=out or settings().home / "plans",
             )
-    except RedlaneError as exc:
-        raise _fail(exc) from exc
     capacity, documents = result.capacity, result.document_capacity
     if as_json:
         print_json(result.to_dict())
@@ -293,17 +286,15 @@ def plan_cmd(
 def _plan_all_ports(
     day: str, exploration: float, out: Path | None, seed: int, as_json: bool
 ) -> None:
-    from redlane.cli.audit_log import cli_actor
-    from redlane.store.db import session_scope
     from redlane.targeting.day_plan import plan_day
     from redlane.targeting.model import load_champion
 
-    try:
-        url = _store()
+    with exit_on_error(FAILED):
+        migrated_store()
         model = load_champion(settings().home)
-        con = _connect()
+        con = _features()
         with (
-            session_scope(url) as session,
+            store_session(code=FAILED) as session,
             err_console.status(f"computing the features of {day}…") as status,
         ):
             result = plan_day(
@@ -317,8 +308,6 @@ def _plan_all_ports(
                 out=out or settings().home / "plans",
                 on_port=lambda p, n: status.update(f"planning {p}: {n:,} shipments…"),
             )
-    except RedlaneError as exc:
-        raise _fail(exc) from exc
     if as_json:
         print_json(
             {
@@ -358,18 +347,8 @@ def outcomes_import(
     as_json: AsJson = False,
 ) -> None:
     """Record what officers found (re-importing the same file changes nothing)."""
-    from dataclasses import asdict
-
-    from redlane.cli.audit_log import cli_actor
-    from redlane.store.db import session_scope
-    from redlane.targeting.outcomes import import_outcomes
-
-    try:
-        url = _store()
-        with session_scope(url) as session:
-            report = import_outcomes(session, file, cli_actor())
-    except RedlaneError as exc:
-        raise _fail(exc) from exc
+    with store_session(code=FAILED) as session:
+        report = import_outcomes(session, file, cli_actor())
     if as_json:
         print_json(asdict(report))
     else:
@@ -391,43 +370,8 @@ def rules_list(
     as_json: AsJson = False,
 ) -> None:
     """Rules with lane, validity and (with --stats) hit counts and hit rates."""
-    from sqlalchemy import select
-
-    from redlane.store.db import session_scope
-    from redlane.store.models import Rule
-    from redlane.targeting.features import compute_features, labelled_features
-    from redlane.targeting.rules import from_rule, hit_stats
-
-    try:
-        url = _store()
-        with session_scope(url, readonly=True) as session:
-            rules = list(session.scalars(select(Rule).order_by(Rule.id)))
-            checks = [from_rule(r) for r in rules]
-            rows: list[dict[str, Any]] = [
-                {
-                    "id": r.id,
-                    "name": r.name,
-                    "lane": r.lane,
-                    "active": r.active,
-                    "valid_from": r.valid_from,
-                    "valid_to": r.valid_to,
-                    "reason": r.reason,
-                    "criteria": r.criteria,
-                }
-                for r in rules
-            ]
-        if stats and checks:
-            con = _connect()
-            every = {s["key"]: s for s in hit_stats(compute_features(con), checks)}
-            labelled = {s["key"]: s for s in hit_stats(labelled_features(con), checks)}
-            for row in rows:
-                key = f"rule:{row['id']}"
-                row["hits"] = every[key]["hits"]
-                row["inspected"] = labelled[key]["hits"]
-                row["seized"] = labelled[key].get("seized", 0)
-                row["hit_rate"] = labelled[key].get("hit_rate")
-    except RedlaneError as exc:
-        raise _fail(exc) from exc
+    with store_session(readonly=True, code=FAILED) as session:
+        rows = decisions.rule_rows(session, _features() if stats else None)
     if as_json:
         print_json(rows)
         return
@@ -477,8 +421,6 @@ def rules_add_pack(
     ] = None,
 ) -> None:
     """Add a shipped rule pack: price gouging during a declared emergency, or counterfeit."""
-    from redlane.targeting.rules import COUNTERFEIT_PACK, gouging_rules
-
     if pack == "gouging":
         begin, finish = _when(start, "--from"), _when(end, "--to")
         if begin is None or finish is None:
@@ -491,76 +433,20 @@ def rules_add_pack(
 
 
 def _add_rules(definitions: list[dict[str, Any]]) -> None:
-    from redlane.cli.audit_log import cli_actor
-    from redlane.store import audit
-    from redlane.store.db import session_scope
-    from redlane.store.models import Rule
-    from redlane.targeting.features import compute_features
-    from redlane.targeting.rules import checks_from_definitions, to_sql, validate_lane
-
-    try:
-        url = _store()
-        checks_from_definitions(definitions)  # lanes
-        columns = compute_features(_connect(), "FALSE").column_names
-        for d in definitions:
-            to_sql(d["criteria"], columns)  # fields and ops
-            validate_lane(d["lane"])
-        with session_scope(url) as session:
-            added = []
-            for d in definitions:
-                rule = Rule(
-                    name=d["name"],
-                    criteria=d["criteria"],
-                    lane=d["lane"],
-                    reason=d["reason"],
-                    valid_from=d.get("valid_from") or datetime.now(UTC),
-                    valid_to=d.get("valid_to"),
-                    active=True,
-                )
-                session.add(rule)
-                session.flush()
-                added.append(rule)
-            audit.append(
-                session,
-                actor=cli_actor(),
-                action="target.rule.add",
-                object_type="rule",
-                object_ids=[r.id for r in added],
-                reason="rules added",
-                details={"rules": [{"id": r.id, "name": r.name, "lane": r.lane} for r in added]},
-            )
-    except RedlaneError as exc:
-        raise _fail(exc) from exc
-    for rule in added:
-        console.print(f"rule {rule.id} added: {rule.name} ({rule.lane})", highlight=False)
+    with store_session(code=FAILED) as session:
+        actor = decisions.Person(cli_actor())
+        added = decisions.create_rules(session, actor, definitions, _where())
+        shown = [f"rule {r.id} added: {r.name} ({r.lane})" for r in added]
+    for line in shown:
+        console.print(line, highlight=False)
 
 
 # --- lookouts --------------------------------------------------------------------------------
 @lookouts_app.command("list")
 def lookouts_list(as_json: AsJson = False) -> None:
     """Lookouts with kind, criteria and lane."""
-    from sqlalchemy import select
-
-    from redlane.store.db import session_scope
-    from redlane.store.models import Lookout
-
-    try:
-        url = _store()
-        with session_scope(url, readonly=True) as session:
-            rows = [
-                {
-                    "id": lk.id,
-                    "kind": lk.kind,
-                    "criteria": lk.criteria,
-                    "lane": lk.lane,
-                    "reason": lk.reason,
-                    "active": lk.active,
-                    "valid_to": lk.valid_to,
-                }
-                for lk in session.scalars(select(Lookout).order_by(Lookout.id))
-            ]
-    except RedlaneError as exc:
-        raise _fail(exc) from exc
+    with store_session(readonly=True, code=FAILED) as session:
+        rows = decisions.lookout_rows(session)
     if as_json:
         print_json(rows)
         return
@@ -594,54 +480,16 @@ def lookouts_add(
     valid_to: Annotated[str | None, typer.Option(help="End (default none).")] = None,
 ) -> None:
     """Add a lookout (filed under the command-line user)."""
-    from sqlalchemy import select
-
-    from redlane.cli.audit_log import cli_actor
-    from redlane.store import audit
-    from redlane.store.db import session_scope
-    from redlane.store.models import LOOKOUT_KINDS, Lookout, User
-    from redlane.store.partners import ensure_default_partners
-    from redlane.targeting.rules import lookout_criteria, validate_lane
-
     if kind not in LOOKOUT_KINDS:
         raise typer.BadParameter(f"use one of {', '.join(LOOKOUT_KINDS)}", param_hint="--kind")
-    parsed = _criteria(criteria)
-    try:
-        url = _store()
-        validate_lane(lane)
-        lookout_criteria(kind, parsed)
-        with session_scope(url) as session:
-            ensure_default_partners(session)
-            actor = cli_actor()
-            user = session.scalars(select(User).where(User.username == actor)).first()
-            if user is None:
-                user = User(username=actor, partner_id=partner, role="officer", password_hash=None)
-                session.add(user)
-                session.flush()
-            lookout = Lookout(
-                owner_id=user.id,
-                partner_id=partner,
-                kind=kind,
-                criteria=parsed,
-                lane=lane,
-                reason=reason,
-                valid_from=datetime.now(UTC),
-                valid_to=_when(valid_to, "--valid-to"),
-                active=True,
-            )
-            session.add(lookout)
-            session.flush()
-            audit.append(
-                session,
-                actor=actor,
-                action="target.lookout.add",
-                object_type="lookout",
-                object_ids=[lookout.id],
-                reason=reason,
-                partner_id=partner,
-                details={"kind": kind, "criteria": parsed, "lane": lane},
-            )
-            lookout_id = lookout.id
-    except RedlaneError as exc:
-        raise _fail(exc) from exc
+    definition = {
+        "kind": kind,
+        "criteria": _criteria(criteria),
+        "lane": lane,
+        "reason": reason,
+        "valid_to": _when(valid_to, "--valid-to"),
+    }
+    with store_session(code=FAILED) as session:
+        actor = decisions.person(session, cli_actor(), partner)
+        lookout_id = decisions.create_lookout(session, actor, definition, _where()).id
     console.print(f"lookout {lookout_id} added ({kind}, {lane})", highlight=False)
