@@ -18,7 +18,7 @@ from redlane.targeting.day_features import (
     write_day_features,
 )
 from redlane.targeting.features import compute_features, open_features_connection
-from tests.target.conftest import World
+from tests.targeting.conftest import World
 
 
 @pytest.fixture(scope="module")

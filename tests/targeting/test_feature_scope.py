@@ -17,7 +17,7 @@ from redlane.engine.warehouse import Warehouse
 from redlane.resolve.outputs import new_run_dir, publish_run, write_table
 from redlane.targeting.features import LABEL_SCHEMA, open_features_connection, set_labels
 from redlane.targeting.sql import RUNNING_KEYS, _running_history_cte, feature_sql, prelude_sql
-from tests.target.conftest import World
+from tests.targeting.conftest import World
 
 # The warehouse's shipments with holes punched in the keys the windows partition by (NULL keys
 # form a partition of their own), a third of the submission times cut to midnight (ties within

@@ -20,7 +20,7 @@ from redlane.targeting.features import (
     set_labels,
 )
 from redlane.targeting.sql import feature_sql
-from tests.target.conftest import World
+from tests.targeting.conftest import World
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,7 @@ from redlane.targeting.model import (
     train,
 )
 from redlane.targeting.training import challenge, connect
-from tests.target.conftest import World, truth
+from tests.targeting.conftest import World, truth
 
 runner = CliRunner()
 
