@@ -80,9 +80,11 @@ class SimConfig:
     legit_vague_share: float = 0.06  # vague descriptions ("gift", "sample") on genuine parcels
     # Small legitimate senders: their share of legitimate parcels, the share of them that begin
     # inside the simulated window, and the share reselling genuine branded goods.
-    small_sender_share: float = 0.35
+    small_sender_share: float = 0.45
     new_sender_share: float = 0.4
-    reseller_share: float = 0.4
+    reseller_share: float = 0.6
+    # Established legitimate shippers with a line of genuine branded goods (parallel trade).
+    parallel_trade_share: float = 0.1
 
     def __post_init__(self) -> None:
         for name in (
@@ -104,6 +106,7 @@ class SimConfig:
             "small_sender_share",
             "new_sender_share",
             "reseller_share",
+            "parallel_trade_share",
         ):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
@@ -138,7 +141,7 @@ class WorldSize:
             consolidators=_clip(root / 12, 8, 200),
             reshippers=_clip(root / 40, 4, 60),
             gougers=_clip(root / 150, 3, 12),
-            small_senders=_clip(12 * root, 300, 40_000),
+            small_senders=_clip(20 * root, 400, 60_000),
         )
 
 

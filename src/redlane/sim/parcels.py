@@ -319,7 +319,11 @@ def _describe(
     described = items.branded.draw(item, rng.random(n))
     plain = items.plain.draw(item, rng.random(n))
     description = np.where((items.brand[item] >= 0) & (u < 0.4), plain, described)
-    cat = np.maximum(items.category[item], 0)
+    # Goods outside the brand catalogue take a vague description or wrong code from any
+    # category: a careless sender's "gift" or "83.08" is not tied to what counterfeiters sell.
+    n_cat = int(items.category.max()) + 1
+    any_cat = rng.integers(0, max(n_cat, 1), n)
+    cat = np.where(items.category[item] >= 0, items.category[item], any_cat)
     mis = items.misdescribed.draw(cat, rng.random(n))
     mode = rng.random(n)
     misdescribed = fake & (mode < 0.5)

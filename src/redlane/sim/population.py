@@ -122,7 +122,7 @@ def build_population(
         a.activity = rng.lognormvariate(0, 1.6)
         a.items = rng.sample(generic, 3)
         a.sells = rng.random() < 0.55
-        if rng.random() < 0.04:  # parallel trade in genuine branded goods
+        if rng.random() < cfg.parallel_trade_share:  # genuine branded goods
             a.items[2] = items.line_item(rng.randrange(items.n_lines))
         legit.append(a.index)
     legit += _small_senders(b, size, cfg, items, days, consolidators, cons_w, legit)
