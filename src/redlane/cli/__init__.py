@@ -15,6 +15,7 @@ from redlane.cli.kcs_cmds import kcs_app
 from redlane.cli.names_cmds import names_app
 from redlane.cli.resolve_cmds import eval_app, match, network_app, resolve_app
 from redlane.cli.serve_cmds import serve, users_app
+from redlane.cli.sim_audit_cmd import audit as _sim_audit  # noqa: F401  (registers `sim audit`)
 from redlane.cli.sim_cmds import sim_app
 from redlane.cli.target_cmds import target_app
 

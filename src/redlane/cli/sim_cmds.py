@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -53,6 +53,13 @@ def world(
 @sim_app.command("loop")
 def loop(
     seed: Annotated[int, typer.Option(help="Random seed of the world and of the loop.")] = 7,
+    seeds: Annotated[
+        str | None,
+        typer.Option(
+            help="Several seeds, e.g. 41-45 or 41,43,47: per-seed figures, their mean and 95 % "
+            "interval (overrides --seed)."
+        ),
+    ] = None,
     days: Annotated[int, typer.Option(help="Days of traffic to simulate.", min=10)] = 30,
     scale: Annotated[
         str, typer.Option(help="small (≈20k parcels), medium, large or a number of parcels.")
@@ -75,6 +82,7 @@ def loop(
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """Closed loop: each day score → plan at capacity → inspect → record → retrain weekly."""
+    from redlane.lab.loop_seeds import parse_seeds, summarise_seeds
     from redlane.lab.targeting_loop import run_loop, write_plots
     from redlane.sim import parse_scale
     from redlane.targeting.model import WEIGHTINGS
@@ -83,19 +91,35 @@ def loop(
         parcels = parse_scale(scale)
     except ValueError as e:
         raise typer.BadParameter(str(e), param_hint="--scale") from None
+    try:
+        seed_list = parse_seeds(seeds) if seeds is not None else [seed]
+    except ValueError as e:
+        raise typer.BadParameter(str(e), param_hint="--seeds") from None
     if weighting not in WEIGHTINGS:
         raise typer.BadParameter(f"use one of {', '.join(WEIGHTINGS)}", param_hint="--weighting")
-    with StageBars(err_console) as bars:
-        result = run_loop(
-            seed,
-            days,
-            parcels,
-            inspection_rate=inspection_rate,
-            exploration_rate=exploration,
-            warmup_days=warmup_days,
-            weighting=weighting,  # type: ignore[arg-type]
-            progress=bars,
-        )
+    results = []
+    for one in seed_list:
+        with StageBars(err_console) as bars:
+            results.append(
+                run_loop(
+                    one,
+                    days,
+                    parcels,
+                    inspection_rate=inspection_rate,
+                    exploration_rate=exploration,
+                    warmup_days=warmup_days,
+                    weighting=weighting,  # type: ignore[arg-type]
+                    progress=bars,
+                )
+            )
+    if seeds is not None:
+        combined = summarise_seeds([r.summary() for r in results])
+        if as_json:
+            print_json(combined)
+            return
+        _print_seeds(combined)
+        return
+    result = results[0]
     files = write_plots(result, plots) if plots is not None else []
     summary = result.summary()
     summary["plots"] = [str(f) for f in files]
@@ -117,3 +141,22 @@ def loop(
     console.print(table)
     for note in result.notes:
         console.print(f"note: {note}", highlight=False)
+
+
+def _print_seeds(combined: dict[str, Any]) -> None:
+    table = Table(title=f"closed loop over seeds {combined['seeds']}: mean and 95 % interval")
+    for name in ("figure", "mean", "95 % interval", *(str(s) for s in combined["seeds"])):
+        table.add_column(name, justify="right")
+    for key, (lo, hi) in combined["ci95"].items():
+        per = [combined["per_seed"][str(s)].get(key) for s in combined["seeds"]]
+        table.add_row(
+            key,
+            _fmt(combined["mean"][key]),
+            f"{_fmt(lo)} .. {_fmt(hi)}",
+            *(_fmt(v) for v in per),
+        )
+    console.print(table)
+
+
+def _fmt(value: Any) -> str:
+    return "-" if value is None else f"{value:.3f}" if isinstance(value, float) else str(value)

@@ -12,7 +12,10 @@ day's arrivals, planned as one network-wide pool):
 - ``model``: the same rules and lookouts first, then expected value, then the exploration quota;
   retrained every ``retrain_every`` days on its own outcomes.
 
-The world is pre-generated: rings adapt to the *simulator's* historical seizures, not to ours.
+The world is generated day by day around the loop (``generate_world(on_day=...)``): before the
+warm-up ends the rings react to customs' historical seizures; after it, to the model strategy's
+own seizures and holds (``redlane.sim.adapt``). The other strategies see the same traffic, so
+their figures are counterfactual: what they would have found in the world the model made.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ import pyarrow as pa
 from redlane.engine.warehouse import Warehouse
 from redlane.errors import RedlaneError
 from redlane.feeds.ingest import ingest_paths
+from redlane.lab.loop_figures import world_figures
+from redlane.sim.daily import Touch
 from redlane.targeting.features import (
     LABEL_SCHEMA,
     compute_features,
@@ -95,6 +100,7 @@ class LoopResult:
     strategies: dict[str, dict[str, Any]]
     daily: dict[str, list[dict[str, Any]]]
     bias_correction: dict[str, dict[str, Any]]
+    world: dict[str, Any]
     seconds: float
     notes: list[str]
 
@@ -112,6 +118,11 @@ class LoopResult:
             "counterfeit_recall": m["counterfeit_recall"],
             "lift_vs_random": _ratio(m["hit_rate"], r["hit_rate"]),
             "lift_vs_rules_only": _ratio(m["hit_rate"], ro["hit_rate"]),
+            "ceiling_hit_rate": self.world["ceiling_hit_rate"],
+            "share_of_ceiling": _ratio(m["hit_rate"], self.world["ceiling_hit_rate"]),
+            "adaptations": self.world["adaptations"],
+            "redetect_days_median": self.world["redetect_days_median"],
+            "rings_undetected_share": self.world["rings_undetected_share"],
             "model_no_mandatory_hit_rate": self.strategies["model_no_mandatory"]["hit_rate"],
             "random_seized_value_share": r["seized_value_share"],
             "rules_only_seized_value_share": ro["seized_value_share"],
@@ -126,6 +137,7 @@ class LoopResult:
             else [],
             "strategies": self.strategies,
             "bias_correction": self.bias_correction,
+            "world": self.world,
             "seconds": round(self.seconds, 1),
             "notes": self.notes,
         }
@@ -141,26 +153,15 @@ def _ratio(a: float | None, b: float | None) -> float | None:
 
 
 class Oracle:
-    """The simulator's truth, read only for parcels a strategy inspects (and for the final
-    report's denominators)."""
+    """The simulator's truth (hawb -> counterfeit, MSRP value), read only for parcels a
+    strategy inspects (and for the final report's denominators)."""
 
-    def __init__(self, world: Path) -> None:
-        con = duckdb.connect()
-        rows = con.execute(
-            "SELECT hawb, is_counterfeit, msrp_value, brand_id, units FROM "
-            f"read_parquet('{world / 'truth' / 'shipments.parquet'}')"
-        ).fetchall()
-        con.close()
-        self._truth = {h: (bool(c), float(v or 0), b, int(u or 0)) for h, c, v, b, u in rows}
+    def __init__(self, truth: dict[str, tuple[bool, float]]) -> None:
+        self._truth = truth
 
     def inspect(self, hawb: str) -> tuple[bool, float]:
-        fake, value, _, _ = self._truth[hawb]
+        fake, value = self._truth[hawb]
         return fake, value if fake else 0.0
-
-    def totals(self, hawbs: list[str]) -> tuple[int, float]:
-        """Counterfeits and their value among ``hawbs`` (evaluation denominators only)."""
-        fakes = [self._truth[h] for h in hawbs if h in self._truth and self._truth[h][0]]
-        return len(fakes), sum(f[1] for f in fakes)
 
 
 def _labels_table(rows: list[dict[str, Any]]) -> pa.Table:
@@ -259,28 +260,31 @@ def run_loop(
     try:
         world, home = tmp / "world", tmp / "home"
         tick = progress or (lambda stage, done, total: None)
-        generate_world(world, seed=seed, parcels=parcels, days=days)
-        tick("world", 1, 1)
-        warehouse = Warehouse(home / "warehouse")
-        ingest_paths([world], warehouse)
-        tick("ingest", 1, 1)
-        con = open_features_connection(home, warehouse.root, warehouse_labels=False)
-        oracle = Oracle(world)
-        result = _run(
-            con,
-            oracle,
+        driver = _Driver(
+            world,
+            home,
             seed,
             days,
-            parcels,
             inspection_rate,
             exploration_rate,
             warmup_days,
             retrain_every,
             weighting,
             tick,
-            compare_weightings,
         )
-        con.close()
+        # The world is generated day by day around the loop: after each day the model
+        # strategy's seizures and holds go back to the simulator, and the rings react.
+        generate_world(
+            world,
+            seed=seed,
+            parcels=parcels,
+            days=days,
+            on_day=driver.on_day,
+            react_from_day=warmup_days,
+        )
+        tick("days", len(driver.plan_days), len(driver.plan_days))
+        result = driver.result(parcels, compare_weightings)
+        driver.close()
     finally:
         if workdir is None:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -288,51 +292,98 @@ def run_loop(
     return result
 
 
-def _run(
-    con: duckdb.DuckDBPyConnection,
-    oracle: Oracle,
-    seed: int,
-    days: int,
-    parcels: int,
-    inspection_rate: float,
-    exploration_rate: float,
-    warmup_days: int,
-    retrain_every: int,
-    weighting: Weighting,
-    tick: Progress,
-    compare_weightings: bool,
-) -> LoopResult:
-    rng = np.random.default_rng(seed)
-    arrival_days = [
-        r[0]
-        for r in con.sql(
-            "SELECT DISTINCT expected_arrival::DATE d FROM aed_shipments ORDER BY d"
+class _Driver:
+    """The loop's side of each simulated day: ingest what arrived, plan every strategy's
+    inspections of the day's arrivals, inspect (read the truth of what was picked), and report
+    the model strategy's seizures and holds back to the world."""
+
+    def __init__(
+        self,
+        world: Path,
+        home: Path,
+        seed: int,
+        days: int,
+        inspection_rate: float,
+        exploration_rate: float,
+        warmup_days: int,
+        retrain_every: int,
+        weighting: Weighting,
+        tick: Progress,
+    ) -> None:
+        from redlane.sim.config import START_DATE
+
+        self.world, self.home, self.seed, self.days = world, home, seed, days
+        self.inspection_rate, self.exploration_rate = inspection_rate, exploration_rate
+        self.warmup_days, self.retrain_every = warmup_days, retrain_every
+        self.weighting, self.tick = weighting, tick
+        self.start = START_DATE
+        self.plan_days = [START_DATE + timedelta(days=d) for d in range(warmup_days, days)]
+        self.half = self.plan_days[len(self.plan_days) // 2] if self.plan_days else START_DATE
+        self.rng = np.random.default_rng(seed)
+        self.warehouse = Warehouse(home / "warehouse")
+        self.truth: dict[str, tuple[bool, float, int]] = {}  # hawb -> (fake, value, ring)
+        self.states: dict[str, StrategyState] = {}
+        self.pack = checks_from_definitions(COUNTERFEIT_PACK)
+        self.reference: pa.Table | None = None
+        self.con: duckdb.DuckDBPyConnection | None = None
+        self.evaluation_hawbs: list[str] = []
+        self.ceiling: list[dict[str, Any]] = []
+        self.model_hits: list[tuple[date, int]] = []  # (day, ring index) of the model's seizures
+        self.ingested: set[Path] = set()
+
+    def on_day(self, g: int, p: Any, hawbs: list[str]) -> list[Touch]:
+        from redlane.sim.parcels import FAKE
+
+        fake = p.kind == FAKE
+        for i, h in enumerate(hawbs):
+            self.truth[h] = (
+                bool(fake[i]),
+                float(p.msrp_usd[i]) if fake[i] else 0.0,
+                int(p.ring[i]),
+            )
+        if g < self.warmup_days:
+            return []
+        day = self.start + timedelta(days=g)
+        self._ingest()
+        if not self.states:
+            self._warm_up()
+        seized, held = self._plan(day, self.plan_days.index(day))
+        return [Touch(h, "seizure") for h in seized] + [Touch(h, "hold") for h in held]
+
+    def _ingest(self) -> None:
+        files = sorted(
+            f
+            for f in self.world.rglob("*")
+            if f.is_file() and "truth" not in f.parts and f not in self.ingested
+        )
+        ingest_paths(files, self.warehouse)
+        self.ingested.update(files)
+        if self.con is not None:
+            self.con.close()
+        self.con = open_features_connection(self.home, self.warehouse.root, warehouse_labels=False)
+
+    def _warm_up(self) -> None:
+        assert self.con is not None
+        first = self.plan_days[0]
+        # Warm-up labels: the simulator's own historical inspections of the first days.
+        warm = self.con.sql(
+            "SELECT hawb, inspected_at, outcome = 'seized' AS seized, seized_value::DOUBLE,"
+            " CASE WHEN selection_reason = 'random' THEN 0.02 ELSE 1.0 END::DOUBLE,"
+            f" selection_reason FROM inspections WHERE inspected_at < TIMESTAMP '{first}'"
         ).fetchall()
-    ]
-    first = arrival_days[0]
-    plan_days = [d for d in arrival_days if (d - first).days >= warmup_days]
-    # Warm-up labels: the simulator's own historical inspections of the first days.
-    warm = con.sql(
-        "SELECT hawb, inspected_at, outcome = 'seized' AS seized, seized_value::DOUBLE,"
-        " CASE WHEN selection_reason = 'random' THEN 0.02 ELSE 1.0 END::DOUBLE, selection_reason"
-        f" FROM inspections WHERE inspected_at < TIMESTAMP '{plan_days[0]}'"
-    ).fetchall()
-    names = LABEL_SCHEMA.names
-    warm_rows = [dict(zip(names, r, strict=True)) for r in warm]
-    states = {s: StrategyState(s, labels=list(warm_rows)) for s in STRATEGIES}
-    pack = checks_from_definitions(COUNTERFEIT_PACK)
-    traffic = IdentifierTraffic(con)
-    half = plan_days[len(plan_days) // 2] if plan_days else first
-    evaluation_hawbs: list[str] = []
-    reference: pa.Table | None = None
-    for n_day, day in enumerate(plan_days):
-        tick("days", n_day, len(plan_days))
-        if n_day % retrain_every == 0:
-            if reference is None:
-                set_labels(con, None, warehouse_labels=False)
-                reference = compute_features(con, f"k.arrival_date < DATE '{plan_days[0]}'")
+        names = LABEL_SCHEMA.names
+        rows = [dict(zip(names, r, strict=True)) for r in warm]
+        self.states = {s: StrategyState(s, labels=list(rows)) for s in STRATEGIES}
+        set_labels(self.con, None, warehouse_labels=False)
+        self.reference = compute_features(self.con, f"k.arrival_date < DATE '{first}'")
+
+    def _plan(self, day: date, n_day: int) -> tuple[list[str], list[str]]:
+        con, states, rng = self.con, self.states, self.rng
+        assert con is not None
+        self.tick("days", n_day, len(self.plan_days))
+        if n_day % self.retrain_every == 0:
             for name in MODEL_STRATEGIES:
-                fitted = _fit(states[name].labels, con, weighting, seed, reference)
+                fitted = _fit(states[name].labels, con, self.weighting, self.seed, self.reference)
                 states[name].model = fitted or states[name].model
         where = f"k.arrival_date = DATE '{day}'"
         per_strategy: dict[str, pa.Table] = {}
@@ -342,46 +393,24 @@ def _run(
         feats = per_strategy["model"]  # label-free columns are the same in every table
         n = feats.num_rows
         if n == 0:
-            continue
-        capacity = max(1, int(math.floor(inspection_rate * n + 0.5)))
+            return [], []
+        capacity = max(1, int(math.floor(self.inspection_rate * n + 0.5)))
         hawbs = feats.column("hawb").to_pylist()
-        if day >= half:
-            evaluation_hawbs.extend(hawbs)
+        fakes = sum(self.truth[h][0] for h in hawbs if h in self.truth)
+        if day >= self.half:
+            self.evaluation_hawbs.extend(hawbs)
+        self.ceiling.append({"day": str(day), "capacity": capacity, "counterfeits": fakes})
+        traffic = IdentifierTraffic(con)
         rows_cache: list[dict[str, Any]] | None = None
+        seized_by_model: list[str] = []
+        held_by_model: list[str] = []
         for name, state in states.items():
             own = per_strategy.get(name, feats)
-            if name == "random":
-                picked = [int(i) for i in rng.choice(n, size=min(capacity, n), replace=False)]
-                propensity = [min(capacity, n) / n] * len(picked)
-            else:
-                checks = pack + [
-                    c
-                    for c in state.lookouts
-                    if c.valid_to is None or c.valid_to > datetime.combine(day, datetime.min.time())
-                ]
-                mandatory = np.asarray(evaluate(own, checks).any(axis=1), dtype=bool)
-                if name in MODEL_STRATEGIES and not MODEL_STRATEGIES[name]:
-                    mandatory = np.zeros(n, dtype=bool)
-                modelled = name in MODEL_STRATEGIES and state.model is not None
-                if modelled and state.model is not None:
-                    p = state.model.predict(own)
-                    ev = p * seizure_values(own)
-                    quota = exploration_quota(capacity, exploration_rate)
-                else:  # rules first, the rest at random (what a selectivity system does)
-                    ev = rng.random(n)
-                    quota = 0
-                sel = select(ev, mandatory, capacity, quota, rng)
-                picked = sel.index
-                if modelled:
-                    propensity = sel.propensity
-                else:
-                    rest = n - int(mandatory.sum())
-                    fill = capacity - min(capacity, int(mandatory.sum()))
-                    propensity = [1.0 if mandatory[i] else fill / max(1, rest) for i in picked]
+            picked, propensity = self._pick(name, state, own, day, n, capacity, rng)
             seized_rows = []
             found = value = 0.0
             for i, pr in zip(picked, propensity, strict=True):
-                fake, v = oracle.inspect(hawbs[i])
+                fake, v, ring = self.truth.get(hawbs[i], (False, 0.0, -1))
                 at = feats.column("expected_arrival")[i].as_py() + timedelta(hours=1)
                 state.labels.append(
                     {
@@ -393,6 +422,12 @@ def _run(
                         "selection_reason": name,
                     }
                 )
+                if name == "model":
+                    if fake:
+                        seized_by_model.append(hawbs[i])
+                        self.model_hits.append((day, ring))
+                    elif ring >= 0:
+                        held_by_model.append(hawbs[i])  # a ring's genuine cover parcel
                 if fake:
                     found += 1
                     value += v
@@ -404,39 +439,100 @@ def _run(
             state.daily.append(
                 {"day": str(day), "inspected": len(picked), "seized": int(found), "value": value}
             )
-    tick("days", len(plan_days), len(plan_days))
-    eval_days = [str(d) for d in plan_days if d >= half]
-    n_fake, fake_value = oracle.totals(evaluation_hawbs)
-    strategies = {
-        name: _metrics(state.daily, set(eval_days), n_fake, fake_value)
-        for name, state in states.items()
-    }
-    bias: dict[str, dict[str, Any]] = {}
-    if compare_weightings:
-        bias = _compare_weightings(
-            con, oracle, states["model"].labels, half, seed, reference, inspection_rate
+        return seized_by_model, held_by_model
+
+    def _pick(
+        self,
+        name: str,
+        state: StrategyState,
+        own: pa.Table,
+        day: date,
+        n: int,
+        capacity: int,
+        rng: np.random.Generator,
+    ) -> tuple[list[int], list[float]]:
+        if name == "random":
+            picked = [int(i) for i in rng.choice(n, size=min(capacity, n), replace=False)]
+            return picked, [min(capacity, n) / n] * len(picked)
+        checks = self.pack + [
+            c
+            for c in state.lookouts
+            if c.valid_to is None or c.valid_to > datetime.combine(day, datetime.min.time())
+        ]
+        mandatory = np.asarray(evaluate(own, checks).any(axis=1), dtype=bool)
+        if name in MODEL_STRATEGIES and not MODEL_STRATEGIES[name]:
+            mandatory = np.zeros(n, dtype=bool)
+        modelled = name in MODEL_STRATEGIES and state.model is not None
+        if modelled and state.model is not None:
+            ev = state.model.predict(own) * seizure_values(own)
+            quota = exploration_quota(capacity, self.exploration_rate)
+        else:  # rules first, the rest at random (what a selectivity system does)
+            ev = rng.random(n)
+            quota = 0
+        sel = select(ev, mandatory, capacity, quota, rng)
+        if modelled:
+            return list(sel.index), list(sel.propensity)
+        rest = n - int(mandatory.sum())
+        fill = capacity - min(capacity, int(mandatory.sum()))
+        return list(sel.index), [1.0 if mandatory[i] else fill / max(1, rest) for i in sel.index]
+
+    def result(self, parcels: int, compare_weightings: bool) -> LoopResult:
+        assert self.con is not None
+        eval_days = [str(d) for d in self.plan_days if d >= self.half]
+        fakes = [self.truth[h] for h in self.evaluation_hawbs if self.truth[h][0]]
+        n_fake, fake_value = len(fakes), sum(f[1] for f in fakes)
+        strategies = {
+            name: _metrics(state.daily, set(eval_days), n_fake, fake_value)
+            for name, state in self.states.items()
+        }
+        bias: dict[str, dict[str, Any]] = {}
+        if compare_weightings:
+            oracle = Oracle({h: (t[0], t[1]) for h, t in self.truth.items()})
+            bias = _compare_weightings(
+                self.con,
+                oracle,
+                self.states["model"].labels,
+                self.half,
+                self.seed,
+                self.reference,
+                self.inspection_rate,
+            )
+        world = world_figures(
+            self.world / "truth",
+            self.plan_days,
+            self.half,
+            self.ceiling,
+            self.model_hits,
+            {self.truth[h][2] for h in self.evaluation_hawbs if self.truth[h][0]},
         )
-    return LoopResult(
-        seed=seed,
-        days=days,
-        parcels=parcels,
-        inspection_rate=inspection_rate,
-        exploration_rate=exploration_rate,
-        weighting=weighting,
-        warmup_days=warmup_days,
-        evaluation_days=eval_days,
-        evaluation_parcels=len(evaluation_hawbs),
-        evaluation_counterfeits=n_fake,
-        strategies=strategies,
-        daily={name: state.daily for name, state in states.items()},
-        bias_correction=bias,
-        seconds=0.0,
-        notes=[
-            "the world is pre-generated: rings change identities and ports after the "
-            "simulator's own historical seizures, not after the loop's",
-            "capacity is pooled over the network per day (inspection_rate of arrivals)",
-        ],
-    )
+        return LoopResult(
+            seed=self.seed,
+            days=self.days,
+            parcels=parcels,
+            inspection_rate=self.inspection_rate,
+            exploration_rate=self.exploration_rate,
+            weighting=self.weighting,
+            warmup_days=self.warmup_days,
+            evaluation_days=eval_days,
+            evaluation_parcels=len(self.evaluation_hawbs),
+            evaluation_counterfeits=n_fake,
+            strategies=strategies,
+            daily={name: state.daily for name, state in self.states.items()},
+            bias_correction=bias,
+            world=world,
+            seconds=0.0,
+            notes=[
+                "the world is generated day by day around the loop: rings react to the model "
+                "strategy's seizures and holds (after a lag drawn per ring); the other "
+                "strategies are scored on the same traffic, so their figures are counterfactual",
+                "capacity is pooled over the network per day (inspection_rate of arrivals)",
+            ],
+        )
+
+    def close(self) -> None:
+        if self.con is not None:
+            self.con.close()
+            self.con = None
 
 
 def _metrics(

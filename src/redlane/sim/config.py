@@ -59,9 +59,32 @@ class SimConfig:
     gouging_days: int = 5
     # Share of a gouging day's parcels that are gouged essentials.
     gouging_share: float = 0.004
-    # Probability that a seized actor comes back under a new identity, and that its ring moves port.
-    switch_after_seizure: float = 0.7
-    port_shift_after_seizure: float = 0.5
+    # Reactions of a ring to a seizure, hold or takedown that touches it (redlane.sim.adapt;
+    # docs/simulator.md gives the reasoning for each default). Probabilities per reaction.
+    switch_after_seizure: float = 0.7  # the touched actor rotates to its next identity
+    port_shift_after_seizure: float = 0.5  # the ring moves to other ports
+    ring_rotate_share: float = 0.3  # each other member rotates too, with this probability
+    stealth_after_trigger: float = 0.5  # generic descriptions, legitimate-looking values
+    stealth_step: tuple[float, float] = (0.3, 0.6)  # how much more of its fakes go stealthy
+    split_after_trigger: float = 0.3  # bulk goods split over private consignees
+    dormancy_after_trigger: float = 0.15  # the ring stops shipping for a while
+    dormancy_days: tuple[int, int] = (3, 10)
+    reaction_lag_days: tuple[int, int] = (1, 4)  # drawn once per ring
+    reaction_cooldown_days: int = 3  # a second trigger this soon rotates the actor only
+    # Who a counterfeit is hard to tell from: fakes priced and declared like discounted genuine
+    # goods (mid-tier replicas), genuine branded goods sold cheap (outlet stock, parallel
+    # imports, used goods), and legitimate small senders who undervalue.
+    replica_share: float = 0.3
+    bargain_share: float = 0.12
+    legit_undervalue_share: float = 0.2
+    legit_vague_share: float = 0.06  # vague descriptions ("gift", "sample") on genuine parcels
+    # Small legitimate senders: their share of legitimate parcels, the share of them that begin
+    # inside the simulated window, and the share reselling genuine branded goods.
+    small_sender_share: float = 0.45
+    new_sender_share: float = 0.4
+    reseller_share: float = 0.6
+    # Established legitimate shippers with a line of genuine branded goods (parallel trade).
+    parallel_trade_share: float = 0.1
 
     def __post_init__(self) -> None:
         for name in (
@@ -71,10 +94,25 @@ class SimConfig:
             "inspection_rate",
             "type86_rate",
             "gouging_share",
+            "switch_after_seizure",
+            "port_shift_after_seizure",
+            "ring_rotate_share",
+            "stealth_after_trigger",
+            "split_after_trigger",
+            "dormancy_after_trigger",
+            "replica_share",
+            "bargain_share",
+            "legit_undervalue_share",
+            "small_sender_share",
+            "new_sender_share",
+            "reseller_share",
+            "parallel_trade_share",
         ):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1, not {value}")
+        if self.small_sender_share >= 1.0:
+            raise ValueError("small_sender_share must be below 1 (established shippers remain)")
 
 
 @dataclass(frozen=True)
@@ -89,6 +127,7 @@ class WorldSize:
     consolidators: int
     reshippers: int
     gougers: int
+    small_senders: int = 0
 
     @classmethod
     def for_parcels(cls, parcels: int) -> WorldSize:
@@ -102,6 +141,7 @@ class WorldSize:
             consolidators=_clip(root / 12, 8, 200),
             reshippers=_clip(root / 40, 4, 60),
             gougers=_clip(root / 150, 3, 12),
+            small_senders=_clip(20 * root, 400, 60_000),
         )
 
 

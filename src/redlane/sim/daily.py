@@ -2,14 +2,14 @@
 
 Each day is generated, written and forgotten before the next, so memory does not grow with the
 number of parcels. Between days the world adapts: a seized identity goes on customs' lookout
-list, the actor behind it may come back a few days later under its next identity, and its ring
-may move to other ports. About half a percent of each day's AED rows are resent in the next
-day's file, exactly as sent.
+list and the ring reacts (``redlane.sim.adapt``). The triggers are customs' own historical
+seizures, or, when a caller drives the days (the closed loop), the seizures and holds that the
+caller reports for each day from ``on_day``. About half a percent of each day's AED rows are
+resent in the next day's file, exactly as sent.
 """
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -18,18 +18,31 @@ import numpy as np
 import numpy.typing as npt
 
 from redlane.model.spec import CARRIER, CUSTOMS, INSPECTIONS
-from redlane.sim.actors import UNUSED, Actor, Identity, Ring, active_identity
+from redlane.sim.actors import Actor, Identity, Ring, active_identity
+from redlane.sim.adapt import Reactions, RingPosture, Trigger
 from redlane.sim.brands import BrandBook
 from redlane.sim.config import SimConfig, np_rng, py_rng
 from redlane.sim.customs import Entries, Inspections, file_entries, inspect, seizures
 from redlane.sim.errors import plan
 from redlane.sim.parcels import DayParcels, DayState, ParcelContext, draw_day
-from redlane.sim.ports import PORTS, weights
 from redlane.sim.records import day_rows
 from redlane.sim.truth import id_array, links_table, shipments_table
 from redlane.sim.writers import FeedWriter, Row, TruthWriter
 
 Progress = Callable[[str, int, int], None]
+# Called after each day is written with (day, that day's parcels, their hawbs); returns the
+# triggers (seizures, holds) the caller's own decisions produced that day.
+OnDay = Callable[[int, "DayParcels", list[str]], list["Touch"]]
+
+
+@dataclass(frozen=True)
+class Touch:
+    """A parcel the caller seized or held: ``kind`` is 'seizure' or 'hold'."""
+
+    hawb: str
+    kind: str
+
+
 ObjArray = npt.NDArray[np.object_]
 BoolArray = npt.NDArray[np.bool_]
 
@@ -60,24 +73,44 @@ class Traffic:
     feeds: FeedWriter
     truth: TruthWriter
     ring_seizures: list[int] = field(default_factory=list)
-    pending: dict[int, tuple[int, int]] = field(default_factory=dict)
+    reactions: Reactions | None = None
+    # Ring parcels of the last days: hawb -> (actor, identity, ring, port), so that a caller's
+    # seizure, reported by hawb, reaches the ring behind it.
+    _recent: dict[str, tuple[int, int, int, int, int]] = field(default_factory=dict)
 
-    def run(self, counts: list[int], progress: Progress | None) -> None:
+    def run(
+        self,
+        counts: list[int],
+        progress: Progress | None,
+        on_day: OnDay | None = None,
+        own_triggers_until: int | None = None,
+    ) -> None:
+        """Generate every day. With ``on_day``, customs' own historical seizures trigger
+        reactions only before day ``own_triggers_until``; after it, only what ``on_day``
+        reports does."""
+        posture = RingPosture.initial(self.rings)
         state = DayState(
             active_ident=np.array(
                 [active_identity(a, self.identities, 0) for a in self.actors], dtype=np.int64
             ),
-            ring_ports=np.array(
-                [[r.ports[0], r.ports[-1]] for r in self.rings], dtype=np.int64
-            ).reshape(-1, 2),
+            posture=posture,
             lookout=np.zeros(len(self.identities), dtype=np.bool_),
         )
+        self.reactions = Reactions(
+            self.cfg,
+            self.actors,
+            self.identities,
+            self.rings,
+            self.days,
+            py_rng(self.seed, "adapt"),
+            posture,
+        )
+        own_until = self.days if own_triggers_until is None else own_triggers_until
         self.ring_seizures = [0] * len(self.rings)
         hawb_next, entry_next, inspection_next = 1, 1, 1
         resend: list[tuple[Row, str, int, str]] = []
-        adapt = py_rng(self.seed, "adapt")
         for day in range(self.days):
-            self._switch(state, day)
+            self.reactions.apply(day, state.active_ident)
             rng = np_rng(self.seed, f"day-{day}")
             p = draw_day(self.ctx, state, day, counts[day], rng)
             ent = file_entries(p, self.ctx.items, self.cfg.type86_rate, entry_next, rng)
@@ -135,37 +168,41 @@ class Traffic:
             again = np.zeros(len(p), dtype=np.bool_)
             again[later] = True
             self._truth(p, rows.hawb, day, ent, rows.entry_numbers, ins, bad, again)
-            self._adapt(p, ins, state, day, adapt)
+            self._remember(p, hawbs, day)
+            for s in seizures(p, ins, day):
+                state.lookout[s.identity] = True
+                if s.ring >= 0:
+                    self.ring_seizures[s.ring] += 1
+                if day < own_until:
+                    self.reactions.trigger(
+                        Trigger(day, "seizure", s.actor, s.identity, s.ring, s.port)
+                    )
+            if on_day is not None:
+                for touch in on_day(day, p, hawbs):
+                    self._touched(touch, day)
             if progress is not None:
                 progress("parcels", day + 1, self.days)
 
-    def _switch(self, state: DayState, day: int) -> None:
-        for actor, (start, ident) in list(self.pending.items()):
-            if start <= day:
-                state.active_ident[actor] = ident
-                del self.pending[actor]
+    def _remember(self, p: DayParcels, hawbs: list[str], day: int) -> None:
+        # Parcels arrive up to two days after submission: older ones cannot be touched anew.
+        self._recent = {h: v for h, v in self._recent.items() if v[4] >= day - 3}
+        for i in np.flatnonzero(p.ring >= 0).tolist():
+            self._recent[hawbs[i]] = (
+                int(p.shipper[i]),
+                int(p.shipper_ident[i]),
+                int(p.ring[i]),
+                int(p.port[i]),
+                day,
+            )
 
-    def _adapt(
-        self, p: DayParcels, ins: Inspections, state: DayState, day: int, rng: random.Random
-    ) -> None:
-        for s in seizures(p, ins, day):
-            state.lookout[s.identity] = True
-            if s.ring >= 0:
-                self.ring_seizures[s.ring] += 1
-            actor = self.actors[s.actor]
-            if s.actor not in self.pending and rng.random() < self.cfg.switch_after_seizure:
-                spare = [i for i in actor.identities if self.identities[i].start_day == UNUSED]
-                start = day + 1 + rng.randint(0, 3)
-                if spare and start < self.days:
-                    self.identities[spare[0]].start_day = start
-                    self.pending[s.actor] = (start, spare[0])
-            if s.ring >= 0 and rng.random() < self.cfg.port_shift_after_seizure:
-                ring = self.rings[s.ring]
-                options = [i for i in range(len(PORTS)) if i != s.port]
-                w = weights(True)[options]
-                picks = rng.choices(options, weights=w.tolist(), k=2)
-                ring.ports = sorted(set(picks))
-                state.ring_ports[s.ring] = [ring.ports[0], ring.ports[-1]]
+    def _touched(self, touch: Touch, day: int) -> None:
+        known = self._recent.get(touch.hawb)
+        if known is None or self.reactions is None:
+            return  # not a ring's parcel: nobody reacts
+        actor, identity, ring, port = known[:4]
+        if touch.kind == "seizure":
+            self.ring_seizures[ring] += 1
+        self.reactions.trigger(Trigger(day, touch.kind, actor, identity, ring, port))
 
     def _truth(
         self,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from redlane.sim.adapt import RingPosture
 from redlane.sim.consumers import ConsumerPool
 from redlane.sim.items import ItemTable
 from redlane.sim.pools import IdentityPools
@@ -26,6 +27,29 @@ LEGIT, COVER, FAKE, GOUGE = 0, 1, 2, 3
 COVER_SHARE = 0.15  # share of ring members' parcels that are genuine cover goods
 FX = {"USD": 1.0, "CNY": 7.2, "HKD": 7.8, "EUR": 0.92, "GBP": 0.79}
 ASIA = ("CN", "HK", "KR", "VN", "IN")
+DETAIL_SHARE = 0.35
+DETAILS = (
+    "black",
+    "white",
+    "red",
+    "blue",
+    "size M",
+    "size L",
+    "size XL",
+    "2 pcs",
+    "3 pcs",
+    "set",
+    "new",
+    "for women",
+    "for men",
+    "kids",
+    "1 pc",
+    "pack of 2",
+    "grey",
+    "pink",
+    "large",
+    "small",
+)
 
 
 @dataclass(frozen=True)
@@ -49,12 +73,16 @@ class ParcelContext:
     counterfeit_rate: float
     gouging_share: float
     gouging_window: tuple[int, int]
+    replica_share: float = 0.0
+    bargain_share: float = 0.0
+    legit_undervalue_share: float = 0.12
+    legit_vague_share: float = 0.0
 
 
 @dataclass
 class DayState:
     active_ident: IntArray
-    ring_ports: IntArray  # (rings, 2) preferred ports
+    posture: RingPosture  # per ring: ports, stealth, split consignments, dormancy
     lookout: BoolArray  # per identity: on customs' lookout list
 
 
@@ -114,7 +142,8 @@ def draw_day(
     in_gouge = ctx.gouging_window[0] <= day < ctx.gouging_window[1] and len(ctx.gougers) > 0
     p_gouge = ctx.gouging_share if in_gouge else 0.0
     p_ring = ctx.counterfeit_rate / (1 - COVER_SHARE)
-    member_w = ctx.activity[ctx.members] * (ctx.actor_created[ctx.members] <= day)
+    awake = state.posture.dormant_until[ctx.actor_ring[ctx.members]] <= day
+    member_w = ctx.activity[ctx.members] * (ctx.actor_created[ctx.members] <= day) * awake
     if member_w.sum() <= 0:
         p_ring = 0.0
     r = rng.random(n)
@@ -125,9 +154,8 @@ def draw_day(
 
     shipper = np.empty(n, dtype=np.int64)
     legit_rows = kind == LEGIT
-    shipper[legit_rows] = _draw(
-        ctx.legit, _cdf(ctx.activity[ctx.legit]), rng, int(legit_rows.sum())
-    )
+    legit_w = ctx.activity[ctx.legit] * (ctx.actor_created[ctx.legit] <= day)
+    shipper[legit_rows] = _draw(ctx.legit, _cdf(legit_w), rng, int(legit_rows.sum()))
     ring_mask = (kind == FAKE) | (kind == COVER)
     if ring_mask.any():
         shipper[ring_mask] = _draw(ctx.members, _cdf(member_w), rng, int(ring_mask.sum()))
@@ -142,25 +170,37 @@ def draw_day(
     ring = np.where(ring_mask, ctx.actor_ring[shipper], -1)
     brand = items.brand[item]
     fake = kind == FAKE
+    ring_at = np.maximum(ring, 0)
+    # Replicas are priced like discounted genuine goods; a stealthy ring's fakes are written and
+    # declared like a legitimate seller's; a split ring sends no bulk parcels.
+    replica = fake & (rng.random(n) < ctx.replica_share)
+    stealthy = fake & (rng.random(n) < state.posture.stealth[ring_at])
+    split = fake & state.posture.split[ring_at]
+    bargain = (kind == LEGIT) & (brand >= 0) & (rng.random(n) < ctx.bargain_share)
 
-    units, pieces = _units(kind, rng)
+    units, pieces = _units(np.where(split, LEGIT, kind).astype(np.int8), rng)
     lo, hi = items.price_lo[item], items.price_hi[item]
     genuine = np.exp(rng.uniform(np.log(lo), np.log(hi)))
     unit_price = np.where(
         fake,
-        lo * rng.uniform(0.04, 0.25, n),
+        np.where(replica, genuine * rng.uniform(0.25, 0.6, n), lo * rng.uniform(0.04, 0.25, n)),
         np.where(brand >= 0, genuine * rng.uniform(0.6, 1.0, n), genuine),
     )
+    unit_price = np.where(bargain, genuine * rng.uniform(0.15, 0.5, n), unit_price)
     unit_price = np.where(kind == GOUGE, genuine * rng.uniform(3.0, 10.0, n), unit_price)
     true_usd: FloatArray = np.round(units * unit_price, 2).astype(np.float64)
     msrp: FloatArray = np.where(brand >= 0, np.round(units * genuine, 2), 0.0).astype(np.float64)
-    declared = _declare(true_usd, fake, kind, rng)
+    declared = _declare(
+        true_usd, fake & ~(replica | stealthy), kind, ctx.legit_undervalue_share, rng
+    )
 
     origin = ctx.pools.country[ident].copy()
     hk = origin == "HK"
     origin[hk & (rng.random(n) < np.where(fake, 0.15, 0.25))] = "CN"
     currency, declared_value = _currency(origin, declared, rng)
-    description, hs6 = _describe(items, item, kind, rng)
+    description, hs6 = _describe(
+        items, item, np.where(stealthy, LEGIT, kind).astype(np.int8), ctx.legit_vague_share, rng
+    )
     weight = np.round(
         units * items.weight[item] * rng.uniform(0.8, 1.3, n) + rng.uniform(0.05, 0.3, n), 2
     )
@@ -174,9 +214,9 @@ def draw_day(
     port = np.minimum(port, len(ctx.port_cdf[0]) - 1)
     prefer = ring_mask & (rng.random(n) < 0.65)
     if prefer.any():
-        port[prefer] = state.ring_ports[ring[prefer], rng.integers(0, 2, int(prefer.sum()))]
+        port[prefer] = state.posture.ports[ring[prefer], rng.integers(0, 2, int(prefer.sum()))]
 
-    consignee, consignee_ident, consumer = _consignees(ctx, state, kind, units, ring, rng)
+    consignee, consignee_ident, consumer = _consignees(ctx, state, kind, units, ring, split, rng)
     accounts = ctx.ident_accounts[ident]
     n_acc = (accounts >= 0).sum(axis=1)
     pick = np.minimum((rng.random(n) * np.maximum(n_acc, 1)).astype(np.int64), 2)
@@ -225,11 +265,17 @@ def _units(kind: npt.NDArray[np.int8], rng: np.random.Generator) -> tuple[IntArr
 
 
 def _declare(
-    true_usd: FloatArray, fake: BoolArray, kind: npt.NDArray[np.int8], rng: np.random.Generator
+    true_usd: FloatArray,
+    fake: BoolArray,
+    kind: npt.NDArray[np.int8],
+    undervalue_share: float,
+    rng: np.random.Generator,
 ) -> FloatArray:
     n = len(true_usd)
     u = rng.random(n)
-    legit_factor = np.where(u < 0.88, rng.uniform(0.95, 1.0, n), rng.uniform(0.4, 0.9, n))
+    legit_factor = np.where(
+        u < 1 - undervalue_share, rng.uniform(0.95, 1.0, n), rng.uniform(0.3, 0.9, n)
+    )
     fake_factor = np.where(u < 0.65, rng.uniform(0.1, 0.5, n), rng.uniform(0.8, 1.0, n))
     declared = true_usd * np.where(fake, fake_factor, legit_factor)
     # Counterfeiters split and shave values to stay under the de minimis threshold.
@@ -261,7 +307,11 @@ def _currency(
 
 
 def _describe(
-    items: ItemTable, item: IntArray, kind: npt.NDArray[np.int8], rng: np.random.Generator
+    items: ItemTable,
+    item: IntArray,
+    kind: npt.NDArray[np.int8],
+    vague_share: float,
+    rng: np.random.Generator,
 ) -> tuple[ObjArray, ObjArray]:
     n = len(item)
     fake = kind == FAKE
@@ -269,10 +319,18 @@ def _describe(
     described = items.branded.draw(item, rng.random(n))
     plain = items.plain.draw(item, rng.random(n))
     description = np.where((items.brand[item] >= 0) & (u < 0.4), plain, described)
-    cat = np.maximum(items.category[item], 0)
+    # Goods outside the brand catalogue take a vague description or wrong code from any
+    # category: a careless sender's "gift" or "83.08" is not tied to what counterfeiters sell.
+    n_cat = int(items.category.max()) + 1
+    any_cat = rng.integers(0, max(n_cat, 1), n)
+    cat = np.where(items.category[item] >= 0, items.category[item], any_cat)
     mis = items.misdescribed.draw(cat, rng.random(n))
     mode = rng.random(n)
     misdescribed = fake & (mode < 0.5)
+    # Legitimate senders write vague descriptions too ("gift", "sample", "accessories"), and
+    # pick a wrong or blank code as often as a careless counterfeiter does.
+    vague = ~fake & (kind != GOUGE) & (mode < vague_share)
+    description = np.where(vague, mis, description)
     description = np.where(
         fake, np.where(mode < 0.5, mis, np.where(mode < 0.85, plain, described)), description
     )
@@ -282,12 +340,19 @@ def _describe(
     legit_hs = np.where(
         h < 0.85, true_hs, np.where(h < 0.95, "", items.hs6[rng.integers(0, items.n_generic, n)])
     )
+    legit_hs = np.where(vague & (h < 0.6), wrong, np.where(vague & (h < 0.85), "", legit_hs))
     fake_hs = np.where(
         misdescribed,
         np.where(h < 0.15, true_hs, np.where(h < 0.8, wrong, "")),
         np.where(h < 0.55, true_hs, np.where(h < 0.75, wrong, "")),
     )
     hs6: ObjArray = np.where(fake, fake_hs, legit_hs).astype(object)
+    # Free text: senders add colour, size or count to the same goods, whoever they are.
+    detail = rng.random(n) < DETAIL_SHARE
+    if detail.any():
+        words = np.array(DETAILS, dtype=object)[rng.integers(0, len(DETAILS), int(detail.sum()))]
+        description = description.astype(object)
+        description[detail] = description[detail] + " " + words
     return description.astype(object), hs6
 
 
@@ -297,12 +362,13 @@ def _consignees(
     kind: npt.NDArray[np.int8],
     units: IntArray,
     ring: IntArray,
+    split: BoolArray,
     rng: np.random.Generator,
 ) -> tuple[IntArray, IntArray, IntArray]:
     n = len(kind)
     fake = kind == FAKE
     u = rng.random(n)
-    bulk = fake & (units >= 10)
+    bulk = fake & (units >= 10) & ~split
     front = np.where(ring >= 0, ctx.ring_front[np.maximum(ring, 0)], -1)
     business = np.full(n, -1, dtype=np.int64)
     to_front = bulk & (front >= 0) & (u < 0.8)

@@ -122,9 +122,10 @@ def build_population(
         a.activity = rng.lognormvariate(0, 1.6)
         a.items = rng.sample(generic, 3)
         a.sells = rng.random() < 0.55
-        if rng.random() < 0.04:  # parallel trade in genuine branded goods
+        if rng.random() < cfg.parallel_trade_share:  # genuine branded goods
             a.items[2] = items.line_item(rng.randrange(items.n_lines))
         legit.append(a.index)
+    legit += _small_senders(b, size, cfg, items, days, consolidators, cons_w, legit)
 
     importers = [b.legit("importer", "US", person_p=0.0).index for _ in range(size.importers)]
     reshippers = make_reshippers(size.reshippers, rng)
@@ -296,3 +297,46 @@ def _member_identities(
             shareable=REUSABLE if a.country == ring.home else ("bank", "device", "ip"),
             previous=previous,
         )
+
+
+def _small_senders(
+    b: _Builder,
+    size: WorldSize,
+    cfg: SimConfig,
+    items: ItemTable,
+    days: int,
+    consolidators: list[str],
+    cons_w: list[float],
+    established: list[int],
+) -> list[int]:
+    """Many small legitimate senders, a share of them new in the window and some reselling
+    genuine branded goods: most low-value shippers look like this, so being small, new or
+    branded does not on its own single out a counterfeiter."""
+    rng = b.rng
+    if cfg.small_sender_share <= 0 or size.small_senders <= 0:
+        return []
+    out: list[int] = []
+    for _ in range(size.small_senders):
+        country = _pick(rng, SHIPPER_COUNTRIES)
+        fixed = None
+        if country in ("CN", "HK") and rng.random() < 0.4:
+            fixed = rng.choices(consolidators, weights=cons_w)[0]
+        a = b.legit("shipper", country, fixed_address=fixed, person_p=0.5)
+        if days > 2 and rng.random() < cfg.new_sender_share:
+            first = rng.randint(-25, days - 1)
+            a.created_day = first
+            b.factory.identities[a.identities[0]].start_day = first
+        a.activity = rng.lognormvariate(0, 0.8)
+        a.items = rng.sample(range(items.n_generic), 3)
+        a.sells = rng.random() < 0.7
+        if rng.random() < cfg.reseller_share:  # genuine branded goods, often cheap
+            a.items[0] = items.line_item(rng.randrange(items.n_lines))
+            a.items[1] = items.line_item(rng.randrange(items.n_lines))
+        out.append(a.index)
+    # Scale their activity so that they send ``small_sender_share`` of legitimate parcels.
+    big = sum(b.actors[i].activity for i in established)
+    small = sum(b.actors[i].activity for i in out)
+    scale = cfg.small_sender_share / (1 - cfg.small_sender_share) * big / small
+    for i in out:
+        b.actors[i].activity *= scale
+    return out

@@ -7,12 +7,14 @@ holds each parcel's hidden facts (counterfeit or not, true value, ring, inspecti
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
 from redlane.sim.actors import UNUSED, Actor, Identity, Ring
+from redlane.sim.adapt import Adaptation
 from redlane.sim.brands import BrandBook
 from redlane.sim.catalog import CATEGORIES
 from redlane.sim.consumers import ConsumerPool
@@ -293,5 +295,32 @@ def resent_table(rows: list[Resend]) -> pa.Table:
             "original_file": pa.array([r.original_file for r in rows], type=pa.string()),
             "original_line": pa.array([r.original_line for r in rows], type=pa.int64()),
             "record_key": pa.array([r.record_key for r in rows], type=pa.string()),
+        }
+    )
+
+
+def adaptations_table(
+    rows: list[Adaptation],
+    actor_ids: np.ndarray[Any, Any],
+    ring_ids: np.ndarray[Any, Any],
+    start: date,
+) -> pa.Table:
+    """One row per ring reaction: what triggered it, when it took effect, what changed."""
+
+    def day(d: int) -> date:
+        return start + timedelta(days=d)
+
+    return pa.table(
+        {
+            "ring_id": pa.array([str(ring_ids[r.ring]) for r in rows], pa.string()),
+            "actor_id": pa.array(
+                [str(actor_ids[r.actor]) if r.actor >= 0 else None for r in rows], pa.string()
+            ),
+            "trigger": pa.array([r.trigger for r in rows], pa.string()),
+            "trigger_date": pa.array([day(r.trigger_day) for r in rows], pa.date32()),
+            "effective_date": pa.array([day(r.day) for r in rows], pa.date32()),
+            "kind": pa.array([r.kind for r in rows], pa.string()),
+            "old": pa.array([r.old for r in rows], pa.string()),
+            "new": pa.array([r.new for r in rows], pa.string()),
         }
     )

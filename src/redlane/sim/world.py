@@ -20,7 +20,7 @@ import numpy as np
 from redlane.model.spec import PORTS as PORTS_FEED
 from redlane.sim.brands import make_brands
 from redlane.sim.config import VERSION, SimConfig, WorldSize, np_rng, py_rng
-from redlane.sim.daily import Ids, Traffic
+from redlane.sim.daily import Ids, OnDay, Traffic
 from redlane.sim.items import build_items
 from redlane.sim.marketplace import account_status, make_listings, open_accounts, settle_accounts
 from redlane.sim.parcels import ParcelContext
@@ -36,6 +36,7 @@ from redlane.sim.reference import (
 from redlane.sim.social import make_posts
 from redlane.sim.truth import (
     actors_table,
+    adaptations_table,
     brands_table,
     identities_table,
     injected_table,
@@ -88,8 +89,17 @@ def generate_world(
     progress: Progress | None = None,
     *,
     config: SimConfig | None = None,
+    on_day: OnDay | None = None,
+    react_from_day: int | None = None,
 ) -> WorldSummary:
-    """Write a simulated world's partner feeds and truth/ under ``out``; same seed, same bytes."""
+    """Write a simulated world's partner feeds and truth/ under ``out``; same seed, same bytes.
+
+    ``on_day`` lets a caller act between days (the closed loop): it is called after each day's
+    files are written and returns the parcels it seized or held, which the rings react to. From
+    day ``react_from_day`` on, only those do (customs' own historical seizures stop triggering).
+    With ``on_day`` the marketplace, social and rights-holder feeds are written before the
+    first day, from the identity timeline as planned then, so the caller can read them.
+    """
     if parcels <= 0:
         raise ValueError(f"parcels must be positive, not {parcels}")
     if days <= 0:
@@ -147,6 +157,10 @@ def generate_world(
         counterfeit_rate=cfg.counterfeit_rate,
         gouging_share=cfg.gouging_share,
         gouging_window=gouging,
+        replica_share=cfg.replica_share,
+        bargain_share=cfg.bargain_share,
+        legit_undervalue_share=cfg.legit_undervalue_share,
+        legit_vague_share=cfg.legit_vague_share,
     )
     asia_share = sum(w for c, w in SHIPPER_COUNTRIES.items() if c in ASIA)
     capacity = capacities(parcels, days, cfg.inspection_rate, asia_share)
@@ -178,40 +192,54 @@ def generate_world(
         feeds,
         truth,
     )
-    traffic.run(daily_counts(parcels, days, cfg, np_rng(seed, "volume")), progress)
+    reference_links: list[Any] = []
 
-    tick("marketplace", 0, 3)
-    mrng = py_rng(seed, "marketplace")
-    settle_accounts(market, pop.actors, pop.identities, days, mrng)
-    make_listings(market, pop.actors, book, items, days, gouging, mrng)
-    status = account_status(market, days, mrng)
-    posts = make_posts(market, pop.actors, pop.identities, pop.rings, days, py_rng(seed, "social"))
-    tick("marketplace", 1, 3)
-    write = py_rng(seed, "write-reference")
-    mp_records, mp_links = marketplace_records(
-        market,
-        status,
-        pop.actors,
-        pop.identities,
-        pop.rings,
-        pools,
-        cfg.start_date,
-        days,
-        write,
-    )
-    feeds.jsonl("marketplace/marketplace.jsonl", mp_records, write)
-    social, social_links = social_records(posts, market, pop.actors, pop.identities, cfg.start_date)
-    feeds.jsonl("social/posts.jsonl", social, write)
-    docs, ap_links = recordation_documents(book, pop.actors, pop.identities, pools, write)
-    for rel, doc, rows in docs:
-        feeds.json(rel, doc, rows)
-    cols = ports_columns(capacity)
-    feeds.csv(
-        "customs/ports.csv", PORTS_FEED.tables[0], cols, cols["port_code"], write, bad_rate=0.0
-    )
-    tick("marketplace", 2, 3)
+    def write_reference() -> Any:
+        tick("marketplace", 0, 3)
+        mrng = py_rng(seed, "marketplace")
+        settle_accounts(market, pop.actors, pop.identities, days, mrng)
+        make_listings(market, pop.actors, book, items, days, gouging, mrng)
+        status = account_status(market, days, mrng)
+        posts = make_posts(
+            market, pop.actors, pop.identities, pop.rings, days, py_rng(seed, "social")
+        )
+        tick("marketplace", 1, 3)
+        write = py_rng(seed, "write-reference")
+        mp_records, mp_links = marketplace_records(
+            market,
+            status,
+            pop.actors,
+            pop.identities,
+            pop.rings,
+            pools,
+            cfg.start_date,
+            days,
+            write,
+        )
+        feeds.jsonl("marketplace/marketplace.jsonl", mp_records, write)
+        social, social_links = social_records(
+            posts, market, pop.actors, pop.identities, cfg.start_date
+        )
+        feeds.jsonl("social/posts.jsonl", social, write)
+        docs, ap_links = recordation_documents(book, pop.actors, pop.identities, pools, write)
+        for rel, doc, rows in docs:
+            feeds.json(rel, doc, rows)
+        cols = ports_columns(capacity)
+        feeds.csv(
+            "customs/ports.csv", PORTS_FEED.tables[0], cols, cols["port_code"], write, bad_rate=0.0
+        )
+        tick("marketplace", 2, 3)
+        reference_links.extend(mp_links + ap_links + social_links)
+        return status
 
-    truth.append("party_links", links_from_tuples(mp_links + ap_links + social_links))
+    if on_day is not None:
+        status = write_reference()
+    counts = daily_counts(parcels, days, cfg, np_rng(seed, "volume"))
+    traffic.run(counts, progress, on_day=on_day, own_triggers_until=react_from_day)
+    if on_day is None:
+        status = write_reference()
+
+    truth.append("party_links", links_from_tuples(reference_links))
     truth.close()
     truth.write("actors", actors_table(pop.actors, pop.identities, pop.rings, pop.consumers))
     truth.write(
@@ -226,6 +254,8 @@ def generate_world(
     truth.write("brands", brands_table(book))
     truth.write("injected_errors", injected_table(feeds.injected))
     truth.write("resent", resent_table(feeds.resends))
+    reactions = traffic.reactions.log if traffic.reactions is not None else []
+    truth.write("adaptations", adaptations_table(reactions, ids.actors, ids.rings, cfg.start_date))
     tick("marketplace", 3, 3)
 
     files = dict(sorted(feeds.files.items()))
