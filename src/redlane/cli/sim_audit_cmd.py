@@ -9,7 +9,7 @@ from rich.table import Table
 
 from redlane.cli.common import console, err_console, print_json
 from redlane.cli.progress import StageBars
-from redlane.cli.sim_cmds import sim_app
+from redlane.cli.sim_cmds import parcels_of, sim_app
 
 
 @sim_app.command("audit")
@@ -29,12 +29,8 @@ def audit(
 ) -> None:
     """Single-feature AUCs against the truth, and the hit rate of a perfect targeter."""
     from redlane.lab.world_audit import run_audit
-    from redlane.sim import parse_scale
 
-    try:
-        parcels = parse_scale(scale)
-    except ValueError as e:
-        raise typer.BadParameter(str(e), param_hint="--scale") from None
+    parcels = parcels_of(scale)
     if warmup_days >= days:
         raise typer.BadParameter("must be fewer than --days", param_hint="--warmup-days")
     with StageBars(err_console) as bars:

@@ -16,6 +16,16 @@ sim_app = typer.Typer(
 )
 
 
+def parcels_of(scale: str) -> int:
+    """The parcel count of a --scale value, or a usage error naming the option."""
+    from redlane.sim import parse_scale
+
+    try:
+        return parse_scale(scale)
+    except ValueError as e:
+        raise typer.BadParameter(str(e), param_hint="--scale") from None
+
+
 @sim_app.command("world")
 def world(
     out: Annotated[Path, typer.Option(help="Folder to write the feeds and truth/ into.")],
@@ -27,12 +37,9 @@ def world(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Write every partner's feed, in its own format, plus truth/ for evaluation only."""
-    from redlane.sim import generate_world, parse_scale
+    from redlane.sim import generate_world
 
-    try:
-        parcels = parse_scale(scale)
-    except ValueError as e:
-        raise typer.BadParameter(str(e), param_hint="--scale") from None
+    parcels = parcels_of(scale)
     with StageBars(err_console) as bars:
         summary = generate_world(out, seed=seed, parcels=parcels, days=days, progress=bars)
     if as_json:
@@ -84,13 +91,9 @@ def loop(
     """Closed loop: each day score → plan at capacity → inspect → record → retrain weekly."""
     from redlane.lab.loop_seeds import parse_seeds, summarise_seeds
     from redlane.lab.targeting_loop import run_loop, write_plots
-    from redlane.sim import parse_scale
     from redlane.targeting.model import WEIGHTINGS
 
-    try:
-        parcels = parse_scale(scale)
-    except ValueError as e:
-        raise typer.BadParameter(str(e), param_hint="--scale") from None
+    parcels = parcels_of(scale)
     try:
         seed_list = parse_seeds(seeds) if seeds is not None else [seed]
     except ValueError as e:
