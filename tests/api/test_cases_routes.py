@@ -238,3 +238,37 @@ def test_console_case_pages_roles_and_csrf(service: Service) -> None:
     marketplace = console_login(service, "marketplace")
     assert marketplace.get("/console/cases").status_code == 403
     assert 'href="/console/cases"' not in marketplace.get("/console/quarantine").text
+
+
+def test_console_download_keeps_any_uploaded_name_safe_in_the_header(service: Service) -> None:
+    """A file name with quotes, a line break and non-Latin-1 letters can neither break the
+    response nor add a header; the exact name survives in ``filename*`` (RFC 6266)."""
+    from urllib.parse import unquote
+
+    from tests.api.test_console import console_login
+
+    case_id = open_case(service, "names")
+    hostile = 'Zahlung "Ü" 付款\r\nX-Injected: 1.pdf'
+    r = service.client.post(
+        f"/v1/cases/{case_id}/evidence",
+        files={"file": (hostile, b"%PDF-1.4 tiny", "application/pdf")},
+        data={"kind": "document", "description": "invoice"},
+        headers=service.auth("investigator"),
+    )
+    assert r.status_code == 201, r.text
+    item = r.json()
+    page = console_login(service, "investigator").get(
+        f"/console/cases/{case_id}/evidence/{item['id']}"
+    )
+    assert page.status_code == 200 and page.content == b"%PDF-1.4 tiny"
+    assert "x-injected" not in page.headers
+    disposition = page.headers["content-disposition"]
+    assert "\r" not in disposition and "\n" not in disposition
+    fallback = disposition.split('filename="', 1)[1].split('"', 1)[0]
+    assert fallback.isascii() and '"' not in fallback
+    encoded = disposition.split("filename*=UTF-8''", 1)[1]
+    with session_scope(service.world.url, readonly=True) as session:
+        stored = session.get(EvidenceItem, item["id"])
+        assert stored is not None
+        assert unquote(encoded) == stored.original_filename
+        assert "付款" in stored.original_filename

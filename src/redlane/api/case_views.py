@@ -14,6 +14,7 @@ import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final, Literal
+from urllib.parse import quote
 
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
@@ -122,10 +123,19 @@ def evidence_download(
         data,
         media_type="application/octet-stream",
         headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Content-Disposition": attachment(filename),
             "X-Evidence-SHA256": item.sha256,
         },
     )
+
+
+def attachment(filename: str) -> str:
+    """A ``Content-Disposition`` for any uploaded name (RFC 6266): an ASCII fallback with quotes,
+    backslashes and controls replaced, and the exact name percent-encoded in ``filename*``.
+    An uploader's name can hold anything; written raw it broke the header or the response."""
+    fallback = "".join(c if " " <= c <= "~" and c not in '"\\' else "_" for c in filename)
+    encoded = quote(filename, safe="")
+    return f"attachment; filename=\"{fallback or 'evidence'}\"; filename*=UTF-8''{encoded}"
 
 
 def export_zip(
