@@ -176,7 +176,10 @@ def holds_rows(home: Path) -> int | None:
 def prepared(tmp_path_factory: pytest.TempPathFactory) -> Prepared:
     base = tmp_path_factory.mktemp("crash-world")
     world = base / "world"
-    sim = ["sim", "world", "--seed", "3", "--scale", "900", "--days", "2", "--out", str(world)]
+    # 5 % counterfeits: enough that the world's own inspections seize some, which `target
+    # train` needs (at 1 % a 900-parcel world's ~30 inspections often seize nothing).
+    sim = ["sim", "world", "--seed", "3", "--scale", "1500", "--days", "2"]
+    sim += ["--counterfeit-rate", "0.05", "--out", str(world)]
     seconds: dict[str, float] = {}
     timed_run(sim, base / "sim-home")
     ingested = base / "ingested"

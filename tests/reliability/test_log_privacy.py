@@ -112,7 +112,21 @@ def test_simulated_world_through_the_pipeline_logs_no_personal_data(
 ) -> None:
     world = tmp_path / "world"
     steps = [
-        ["sim", "world", "--seed", "1", "--scale", "800", "--days", "2", "--out", str(world)],
+        # 5 % counterfeits, so that the world's own inspections seize some to train on
+        [
+            "sim",
+            "world",
+            "--seed",
+            "1",
+            "--scale",
+            "1500",
+            "--days",
+            "2",
+            "--counterfeit-rate",
+            "0.05",
+            "--out",
+            str(world),
+        ],
         ["ingest", str(world)],
         ["resolve"],
         ["target", "train"],

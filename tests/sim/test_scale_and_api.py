@@ -78,3 +78,24 @@ def test_world_json_describes_the_run(world):
     assert meta["start_date"] == "2025-06-01"
     assert meta["files"] == world.summary.files
     assert meta["version"]
+
+
+def test_the_cli_takes_the_counterfeit_rate(tmp_path):
+    import pyarrow.parquet as pq
+    from typer.testing import CliRunner
+
+    from redlane.cli import app
+
+    runner = CliRunner()
+    out = tmp_path / "w"
+    args = ["sim", "world", "--seed", "3", "--scale", "3000", "--days", "3", "--out", str(out)]
+    result = runner.invoke(app, [*args, "--counterfeit-rate", "0.05", "--json"])
+    assert result.exit_code == 0, result.output
+    ships = pq.read_table(out / "truth" / "shipments.parquet", columns=["is_counterfeit"])
+    rate = sum(ships.column("is_counterfeit").to_pylist()) / ships.num_rows
+    assert 0.035 <= rate <= 0.065
+    assert (
+        json.loads((out / "truth" / "world.json").read_text())["config"]["counterfeit_rate"] == 0.05
+    )
+    refused = runner.invoke(app, [*args, "--counterfeit-rate", "2"])
+    assert refused.exit_code != 0 and "--counterfeit-rate" in refused.output

@@ -14,7 +14,9 @@ import pyarrow as pa
 import pytest
 
 from redlane.engine.warehouse import Warehouse
+from redlane.feeds.ingest import ingest_paths
 from redlane.resolve.outputs import new_run_dir, publish_run, write_table
+from redlane.sim import SimConfig, generate_world
 from redlane.targeting.features import LABEL_SCHEMA, open_features_connection, set_labels
 from redlane.targeting.sql import RUNNING_KEYS, _running_history_cte, feature_sql, prelude_sql
 from tests.targeting.conftest import World
@@ -88,6 +90,19 @@ def _truth_outcomes(con: duckdb.DuckDBPyConnection, world: World) -> pa.Table:
         WHERE hash(a.hawb) % 3 = 0
         """
     ).to_arrow_table()
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> World:
+    """This module's own world, with three times the usual share of counterfeits: on the
+    default world's few seizures no late day carries a shipper-name seizure history, which
+    the scoped query must reproduce."""
+    base = tmp_path_factory.mktemp("scope-world")
+    cfg = SimConfig(counterfeit_rate=0.03)
+    generate_world(base / "world", seed=11, parcels=3500, days=10, config=cfg)
+    warehouse = Warehouse(base / "warehouse")
+    ingest_paths([base / "world"], warehouse)
+    return World(base / "world", warehouse.root)
 
 
 @pytest.fixture(scope="module")

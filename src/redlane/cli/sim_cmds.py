@@ -34,14 +34,31 @@ def world(
         str, typer.Option(help="small (≈20k parcels), medium (≈1M), large (4M) or a number.")
     ] = "small",
     days: Annotated[int, typer.Option(help="Days of traffic to simulate.", min=1)] = 30,
+    counterfeit_rate: Annotated[
+        float | None,
+        typer.Option(
+            help="Share of parcels that are counterfeit (true prevalence; default 0.01).",
+            min=0.0,
+            max=1.0,
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
     """Write every partner's feed, in its own format, plus truth/ for evaluation only."""
-    from redlane.sim import generate_world
+    from redlane.sim import SimConfig, generate_world
 
     parcels = parcels_of(scale)
     with StageBars(err_console) as bars:
-        summary = generate_world(out, seed=seed, parcels=parcels, days=days, progress=bars)
+        summary = generate_world(
+            out,
+            seed=seed,
+            parcels=parcels,
+            days=days,
+            progress=bars,
+            config=SimConfig()
+            if counterfeit_rate is None
+            else SimConfig(counterfeit_rate=counterfeit_rate),
+        )
     if as_json:
         print_json(summary.to_dict())
         return
