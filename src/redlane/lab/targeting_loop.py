@@ -1,6 +1,7 @@
 """The closed loop on the simulator: score → plan → inspect → record → retrain, day by day.
 
-A world is generated and ingested into a private ``REDLANE_HOME``. Its historical inspections of
+A world is generated, ingested and resolved (each day, incrementally) in a private
+``REDLANE_HOME``. Its historical inspections of
 the first ``warmup_days`` are the labels every strategy starts from; after that each strategy
 sees only the outcomes of the parcels *it* inspected (the truth of a parcel is read only when a
 strategy selects it). Strategies, all at the same daily capacity (``inspection_rate`` of the
@@ -42,6 +43,8 @@ from redlane.engine.warehouse import Warehouse
 from redlane.errors import RedlaneError
 from redlane.feeds.ingest import ingest_paths
 from redlane.lab.loop_figures import world_figures
+from redlane.resolve.run import resolve
+from redlane.resolve.splink_model import quiet_splink
 from redlane.sim.daily import Touch
 from redlane.targeting.features import (
     LABEL_SCHEMA,
@@ -260,6 +263,7 @@ def run_loop(
     try:
         world, home = tmp / "world", tmp / "home"
         tick = progress or (lambda stage, done, total: None)
+        quiet_splink()
         driver = _Driver(
             world,
             home,
@@ -293,7 +297,7 @@ def run_loop(
 
 
 class _Driver:
-    """The loop's side of each simulated day: ingest what arrived, plan every strategy's
+    """The loop's side of each simulated day: ingest what arrived, resolve it, plan every strategy's
     inspections of the day's arrivals, inspect (read the truth of what was picked), and report
     the model strategy's seizures and holds back to the world."""
 
@@ -360,6 +364,10 @@ class _Driver:
         self.ingested.update(files)
         if self.con is not None:
             self.con.close()
+        # Resolve the day's parties as the product does (incrementally after the first run), so
+        # that a ring's new identity that keeps a bank account, device or address inherits its
+        # actor's and ring's history in the features.
+        resolve(self.warehouse.root, self.home)
         self.con = open_features_connection(self.home, self.warehouse.root, warehouse_labels=False)
 
     def _warm_up(self) -> None:
