@@ -6,8 +6,10 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
+import pytest
 
 from redlane.sim import generate_world
+from redlane.sim.adapt import KINDS
 from redlane.sim.daily import Touch
 
 
@@ -52,7 +54,7 @@ def test_a_seizure_reported_by_the_caller_makes_its_ring_react_after_the_lag(tmp
         assert trigger == "seizure"
         assert str(trigger_date) == "2025-06-04"  # day 3
         assert effective > trigger_date  # never before the trigger: the lag is at least a day
-        assert kind in {"identity", "port", "stealth", "split", "dormant"}
+        assert kind in KINDS
 
 
 def test_a_touch_on_a_parcel_of_no_ring_changes_nothing(tmp_path: Path):
@@ -69,3 +71,9 @@ def test_customs_own_seizures_trigger_reactions_in_a_plain_world(tmp_path: Path)
     rows = _adaptations(tmp_path / "w")
     assert rows and {r[1] for r in rows} == {"seizure"}
     assert all(r[3] > r[2] for r in rows)
+
+
+def test_the_documented_kinds_and_an_unknown_touch():
+    assert set(KINDS) == {"identity", "port", "stealth", "split", "dormant"}
+    with pytest.raises(ValueError, match="seizure, hold"):
+        Touch("EX1", "takedown")

@@ -1,12 +1,13 @@
 """How counterfeit rings react when the joint operation touches them.
 
-A trigger is something a ring can see: one of its parcels seized or held, a seller account
-taken down. After a lag drawn once per ring (some rings are quick, some slow), the ring reacts
-with a mix of moves, each with its own probability (``SimConfig``, documented with its reasoning
-in ``docs/simulator.md``): members rotate to their next identity (keeping some identifiers they
-cannot easily change: the reserve identities carry one or two old ones), the ring moves ports,
-writes generic descriptions and declares values like a legitimate seller (stealth), splits
-consignments over private consignees instead of its front company, or goes dormant for a while.
+A trigger is something a ring can see: one of its parcels seized or held (marketplace takedowns are
+not modelled as triggers yet). After a lag drawn once per ring (some rings are quick, some slow),
+the ring reacts with a mix of moves, each with its own probability (``SimConfig``, documented with
+its reasoning in ``docs/simulator.md``): members rotate to their next identity (keeping some
+identifiers they cannot easily change: the reserve identities carry one or two old ones), the ring
+moves ports, writes generic descriptions and declares values like a legitimate seller (stealth),
+splits consignments over private consignees instead of its front company, or goes dormant for a
+while.
 
 Every reaction is written to the truth (``adaptations``) with the trigger, the day it takes
 effect, the kind of change and the old and new values, so the time from an adaptation to the
@@ -28,7 +29,7 @@ from redlane.sim.ports import PORTS, weights
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
-TRIGGERS = ("seizure", "hold", "takedown")
+TRIGGERS = ("seizure", "hold")
 KINDS = ("identity", "port", "stealth", "split", "dormant")
 
 

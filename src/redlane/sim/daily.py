@@ -19,7 +19,7 @@ import numpy.typing as npt
 
 from redlane.model.spec import CARRIER, CUSTOMS, INSPECTIONS
 from redlane.sim.actors import Actor, Identity, Ring, active_identity
-from redlane.sim.adapt import Reactions, RingPosture, Trigger
+from redlane.sim.adapt import TRIGGERS, Reactions, RingPosture, Trigger
 from redlane.sim.brands import BrandBook
 from redlane.sim.config import SimConfig, np_rng, py_rng
 from redlane.sim.customs import Entries, Inspections, file_entries, inspect, seizures
@@ -41,6 +41,10 @@ class Touch:
 
     hawb: str
     kind: str
+
+    def __post_init__(self) -> None:
+        if self.kind not in TRIGGERS:
+            raise ValueError(f"a touch is one of {', '.join(TRIGGERS)}, not {self.kind!r}")
 
 
 ObjArray = npt.NDArray[np.object_]
