@@ -20,7 +20,9 @@ Conventions the other stages rely on:
 - About ``resend_rate`` of a day's AED rows reappear byte-identical in the next day's file.
 - ``truth/party_links`` has one row per party appearance: ``record_key`` is the hawb for
   ``aed_shipments`` (the carrier is always the configured code), the entry number, seller id,
-  party id or post id otherwise. ``identity_id`` is null for consumers.
+  party id or post id otherwise. ``identity_id`` is null for consumers. A waybill written in a
+  forwarder's own name links its shipper party to the forwarder; ``truth/shipments`` keeps the
+  client behind the parcel.
 """
 
 from redlane.sim.config import SCALES, SimConfig, parse_scale

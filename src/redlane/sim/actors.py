@@ -55,7 +55,8 @@ class Actor:
     index: int
     actor_id: str
     kind: str  # legit | counterfeit  (consumers live in ConsumerPool)
-    role: str  # shipper | importer | manufacturer | reshipper | gouger | member | front
+    # shipper | importer | manufacturer | licensee | reshipper | gouger | forwarder | member | front
+    role: str
     country: str
     created_day: int
     ring: int = -1
@@ -64,6 +65,7 @@ class Actor:
     items: list[int] = field(default_factory=list)
     sells: bool = False  # holds marketplace accounts
     gouger: bool = False
+    forwarder: int = -1  # the forwarder (actor index) this actor sends some parcels through
 
 
 @dataclass
@@ -107,9 +109,14 @@ class IdentityFactory:
         shareable: tuple[str, ...] = REUSABLE,
         previous: Identity | None = None,
         industry: int | None = None,
+        name: Name | None = None,
+        rng: random.Random | None = None,
     ) -> Identity:
-        rng = self.rng
-        name = person_name(country, rng) if person else company_name(country, rng, industry)
+        # A caller with its own stream (a mechanic that can be switched off) passes it, so the
+        # population's stream, and so the rest of the world, stays as it was.
+        rng = rng or self.rng
+        if name is None:
+            name = person_name(country, rng) if person else company_name(country, rng, industry)
         values: dict[str, object] = {
             "bank": new_bank(country, rng),
             "device": new_device(rng),

@@ -85,6 +85,20 @@ class SimConfig:
     reseller_share: float = 0.6
     # Established legitimate shippers with a line of genuine branded goods (parallel trade).
     parallel_trade_share: float = 0.1
+    # Who a party really is (docs/simulator.md, "Identities that mislead"). Forwarders: the share
+    # of shippers (in a country a forwarder serves) that are a forwarder's clients, the share of
+    # a client's parcels sent through it, the share of those written under the forwarder's own
+    # name (the rest "c/o" the forwarder), and how often such a parcel carries the client's
+    # seller account (forwarders label consolidated parcels with the merchant's reference).
+    forwarder_client_share: float = 0.2
+    forwarded_parcel_share: float = 0.5
+    forwarder_own_name_share: float = 0.5
+    forwarder_seller_ref_share: float = 0.6
+    # Private small senders (and US consignees) who bear one of a country's most common names.
+    namesake_share: float = 0.25
+    consumer_namesake_share: float = 0.03
+    # Company identities of counterfeit actors that trade under a legitimate firm's exact name.
+    name_squat_share: float = 0.1
 
     def __post_init__(self) -> None:
         for name in (
@@ -107,6 +121,13 @@ class SimConfig:
             "new_sender_share",
             "reseller_share",
             "parallel_trade_share",
+            "forwarder_client_share",
+            "forwarded_parcel_share",
+            "forwarder_own_name_share",
+            "forwarder_seller_ref_share",
+            "namesake_share",
+            "consumer_namesake_share",
+            "name_squat_share",
         ):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:

@@ -50,6 +50,9 @@ class ConsumerPool:
     def n(self) -> int:
         return len(self.cdf)
 
+    def actor_id(self, i: int) -> str:
+        return f"A-{self.first_actor + i + 1:07d}"
+
     def actor_ids(self) -> ObjArray:
         ids: ObjArray = np.array(
             [f"A-{self.first_actor + i + 1:07d}" for i in range(self.n)], dtype=object
@@ -125,22 +128,22 @@ def make_consumers(
     for i in range(n):
         f, la = first[i], last[i]
         name0[i] = f"{f} {la}"
-        name1[i] = _name_variant(f, la, ops[i], prng)
-        city, state, zip3 = US_CITIES[city_idx[i]]
-        suffix = US_SUFFIXES[suffix_idx[i]]
-        short = ABBREVIATIONS.get(suffix, (suffix,))[0]
-        zip5 = f"{zip3}{zip_tail[i]:02d}"
+        name1[i] = name_variant(f, la, ops[i], prng)
         if reship_list[i] >= 0:
             rs = reshippers[reship_list[i]]
             unit = f"{first_actor + i + 1:07d}"[-5:]
             addr0[i] = f"{rs.street}, Suite {unit}, {rs.city}"
             addr1[i] = f"{rs.street} #{unit} {rs.city}".upper()
         else:
-            street = f"{number[i]} {US_STREETS[street_idx[i]]}"
-            unit0 = f", Apartment {apt[i]}" if apt[i] > 0 else ""
-            unit1 = f" #{apt[i]}" if apt[i] > 0 else ""
-            addr0[i] = f"{street} {suffix}{unit0}, {city}, {state} {zip5}"
-            addr1[i] = f"{street} {short}{unit1}, {city}, {state} {zip5}-{plus4[i]}"
+            addr0[i], addr1[i] = home_address(
+                number[i],
+                street_idx[i],
+                suffix_idx[i],
+                city_idx[i],
+                apt[i],
+                zip_tail[i],
+                plus4[i],
+            )
         if has_phone[i]:
             a, ln = area[i], str(line[i])
             ph0[i] = f"({a}) {ln[:3]}-{ln[3:]}"
@@ -148,7 +151,7 @@ def make_consumers(
         if has_email[i]:
             mail = _MAIL[(number[i] + i) % len(_MAIL)]
             raw = f"{f}.{la}" if ops[i] < 3 else f"{f[0]}{la}{zip_tail[i]}"
-            local = _MAILBOX.sub("", anyascii(raw).lower())
+            local = mailbox(raw)
             em0[i] = f"{local}@{mail}"
             em1[i] = f"{local.capitalize()}@{mail}"
     arr = _objects
@@ -163,12 +166,35 @@ def make_consumers(
     )
 
 
+def mailbox(text: str) -> str:
+    """The local part of an e-mail address people make from their name."""
+    return _MAILBOX.sub("", anyascii(text).lower())
+
+
 def _objects(values: list[str]) -> ObjArray:
     out: ObjArray = np.array(values, dtype=object)
     return out
 
 
-def _name_variant(first: str, last: str, op: int, rng: random.Random) -> str:
+def home_address(
+    number: int, street: int, suffix: int, city: int, apt: int, zip_tail: int, plus4: int
+) -> tuple[str, str]:
+    """A home address's usual and noisy forms (indices into the US street and city tables;
+    ``apt`` <= 0 for a house)."""
+    city_name, state, zip3 = US_CITIES[city]
+    suffix_name = US_SUFFIXES[suffix]
+    short = ABBREVIATIONS.get(suffix_name, (suffix_name,))[0]
+    zip5 = f"{zip3}{zip_tail:02d}"
+    head = f"{number} {US_STREETS[street]}"
+    unit0 = f", Apartment {apt}" if apt > 0 else ""
+    unit1 = f" #{apt}" if apt > 0 else ""
+    return (
+        f"{head} {suffix_name}{unit0}, {city_name}, {state} {zip5}",
+        f"{head} {short}{unit1}, {city_name}, {state} {zip5}-{plus4}",
+    )
+
+
+def name_variant(first: str, last: str, op: int, rng: random.Random) -> str:
     if op == 0:
         return f"{first} {last}".upper()
     if op == 1:

@@ -78,8 +78,9 @@ def inspect(
         & (np.isin(chapter, RISKY_CHAPTERS) | (chapter == "") | vague)
         & (p.declared_usd < 150)
     )
-    # A lookout is matched on the name as written: variants slip past it some of the time.
-    lookout = state.lookout[p.shipper_ident] & (rng.random(n) < 0.6)
+    # A lookout is matched on the name as written (a forwarder's, when it ships in its own
+    # name): variants slip past it some of the time.
+    lookout = state.lookout[p.written_ident] & (rng.random(n) < 0.6)
     # Officers' judgement: some signal, mostly noise.
     score = 0.8 * fake + 0.4 * rule + 0.3 * vague + rng.normal(0.0, 1.0, n)
     reason = np.full(n, "", dtype=object)
@@ -150,12 +151,21 @@ class Seizure:
     identity: int
     ring: int
     port: int
+    written: int  # the identity the waybill names (goes on the lookout list)
 
 
 def seizures(p: DayParcels, ins: Inspections, day: int) -> list[Seizure]:
     seized = ins.rows[(ins.outcome == "seized") & (p.kind[ins.rows] == FAKE)]
+    written = p.written_ident
     return [
-        Seizure(day, int(p.shipper[r]), int(p.shipper_ident[r]), int(p.ring[r]), int(p.port[r]))
+        Seizure(
+            day,
+            int(p.shipper[r]),
+            int(p.shipper_ident[r]),
+            int(p.ring[r]),
+            int(p.port[r]),
+            int(written[r]),
+        )
         for r in seized.tolist()
     ]
 

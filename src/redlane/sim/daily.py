@@ -24,7 +24,8 @@ from redlane.sim.brands import BrandBook
 from redlane.sim.config import SimConfig, np_rng, py_rng
 from redlane.sim.customs import Entries, Inspections, file_entries, inspect, seizures
 from redlane.sim.errors import plan
-from redlane.sim.parcels import DayParcels, DayState, ParcelContext, draw_day
+from redlane.sim.forwarders import rewrite_shippers, route
+from redlane.sim.parcels import OWN_NAME, DayParcels, DayState, ParcelContext, draw_day
 from redlane.sim.records import day_rows
 from redlane.sim.truth import id_array, links_table, shipments_table
 from redlane.sim.writers import FeedWriter, Row, TruthWriter
@@ -117,6 +118,9 @@ class Traffic:
             self.reactions.apply(day, state.active_ident)
             rng = np_rng(self.seed, f"day-{day}")
             p = draw_day(self.ctx, state, day, counts[day], rng)
+            # Forwarding has its own stream: switched off, the day is drawn as it always was.
+            forwarding = np_rng(self.seed, f"forwarding-{day}")
+            route(p, self.ctx.actor_forwarder, state.active_ident, self.cfg, forwarding)
             ent = file_entries(p, self.ctx.items, self.cfg.type86_rate, entry_next, rng)
             ins = inspect(p, state, self.capacity, rng)
             rows = day_rows(
@@ -132,6 +136,7 @@ class Traffic:
                 self.cfg.start_date,
                 rng,
             )
+            rewrite_shippers(rows.aed, p, self.ctx.pools, self.ctx.seller_ids, self.cfg, forwarding)
             hawb_next += len(p)
             entry_next += len(ent.rows)
             inspection_next += len(ins.rows)
@@ -174,7 +179,7 @@ class Traffic:
             self._truth(p, rows.hawb, day, ent, rows.entry_numbers, ins, bad, again)
             self._remember(p, hawbs, day)
             for s in seizures(p, ins, day):
-                state.lookout[s.identity] = True
+                state.lookout[s.written] = True
                 if s.ring >= 0:
                     self.ring_seizures[s.ring] += 1
                 if day < own_until:
@@ -245,14 +250,17 @@ class Traffic:
         ident_ids = self.ids.identities
         actor_ids = self.ids.actors
         ids = id_array
+        # The waybill's shipper party is whoever it names: a forwarder shipping in its own name
+        # is that party (the parcel is still the client's, in ``shipments``).
+        own = p.via == OWN_NAME
         self.truth.append(
             "party_links",
             links_table(
                 "aed_shipments",
                 keys,
                 "shipper",
-                ids(p.shipper, actor_ids),
-                ids(p.shipper_ident, ident_ids),
+                ids(np.where(own, p.forwarder, p.shipper), actor_ids),
+                ids(p.written_ident, ident_ids),
             ),
         )
         self.truth.append(

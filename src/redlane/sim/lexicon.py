@@ -199,3 +199,47 @@ RU_ALT = {
     "э": "e",
     "кс": "x",
 }
+# The most common names of a country (family names, given names), as natives write them where
+# the country has its own script. Any family name with any given name is a plausible person, so
+# the lists give enough distinct names for every namesake group of a large world.
+COMMON_PERSONS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    country: (tuple(families.split()), tuple(givens.split("|")))
+    for country, families, givens in (
+        (
+            "CN",
+            "王 李 张 刘 陈 杨 黄 赵",
+            "伟|芳|娜|敏|静|丽|强|磊|军|洋|勇|艳|杰|娟|涛|明|超|秀英|霞|平",
+        ),
+        ("HK", "Chan Wong Lee Cheung Leung", "Tai Man|Ka Ho|Wing Yan|Chi Keung|Siu Ming|Ka Wai"),
+        ("KR", "김 이 박 최 정", "민준|서연|지훈|지민|현우|수빈|민서|서준|영수|영희"),
+        ("RU", "Иванов Смирнов Кузнецов Попов Петров", "Александр|Сергей|Дмитрий|Андрей|Алексей"),
+        ("TR", "Yılmaz Kaya Demir Şahin Çelik", "Mehmet|Mustafa|Ahmet|Ali|Ayşe|Fatma|Emine"),
+        ("GB", "Smith Jones Williams Brown Taylor Davies", "James|David|John|Michael|Sarah|Emma"),
+        ("DE", "Müller Schmidt Schneider Fischer Weber", "Thomas|Michael|Andreas|Stefan|Sabine"),
+        ("IT", "Rossi Russo Ferrari Esposito Bianchi", "Giuseppe|Marco|Giovanni|Maria|Anna|Luca"),
+        ("IN", "Kumar Sharma Singh Patel Gupta", "Rahul|Amit|Priya|Raj|Sunil|Anil|Pooja"),
+        ("VN", "Nguyen Tran Le Pham", "Van Anh|Van Hung|Thi Lan|Thi Huong|Minh Tuan|Duc Minh"),
+        (
+            "US",
+            "Smith Johnson Williams Brown Jones Garcia Miller Davis",
+            "James|John|Robert|Michael|David|William|Mary|Patricia|Jennifer|Linda|Maria",
+        ),
+    )
+}
+# What forwarders call themselves: (Chinese, English) for China and Hong Kong, else per country.
+CN_FORWARDING: tuple[tuple[str, str], ...] = (
+    ("国际物流", "International Logistics"),
+    ("物流", "Logistics"),
+    ("货运代理", "Freight Forwarding"),
+    ("供应链管理", "Supply Chain Management"),
+    ("国际货运", "International Freight"),
+    ("快递", "Express"),
+)
+FORWARDING_WORDS: dict[str, tuple[str, ...]] = {
+    "GB": ("Logistics", "Freight", "Shipping", "Global Logistics"),
+    "DE": ("Logistik", "Spedition", "Logistics"),
+    "TR": ("Lojistik", "Kargo", "Uluslararası Taşımacılık"),
+    "KR": ("Logistics", "Express", "Global Logistics"),
+    "VN": ("Logistics", "Express", "Freight"),
+    "IN": ("Logistics", "Freight Carriers", "Cargo Movers"),
+}

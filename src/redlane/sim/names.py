@@ -12,7 +12,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import import_module
 from typing import Any
 
@@ -20,10 +20,12 @@ from anyascii import anyascii
 
 from redlane.sim.lexicon import (
     CN_CITIES,
+    CN_FORWARDING,
     CN_INDUSTRIES,
     CN_TRADE_CHARS,
     COUNTRY_FORM,
     FORMS,
+    FORWARDING_WORDS,
     HK_GIVEN,
     HK_SURNAMES,
     KR_SURNAMES,
@@ -50,8 +52,9 @@ class Name:
     # Leading words a writer may drop (a Chinese company's city prefix).
     droppable: int = 0
 
-    @property
+    @cached_property
     def canonical(self) -> str:
+        # Rendered once: the truth tables ask for it of every identity, some several times.
         return render(self)
 
 
@@ -222,12 +225,17 @@ def person_name(country: str, rng: random.Random) -> Name:
     return Name("person", style, ((given,), (family,)))
 
 
-def company_name(country: str, rng: random.Random, industry: int | None = None) -> Name:
+def company_name(
+    country: str,
+    rng: random.Random,
+    industry: int | None = None,
+    industries: tuple[tuple[str, str], ...] = CN_INDUSTRIES,
+) -> Name:
     form = COUNTRY_FORM.get(country, "co_ltd")
     if country in ("CN", "HK"):
         trade = "".join(rng.sample(CN_TRADE_CHARS, 2))
-        han_ind, eng_ind = CN_INDUSTRIES[
-            industry if industry is not None else rng.randrange(len(CN_INDUSTRIES))
+        han_ind, eng_ind = industries[
+            industry if industry is not None else rng.randrange(len(industries))
         ]
         words: list[tuple[str, ...]] = [_syllables(trade)]
         words += [(w,) for w in eng_ind.split()]
@@ -260,6 +268,43 @@ def company_name(country: str, rng: random.Random, industry: int | None = None) 
     if country == "US" and maybe(rng, 0.3):
         form = "inc"
     return Name("company", "latin", head + tuple((w,) for w in trade.split()), (), form)
+
+
+def forwarder_name(country: str, rng: random.Random) -> Name:
+    """A freight forwarder's company name: a Chinese or Hong Kong one like any other company's
+    but in logistics; elsewhere a family name or trade core and a logistics word."""
+    if country in ("CN", "HK"):
+        return company_name(country, rng, industries=CN_FORWARDING)
+    form = COUNTRY_FORM.get(country, "co_ltd")
+    word = tuple((w,) for w in rng.choice(FORWARDING_WORDS.get(country, ("Logistics",))).split())
+    if country == "TR":
+        return Name("company", "tr", ((pick_faker("tr_TR", "last_names", rng),), *word), (), form)
+    cores = LATIN_CORES.get(country)
+    head: tuple[tuple[str, ...], ...] = (
+        tuple((w,) for w in rng.choice(cores).split())
+        if cores is not None
+        else ((pick_faker(PERSON_LOCALE.get(country, "en_US"), "last_names", rng),),)
+    )
+    return Name("company", "latin", head + word, (), form)
+
+
+def common_person(country: str, family: str, given: str) -> Name:
+    """A person with one of the country's most common names (``COMMON_PERSONS``), built as
+    ``person_name`` builds that country's names so that it is written the same ways."""
+    if country == "CN":
+        return Name("person", "cn", (_syllables(given), _syllables(family)), (given, family))
+    if country == "HK":
+        return Name("person", "cn", (tuple(given.split()), (family,)))
+    if country == "VN":  # family name first, the given name kept as written ("Van Anh")
+        return Name("person", "cn", ((given,), (family,)))
+    if country == "KR":
+        latin_family = KR_SURNAMES.get(family) or anyascii(family)
+        return Name("person", "kr", (_syllables(given), (latin_family,)), (given, family))
+    if country == "RU":
+        return Name(
+            "person", "ru", ((translit_ru(given),), (translit_ru(family),)), (given, family)
+        )
+    return Name("person", "tr" if country == "TR" else "latin", ((given,), (family,)))
 
 
 def name_variants(name: Name, rng: random.Random, n: int) -> list[str]:

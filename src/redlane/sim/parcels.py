@@ -9,7 +9,7 @@ favour their ring's current ports; gouged essentials arrive only during the goug
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -24,6 +24,9 @@ FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 ObjArray = npt.NDArray[np.object_]
 LEGIT, COVER, FAKE, GOUGE = 0, 1, 2, 3
+# How a parcel reaches the carrier: from its sender, through a forwarder under the forwarder's
+# own name, or through a forwarder "c/o" its address (``redlane.sim.forwarders``).
+DIRECT, OWN_NAME, CARE_OF = 0, 1, 2
 COVER_SHARE = 0.15  # share of ring members' parcels that are genuine cover goods
 FX = {"USD": 1.0, "CNY": 7.2, "HKD": 7.8, "EUR": 0.92, "GBP": 0.79}
 ASIA = ("CN", "HK", "KR", "VN", "IN")
@@ -77,6 +80,8 @@ class ParcelContext:
     bargain_share: float = 0.0
     legit_undervalue_share: float = 0.12
     legit_vague_share: float = 0.0
+    # Per actor: the forwarder (actor index) it is a client of, -1 for none; empty for none at all.
+    actor_forwarder: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
 @dataclass
@@ -111,9 +116,20 @@ class DayParcels:
     arrival: npt.NDArray[np.int64]
     account: IntArray  # seller account, -1 when none
     ring: IntArray
+    # Set by ``forwarders.route``: the forwarder (actor, identity; -1 when none) and the mode.
+    forwarder: IntArray
+    forwarder_ident: IntArray
+    via: npt.NDArray[np.int8]  # DIRECT | OWN_NAME | CARE_OF
 
     def __len__(self) -> int:
         return len(self.kind)
+
+    @property
+    def written_ident(self) -> IntArray:
+        """The identity the waybill names as shipper: the forwarder's when it ships in its own
+        name. Customs can only match (lookouts) what is written."""
+        out: IntArray = np.where(self.via == OWN_NAME, self.forwarder_ident, self.shipper_ident)
+        return out
 
     @property
     def counterfeit(self) -> BoolArray:
@@ -248,6 +264,9 @@ def draw_day(
         arrival,
         account,
         ring,
+        np.full(n, -1, dtype=np.int64),
+        np.full(n, -1, dtype=np.int64),
+        np.full(n, DIRECT, dtype=np.int8),
     )
 
 

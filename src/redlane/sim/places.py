@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import random
 import re
+from typing import TypeVar
 
 from redlane.sim.noise import case_change, maybe, squeeze, strip_punctuation, typo
+
+_T = TypeVar("_T")
 
 CN_CITIES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     (
@@ -237,26 +240,43 @@ ABBREVIATIONS: dict[str, tuple[str, ...]] = {
 _WORD = re.compile(r"[A-Za-zÀ-ÿİıŞşĞğ']+")
 
 
-def cn_address(rng: random.Random) -> str:
-    city, province, post, districts = rng.choice(CN_CITIES)
+def cn_address(
+    rng: random.Random,
+    street_rng: random.Random | None = None,
+    city: int | None = None,
+    number: int | None = None,
+) -> str:
+    # ``street_rng`` draws the street-level parts (city, street, district, postcode) and ``rng``
+    # the house-level ones (room, block, building, number): two neighbours share the first. By
+    # default one stream draws both, in the order it always has.
+    s = street_rng or rng
+    city_name, province, post, districts = _at(CN_CITIES, s.choice(CN_CITIES), city)
     unit = f"Room {rng.randint(1, 28)}{rng.randint(1, 20):02d}"
     block = f", Block {rng.choice('ABCDE')}" if maybe(rng, 0.5) else ""
     bldg = ""
     if maybe(rng, 0.5):
         bldg = f", {rng.choice(CN_STREETS).split()[0]} Industrial Building"
-    street = f"{rng.randint(1, 399)} {rng.choice(CN_STREETS)} Road"
-    district = rng.choice(districts)
+    n = rng.randint(1, 399)
+    street = f"{number or n} {s.choice(CN_STREETS)} Road"
+    district = s.choice(districts)
     return (
-        f"{unit}{block}{bldg}, {street}, {district} District, {city}, {province} "
-        f"{post}{rng.randint(0, 999):03d}"
+        f"{unit}{block}{bldg}, {street}, {district} District, {city_name}, {province} "
+        f"{post}{s.randint(0, 999):03d}"
     )
 
 
-def hk_address(rng: random.Random) -> str:
-    area, region = rng.choice(HK_AREAS)
+def hk_address(
+    rng: random.Random,
+    street_rng: random.Random | None = None,
+    city: int | None = None,
+    number: int | None = None,
+) -> str:
+    s = street_rng or rng
+    area, region = _at(HK_AREAS, s.choice(HK_AREAS), city)
     flat = f"Flat {rng.choice('ABCDEFGH')}, {rng.randint(1, 30)}/F"
     bldg = f"{rng.choice(HK_BUILDINGS)} {rng.choice(('Industrial Building', 'Centre', 'Building'))}"
-    return f"{flat}, {bldg}, {rng.randint(1, 200)} {rng.choice(HK_STREETS)}, {area}, {region}"
+    n = rng.randint(1, 200)
+    return f"{flat}, {bldg}, {number or n} {s.choice(HK_STREETS)}, {area}, {region}"
 
 
 def us_address(rng: random.Random, business: bool = False) -> str:
@@ -271,30 +291,65 @@ def us_address(rng: random.Random, business: bool = False) -> str:
     return f"{number} {street}{unit}, {city}, {state} {zip3}{rng.randint(0, 99):02d}"
 
 
-def other_address(country: str, rng: random.Random) -> str:
-    city, post = rng.choice(OTHER_PLACES[country])
-    street = rng.choice(OTHER_STREETS[country])
+def other_address(
+    country: str,
+    rng: random.Random,
+    street_rng: random.Random | None = None,
+    city: int | None = None,
+    number: int | None = None,
+) -> str:
+    s = street_rng or rng
+    places = OTHER_PLACES[country]
+    city_name, post = _at(places, s.choice(places), city)
+    street = s.choice(OTHER_STREETS[country])
     n = rng.randint(1, 180)
+    n = number or n
     if country in ("DE", "IT"):
-        return f"{street} {n}, {post} {city}"
+        return f"{street} {n}, {post} {city_name}"
     if country == "TR":
         return (
-            f"{rng.choice(('Merter', 'Osmanbey', 'Laleli', 'Zeytinburnu'))} Mahallesi, "
-            f"{street} No: {n}, {post} {city}"
+            f"{s.choice(('Merter', 'Osmanbey', 'Laleli', 'Zeytinburnu'))} Mahallesi, "
+            f"{street} No: {n}, {post} {city_name}"
         )
     if country == "RU":
-        return f"{street}, {n}, office {rng.randint(1, 60)}, {city} {post}"
-    return f"{n} {street}, {city} {post}"
+        return f"{street}, {n}, office {rng.randint(1, 60)}, {city_name} {post}"
+    return f"{n} {street}, {city_name} {post}"
 
 
-def address(country: str, rng: random.Random, business: bool = True) -> str:
+def address(
+    country: str,
+    rng: random.Random,
+    business: bool = True,
+    *,
+    street_rng: random.Random | None = None,
+    city: int | None = None,
+    number: int | None = None,
+) -> str:
+    """A canonical address. The keywords place people on one street (``street_rng`` shared,
+    ``number`` different) or in a given city (``city``, an index into ``cities(country)``)."""
     if country == "CN":
-        return cn_address(rng)
+        return cn_address(rng, street_rng, city, number)
     if country == "HK":
-        return hk_address(rng)
+        return hk_address(rng, street_rng, city, number)
     if country == "US":
         return us_address(rng, business)
-    return other_address(country, rng)
+    return other_address(country, rng, street_rng, city, number)
+
+
+def cities(country: str) -> int:
+    """How many cities (areas in Hong Kong) ``address`` draws from for ``country``."""
+    if country == "CN":
+        return len(CN_CITIES)
+    if country == "HK":
+        return len(HK_AREAS)
+    if country == "US":
+        return len(US_CITIES)
+    return len(OTHER_PLACES[country])
+
+
+def _at(table: tuple[_T, ...], drawn: _T, index: int | None) -> _T:
+    # The draw is made either way, so forcing a city leaves the rest of the stream as it was.
+    return drawn if index is None else table[index % len(table)]
 
 
 def abbreviate(text: str, rng: random.Random, p: float = 0.7) -> str:

@@ -1,16 +1,19 @@
-"""Everyone in the world: legit shippers and importers, authorised parties, gougers, rings.
+"""Everyone in the world: legit shippers and importers, authorised parties, gougers, rings,
+and the freight forwarders some of them ship through.
 
 Legit actors are the large majority and ship generic goods (and, when authorised, genuine
 branded goods); a share of Chinese and Hong Kong shippers sit at busy forwarding warehouses, so
 many unrelated companies share one address. Counterfeit actors come in rings of 1-30 built
 around a few brands and preferred ports, with a shared pool of identifiers, a history of
 takedowns that already made them change identity, and reserve identities for after seizures.
+Forwarders (``redlane.sim.forwarders``) are added last, from a stream of their own, before the
+consumers take the next actor indices.
 """
 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -19,6 +22,7 @@ from redlane.sim.brands import AuthorizedParty, BrandBook
 from redlane.sim.catalog import GENERIC
 from redlane.sim.config import SimConfig, WorldSize
 from redlane.sim.consumers import ConsumerPool, Reshipper, make_consumers, make_reshippers
+from redlane.sim.forwarders import make_forwarders
 from redlane.sim.items import ItemTable
 from redlane.sim.places import address
 from redlane.sim.ports import PORTS, weights
@@ -63,6 +67,8 @@ class Population:
     importers: list[int]
     members: list[int]
     gougers: list[int]
+    small_senders: list[int] = field(default_factory=list)
+    forwarders: list[int] = field(default_factory=list)
 
 
 def _pick(rng: random.Random, table: dict[str, float]) -> str:
@@ -104,6 +110,7 @@ def build_population(
     days: int,
     rng: random.Random,
     nprng: np.random.Generator,
+    forwarder_rng: random.Random,
 ) -> Population:
     b = _Builder(rng, cfg.history_days)
     consolidators = [
@@ -125,7 +132,8 @@ def build_population(
         if rng.random() < cfg.parallel_trade_share:  # genuine branded goods
             a.items[2] = items.line_item(rng.randrange(items.n_lines))
         legit.append(a.index)
-    legit += _small_senders(b, size, cfg, items, days, consolidators, cons_w, legit)
+    small = _small_senders(b, size, cfg, items, days, consolidators, cons_w, legit)
+    legit += small
 
     importers = [b.legit("importer", "US", person_p=0.0).index for _ in range(size.importers)]
     reshippers = make_reshippers(size.reshippers, rng)
@@ -145,6 +153,9 @@ def build_population(
         gougers.append(a.index)
 
     rings, members = _rings(b, size.counterfeit_actors, book, items, consolidators, days)
+    # Everyone who ships may use a forwarder (fronts receive, they do not ship).
+    shippers = legit + [m for m in members if b.actors[m].role == "member"]
+    forwarders = make_forwarders(b.actors, b.factory, shippers, cfg, forwarder_rng)
     consumers = make_consumers(size.consumers, len(b.actors), reshippers, nprng, rng)
     return Population(
         b.actors,
@@ -158,6 +169,8 @@ def build_population(
         importers,
         members,
         gougers,
+        small,
+        forwarders,
     )
 
 

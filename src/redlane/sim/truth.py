@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from redlane.sim.actors import UNUSED, Actor, Identity, Ring
 from redlane.sim.adapt import Adaptation
@@ -24,9 +25,11 @@ from redlane.sim.marketplace import Market
 from redlane.sim.names import render
 from redlane.sim.parcels import COVER, FAKE, GOUGE, DayParcels
 from redlane.sim.ports import PORTS
+from redlane.sim.squats import Squat
 from redlane.sim.writers import Resend
 
 KIND_NAMES = np.array(["legit", "cover", "counterfeit", "gouging"], dtype=object)
+VIA_NAMES = np.array([None, "own_name", "care_of"], dtype=object)  # parcels.DIRECT, OWN_NAME, ...
 PORT_CODES = np.array([p.code for p in PORTS], dtype=object)
 
 
@@ -85,6 +88,8 @@ def shipments_table(
             "consignee_identity_id": id_array(p.consignee_ident, identity_ids),
             "seller_id": id_array(p.account, seller_ids),
             "ring_id": id_array(p.ring, ring_ids),
+            "forwarder_actor_id": id_array(p.forwarder, actor_ids),
+            "forwarding": pa.array(VIA_NAMES[p.via].tolist(), type=pa.string()),
             "entry_number": pa.array(entry.tolist(), type=pa.string()),
             "inspected": pa.array(reason != None),  # noqa: E711 - elementwise on an object array
             "selection_reason": pa.array(reason.tolist(), type=pa.string()),
@@ -322,5 +327,126 @@ def adaptations_table(
             "kind": pa.array([r.kind for r in rows], pa.string()),
             "old": pa.array([r.old for r in rows], pa.string()),
             "new": pa.array([r.new for r in rows], pa.string()),
+        }
+    )
+
+
+def infrastructure_table(
+    forwarders: list[int], actors: list[Actor], identities: list[Identity]
+) -> pa.Table:
+    """One row per forwarder: its identity as written canonically and how many clients it has."""
+    clients: dict[int, int] = {}
+    for a in actors:
+        if a.forwarder >= 0:
+            clients[a.forwarder] = clients.get(a.forwarder, 0) + 1
+    idents = [identities[actors[f].identities[0]] for f in forwarders]
+    return pa.table(
+        {
+            "actor_id": pa.array([actors[f].actor_id for f in forwarders], pa.string()),
+            "kind": pa.array(["forwarder"] * len(forwarders), pa.string()),
+            "name": pa.array([i.name.canonical for i in idents], pa.string()),
+            "country": pa.array([i.country for i in idents], pa.string()),
+            "address": pa.array([i.address for i in idents], pa.string()),
+            "phone": pa.array([f"+{i.phone.cc}{i.phone.national}" for i in idents], pa.string()),
+            "email": pa.array([i.email for i in idents], pa.string()),
+            "clients": pa.array([clients.get(f, 0) for f in forwarders], pa.int32()),
+        }
+    )
+
+
+def namesakes_table(
+    actors: list[Actor],
+    identities: list[Identity],
+    consumers: ConsumerPool,
+    planted: set[str],
+    squats: list[Squat],
+) -> pa.Table:
+    """Every exact name (canonical form) borne by two or more distinct actors, one row per
+    actor and name: the pairs entity resolution must keep apart although the names are equal.
+    ``source`` says why: the namesake mechanic (``common_name``, actor ids in ``planted``), name
+    squatting (``name_squat``), or chance (short name lists make real coincidences)."""
+    seen: set[tuple[str, int]] = set()
+    rows: list[tuple[str, str, str, str, bool]] = []
+    for ident in identities:
+        key = (ident.name.canonical, ident.actor)
+        if ident.start_day >= UNUSED or key in seen:
+            continue
+        seen.add(key)
+        actor = actors[ident.actor]
+        rows.append((key[0], actor.actor_id, actor.kind, ident.country, ident.person))
+    n = consumers.n
+    cols = list(zip(*rows, strict=True)) if rows else [()] * 5
+    # Consumers are most actors of a large world (and half of them share a name by chance at
+    # scale medium): the grouping is done by Arrow, not row by row.
+    table = pa.table(
+        {
+            "name": pa.array([*cols[0], *consumers.name[0].tolist()], pa.string()),
+            "actor_id": pa.array([*cols[1], *consumers.actor_ids().tolist()], pa.string()),
+            "kind": pa.array([*cols[2], *(["consumer"] * n)], pa.string()),
+            "country": pa.array([*cols[3], *(["US"] * n)], pa.string()),
+            "person": pa.array([*cols[4], *([True] * n)], pa.bool_()),
+        }
+    ).sort_by([("name", "ascending"), ("actor_id", "ascending")])
+    names = table.column("name").combine_chunks()
+    first = np.ones(len(names), dtype=np.bool_)
+    if len(names) > 1:
+        first[1:] = pc.not_equal(names.slice(1), names.slice(0, len(names) - 1)).to_numpy(
+            zero_copy_only=False
+        )
+    run = np.cumsum(first) - 1  # which name each row bears, in name order
+    shared = np.bincount(run, minlength=1)[run] > 1
+    table = table.filter(pa.array(shared))
+    group = np.unique(run[shared], return_inverse=True)[1] + 1
+    squatters = {actors[s.front_actor].actor_id for s in squats} | {
+        actors[s.legit_actor].actor_id for s in squats
+    }
+    ids = table.column("actor_id")
+    is_planted = pc.is_in(ids, value_set=pa.array(sorted(planted), pa.string())).to_numpy(
+        zero_copy_only=False
+    )
+    is_squat = pc.is_in(ids, value_set=pa.array(sorted(squatters), pa.string())).to_numpy(
+        zero_copy_only=False
+    )
+    source = np.where(is_planted, "common_name", np.where(is_squat, "name_squat", "chance"))
+    return pa.table(
+        {
+            "group": pa.array([f"NS-{g:05d}" for g in group.tolist()], pa.string()),
+            "name": table.column("name"),
+            "actor_id": ids,
+            "kind": table.column("kind"),
+            "country": table.column("country"),
+            "person": table.column("person"),
+            "source": pa.array(source.tolist(), pa.string()),
+        }
+    )
+
+
+def name_squats_table(
+    squats: list[Squat], actors: list[Actor], identities: list[Identity]
+) -> pa.Table:
+    """One row per counterfeit identity trading under a legitimate firm's exact name."""
+    return pa.table(
+        {
+            "front_actor_id": pa.array(
+                [actors[s.front_actor].actor_id for s in squats], pa.string()
+            ),
+            "front_identity_id": pa.array(
+                [identities[s.front_identity].identity_id for s in squats], pa.string()
+            ),
+            "legit_actor_id": pa.array(
+                [actors[s.legit_actor].actor_id for s in squats], pa.string()
+            ),
+            "legit_identity_id": pa.array(
+                [identities[s.legit_identity].identity_id for s in squats], pa.string()
+            ),
+            "name": pa.array(
+                [identities[s.front_identity].name.canonical for s in squats], pa.string()
+            ),
+            "country": pa.array(
+                [identities[s.front_identity].country for s in squats], pa.string()
+            ),
+            "used": pa.array(
+                [identities[s.front_identity].start_day < UNUSED for s in squats], pa.bool_()
+            ),
         }
     )

@@ -1,7 +1,8 @@
 """``generate_world``: build the world, run the days, write every partner feed and the truth.
 
-Order matters for determinism and for consistency between feeds: brands and actors first, then
-marketplace accounts (parcels cite seller ids), then the days (which may activate reserve
+Order matters for determinism and for consistency between feeds: brands and actors first (with
+forwarders, namesakes and name squats, which rename identities before anything is written),
+then marketplace accounts (parcels cite seller ids), then the days (which may activate reserve
 identities), then the marketplace's listings and takedowns and the social posts on the final
 identity timeline, then reference data and truth. Every stage draws from its own seeded stream.
 """
@@ -23,6 +24,7 @@ from redlane.sim.config import VERSION, SimConfig, WorldSize, np_rng, py_rng
 from redlane.sim.daily import Ids, OnDay, Traffic
 from redlane.sim.items import build_items
 from redlane.sim.marketplace import account_status, make_listings, open_accounts, settle_accounts
+from redlane.sim.namesakes import plant_consumers, plant_senders
 from redlane.sim.parcels import ParcelContext
 from redlane.sim.pools import build_pools
 from redlane.sim.population import SHIPPER_COUNTRIES, build_population
@@ -34,14 +36,18 @@ from redlane.sim.reference import (
     social_records,
 )
 from redlane.sim.social import make_posts
+from redlane.sim.squats import squat_names
 from redlane.sim.truth import (
     actors_table,
     adaptations_table,
     brands_table,
     identities_table,
+    infrastructure_table,
     injected_table,
     links_from_tuples,
     market_tables,
+    name_squats_table,
+    namesakes_table,
     resent_table,
     rings_table,
 )
@@ -120,7 +126,24 @@ def generate_world(
     items = build_items(book)
     tick("actors", 1, 4)
     pop = build_population(
-        size, book, items, cfg, days, py_rng(seed, "actors"), np_rng(seed, "consumers")
+        size,
+        book,
+        items,
+        cfg,
+        days,
+        py_rng(seed, "actors"),
+        np_rng(seed, "consumers"),
+        py_rng(seed, "forwarders"),
+    )
+    # Who-is-who traps, each from a stream of its own (docs/simulator.md): a share of 0 leaves
+    # the world as it would be without the mechanic.
+    name_rng = py_rng(seed, "namesakes")
+    sender_groups = plant_senders(
+        pop.actors, pop.identities, pop.small_senders, cfg.namesake_share, name_rng
+    )
+    consumer_groups = plant_consumers(pop.consumers, cfg.consumer_namesake_share, name_rng)
+    squats = squat_names(
+        pop.actors, pop.identities, cfg.name_squat_share, py_rng(seed, "name-squats")
     )
     tick("actors", 2, 4)
     market = open_accounts(pop.actors, pop.identities, py_rng(seed, "accounts"))
@@ -161,6 +184,7 @@ def generate_world(
         bargain_share=cfg.bargain_share,
         legit_undervalue_share=cfg.legit_undervalue_share,
         legit_vague_share=cfg.legit_vague_share,
+        actor_forwarder=np.array([a.forwarder for a in pop.actors], dtype=np.int64),
     )
     asia_share = sum(w for c, w in SHIPPER_COUNTRIES.items() if c in ASIA)
     capacity = capacities(parcels, days, cfg.inspection_rate, asia_share)
@@ -246,6 +270,15 @@ def generate_world(
         "rings", rings_table(pop.rings, pop.actors, book, initial_ports, traffic.ring_seizures)
     )
     truth.write("identities", identities_table(pop.identities, pop.actors))
+    truth.write("infrastructure", infrastructure_table(pop.forwarders, pop.actors, pop.identities))
+    planted = {pop.actors[a].actor_id for g in sender_groups for a in g} | {
+        pop.consumers.actor_id(c) for g in consumer_groups for c in g
+    }
+    truth.write(
+        "namesakes",
+        namesakes_table(pop.actors, pop.identities, pop.consumers, planted, squats),
+    )
+    truth.write("name_squats", name_squats_table(squats, pop.actors, pop.identities))
     sellers, listings = market_tables(
         market, pop.actors, pop.identities, book, status, days, items.brand, items.n_generic
     )
