@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from redlane import __version__
+from redlane.cli.actors_cmds import actors_app
 from redlane.cli.bench_cmds import bench_app
 from redlane.cli.brand_cmds import brands_app
 from redlane.cli.case_cmds import case_app
@@ -63,6 +64,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(resolve_app, name="resolve")
 app.add_typer(eval_app, name="eval")
 app.add_typer(network_app, name="network")
+app.add_typer(actors_app, name="actors")
 app.command()(match)
 app.add_typer(case_app, name="case")
 app.add_typer(brands_app, name="brands")

@@ -19,7 +19,9 @@ STEPS = ("parties", "normalise", "train", "score", "cluster", "network", "publis
 resolve_app = typer.Typer(
     help="Resolve parties from every feed into actors and rings.", invoke_without_command=True
 )
-eval_app = typer.Typer(help="Evaluate against a simulated world's truth.", no_args_is_help=True)
+eval_app = typer.Typer(
+    help="Evaluate against a truth: a simulated world's, or your own labels.", no_args_is_help=True
+)
 network_app = typer.Typer(help="Actor networks and rings.", no_args_is_help=True)
 
 
@@ -154,34 +156,66 @@ def explain(
 
 @eval_app.command("resolution")
 def eval_resolution(
-    truth: Path = typer.Option(..., "--truth", help="The world's truth/ folder."),
+    truth: Path = typer.Option(
+        ...,
+        "--truth",
+        help="A world's truth/ folder, or a mapping file (.csv or .parquet) with columns"
+        " source,record_id,role,entity_id.",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print metrics as JSON."),
 ) -> None:
-    """Pairwise and B-cubed precision/recall/F1 of the current run, plus ring purity/recall."""
+    """Pairwise and B-cubed precision/recall/F1 of the current run against a truth, plus ring
+    purity/recall and the figures a truth/ folder allows (docs/resolution.md)."""
     import duckdb
 
     from redlane.network.evaluate import evaluate_rings
-    from redlane.resolve.evaluate import evaluate_assignments
+    from redlane.resolve.evaluate import (
+        MAPPING_SUFFIXES,
+        ResolutionMetrics,
+        evaluate_resolution,
+        load_mapping,
+    )
     from redlane.resolve.outputs import register_resolution_views
 
-    if not (truth / "party_links.parquet").exists():
-        raise fail(f"{truth}: no party_links.parquet (is this a truth/ folder?)")
     con = duckdb.connect()
+    truth_source: Path | str
+    if truth.is_dir():
+        if not (truth / "party_links.parquet").exists():
+            raise fail(f"{truth}: no party_links.parquet (is this a truth/ folder?)")
+        truth_source = truth
+    elif truth.suffix.lower() in MAPPING_SUFFIXES:
+        try:
+            truth_source = load_mapping(con, truth)
+        except RedlaneError as exc:
+            raise fail(exc) from None
+    elif not truth.exists():
+        raise fail(f"{truth}: no such file or folder")
+    else:
+        raise fail(f"{truth}: expected a truth/ folder or a .csv or .parquet mapping file")
     if not register_resolution_views(con, settings().home):
         raise fail("no resolution run yet: run `redlane resolve` first")
-    metrics: dict[str, Any] = evaluate_assignments(
-        con, "SELECT * FROM party_actors", truth
-    ).to_json()
-    metrics.update(evaluate_rings(con, truth).to_json())
+    found = evaluate_resolution(con, "party_actors", truth_source, actors_sql="actors")
+    # The keys of earlier versions first, in their order (a contract), then the newer ones.
+    metrics: dict[str, Any] = {k: found[k] for k in ResolutionMetrics.__dataclass_fields__}
+    if isinstance(truth_source, Path) and (truth_source / "actors.parquet").exists():
+        metrics.update(evaluate_rings(con, truth_source).to_json())
+    metrics.update({k: v for k, v in found.items() if k not in metrics})
     if as_json:
         print_json(metrics)
         return
     table = Table(title="resolution vs truth")
-    table.add_column("metric")
-    table.add_column("value", justify="right")
+    table.add_column("metric", overflow="fold")
+    table.add_column("value", justify="right", no_wrap=True)
     for key, value in metrics.items():
         table.add_row(key, f"{value:.4f}" if isinstance(value, float) else f"{value:,}")
     console.print(table)
+    if metrics.get("unmatched_labels"):
+        err_console.print(
+            f"{metrics['unmatched_labels']:,} of {metrics['labels']:,} labelled appearances match"
+            " no party of the run (left out of every figure)",
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def match(

@@ -31,12 +31,23 @@ IDENTIFIER_COLUMNS = {
 # default IP range), not a link.
 MAX_SHARERS = 25
 FLOW_WEIGHT = 0.1
+# Edges that say how goods move, not who belongs with whom: never a ring, never a path for risk.
+NOT_RING_KINDS = ("ships_to", "uses_infrastructure")
+NOT_RING_SQL = "kind NOT IN (" + ", ".join(f"'{k}'" for k in NOT_RING_KINDS) + ")"
 
 
 def identifier_edges_sql(
-    parties: str = "parties_all", party_actors: str = "party_actors_all"
+    parties: str = "parties_all",
+    party_actors: str = "party_actors_all",
+    infrastructure: str | None = None,
 ) -> str:
-    """(src_actor_id, dst_actor_id, kind, weight, detail): one row per actor pair and kind."""
+    """(src_actor_id, dst_actor_id, kind, weight, detail): one row per actor pair and kind.
+
+    ``infrastructure`` (kind, value): values held by shared infrastructure, which link a client
+    to the infrastructure, never two clients to each other (``uses_infrastructure`` edges)."""
+    skip = ""
+    if infrastructure is not None:
+        skip = f"ANTI JOIN {infrastructure} i ON i.kind = v0.kind AND i.value = v0.value"
     columns = ", ".join(f"p.{column}" for column in IDENTIFIER_COLUMNS.values())
     kinds = ", ".join(f"{column} AS '{kind}'" for kind, column in IDENTIFIER_COLUMNS.items())
     bases = " ".join(f"WHEN '{kind}' THEN {w}" for kind, w in IDENTIFIER_WEIGHTS.items())
@@ -48,8 +59,9 @@ def identifier_edges_sql(
             FROM {parties} p JOIN {party_actors} a USING (party_id)
         ),
         v AS (
-            SELECT DISTINCT kind, value, actor_id, CASE kind {bases} END AS base
-            FROM (UNPIVOT held ON {kinds} INTO NAME kind VALUE value)
+            SELECT DISTINCT v0.kind, v0.value, v0.actor_id, CASE v0.kind {bases} END AS base
+            FROM (UNPIVOT held ON {kinds} INTO NAME kind VALUE value) v0
+            {skip}
         ),
         sharers AS (SELECT kind, value, count(*) AS n FROM v GROUP BY kind, value),
         pairs AS (
@@ -116,8 +128,18 @@ def cloned_code_edges_sql(
     """
 
 
-def build_actor_edges(con: duckdb.DuckDBPyConnection, out: str = "actor_edges_t") -> None:
-    edges = f"SELECT * FROM ({identifier_edges_sql()}) UNION ALL SELECT * FROM ({flow_edges_sql()})"
+def build_actor_edges(
+    con: duckdb.DuckDBPyConnection,
+    out: str = "actor_edges_t",
+    infrastructure: str | None = None,
+    extra_edges: str | None = None,
+) -> None:
+    """``out``: identifier, flow and cloned-code edges; ``extra_edges`` (SQL with the same
+    columns) are added as they are, e.g. resolution's ``uses_infrastructure`` edges."""
+    identifiers = identifier_edges_sql(infrastructure=infrastructure)
+    edges = f"SELECT * FROM ({identifiers}) UNION ALL SELECT * FROM ({flow_edges_sql()})"
+    if extra_edges is not None:
+        edges += f" UNION ALL SELECT * FROM ({extra_edges})"
     tables = {row[0] for row in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
     if CLONED_REFS in tables:
         edges += f" UNION ALL SELECT * FROM ({cloned_code_edges_sql()})"

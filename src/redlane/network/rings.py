@@ -8,6 +8,8 @@ import duckdb
 import igraph as ig
 import pyarrow as pa
 
+from redlane.network.edges import NOT_RING_SQL
+
 MIN_RING_SIZE = 2
 
 
@@ -20,7 +22,7 @@ def detect_rings(
     # and a grouped query's rows come in any order (rings differed between runs on one world).
     rows = con.execute(
         f"SELECT src_actor_id, dst_actor_id, sum(weight) FROM {edges} "
-        "WHERE kind <> 'ships_to' GROUP BY ALL ORDER BY 1, 2"
+        f"WHERE {NOT_RING_SQL} GROUP BY ALL ORDER BY 1, 2"
     ).fetchall()
     names = sorted({r[0] for r in rows} | {r[1] for r in rows})
     index = {name: i for i, name in enumerate(names)}

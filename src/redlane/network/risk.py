@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import duckdb
 
+from redlane.network.edges import NOT_RING_SQL
+
 HALF_LIFE_DAYS = 60.0
 SEIZURE_WEIGHT = 0.6
 TAKEDOWN_WEIGHT = 0.25
@@ -60,10 +62,10 @@ def compute_risk(
         ),
         undirected AS (
             SELECT src_actor_id AS a, dst_actor_id AS b, kind, weight, detail FROM {edges}
-            WHERE kind <> 'ships_to'
+            WHERE {NOT_RING_SQL}
             UNION ALL
             SELECT dst_actor_id, src_actor_id, kind, weight, detail FROM {edges}
-            WHERE kind <> 'ships_to'
+            WHERE {NOT_RING_SQL}
         ),
         passed AS (
             SELECT u.a AS actor_id, o.own_risk * u.weight * {PROPAGATION} AS r,

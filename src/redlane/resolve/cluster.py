@@ -76,13 +76,26 @@ def weak_importer_sql(alias: str) -> str:
     )
 
 
-def flow_edges_sql(parties: str, nodes: str = "party_node", touching: str | None = None) -> str:
+def flow_edges_sql(
+    parties: str,
+    nodes: str = "party_node",
+    touching: str | None = None,
+    blocked: str | None = None,
+) -> str:
     """Party pairs joined by a flow identifier, as node pairs (``nodes``: party_id, node);
-    with ``touching`` (a table with party_id), only pairs with a party of it on one side."""
+    with ``touching`` (a table with party_id), only pairs with a party of it on one side.
+
+    ``blocked`` (party_id): shippers whose waybills name other people's seller accounts (a
+    forwarder's, :mod:`redlane.resolve.infrastructure`): their seller link is not identity."""
     keep = ""
     if touching is not None:
         within = f"IN (SELECT party_id FROM {touching})"
-        keep = "WHERE {l}.party_id " + within + " OR {r}.party_id " + within
+        keep = "WHERE ({l}.party_id " + within + " OR {r}.party_id " + within + ")"
+    unblocked = ""
+    if blocked is not None:
+        unblocked = (
+            "AND" if keep else "WHERE"
+        ) + f" p.party_id NOT IN (SELECT party_id FROM {blocked})"
     return f"""
         SELECT ni.node AS node_l, nc.node AS node_r
         FROM {parties} i JOIN {parties} c
@@ -96,7 +109,7 @@ def flow_edges_sql(parties: str, nodes: str = "party_node", touching: str | None
           ON p.role = 'shipper' AND s.role = 'seller' AND p.seller_link = s.seller_link
         JOIN {nodes} np ON np.party_id = p.party_id
         JOIN {nodes} ns ON ns.party_id = s.party_id
-        {keep.format(l="p", r="s")}
+        {keep.format(l="p", r="s")} {unblocked}
     """
 
 
@@ -189,6 +202,7 @@ def assign_party_clusters(
     previous: str | None = None,
     out: str = "party_clusters",
     labels: str | None = None,
+    blocked_flow: str | None = None,
 ) -> None:
     """Create ``out(party_id, cluster)`` from signature match pairs (``sig_l, sig_r``) and flow
     links; with ``previous`` (party_id, actor_id), parties resolved before keep their actor.
@@ -202,7 +216,7 @@ def assign_party_clusters(
         SELECT nl.node, nr.node FROM ({sig_pairs_sql}) pr
         JOIN sig_node nl ON nl.sig_id = pr.sig_l JOIN sig_node nr ON nr.sig_id = pr.sig_r
         UNION ALL
-        {flow_edges_sql(parties)}
+        {flow_edges_sql(parties, blocked=blocked_flow)}
         UNION ALL
         {label_pairs_sql(labels_sql, "party_node", "match")}
     """

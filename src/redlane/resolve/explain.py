@@ -69,18 +69,20 @@ def explain_pair(
     for comparison in model["comparisons"]:
         column = comparison["output_column_name"]
         gamma = scored.get(f"gamma_{column}")
-        all_levels = comparison["comparison_levels"]
-        # Splink numbers levels from the bottom (else = 0) and the null level -1.
-        index = 0 if gamma is None or gamma < 0 else len(all_levels) - 1 - int(gamma)
-        level = all_levels[index]
-        m, u = level.get("m_probability"), level.get("u_probability")
+        left, right = scored.get(f"{column}_l"), scored.get(f"{column}_r")
+        level = _level_of(comparison["comparison_levels"], gamma, left is None or right is None)
+        # Splink's own factor for the pair, with its term-frequency adjustment where it has one
+        bayes_factor = scored.get(f"bf_{column}")
+        if bayes_factor is None:
+            m, u = level.get("m_probability"), level.get("u_probability")
+            bayes_factor = (m / u) if m and u else 1.0
         levels.append(
             {
                 "field": column,
-                "left": scored.get(f"{column}_l"),
-                "right": scored.get(f"{column}_r"),
+                "left": left,
+                "right": right,
                 "label": level.get("label_for_charts"),
-                "bayes_factor": (m / u) if m and u else 1.0,
+                "bayes_factor": float(bayes_factor) * float(scored.get(f"bf_tf_adj_{column}", 1.0)),
             }
         )
     if html_out is not None:
@@ -103,3 +105,14 @@ def explain_pair(
         same_actor=found[party_a][1] == found[party_b][1],
         levels=levels,
     )
+
+
+def _level_of(levels: list[dict[str, Any]], gamma: Any, missing: bool) -> dict[str, Any]:
+    """The level a comparison vector value stands for: Splink numbers the levels that are not
+    null levels from the bottom (else = 0), and every null level -1 (a value missing, or one
+    held by shared infrastructure: the first null level when a value is missing)."""
+    nulls = [level for level in levels if level.get("is_null_level")]
+    others = [level for level in levels if not level.get("is_null_level")]
+    if gamma is None or int(gamma) < 0:
+        return nulls[0] if missing or len(nulls) == 1 else nulls[-1]
+    return others[len(others) - 1 - int(gamma)]

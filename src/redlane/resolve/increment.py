@@ -38,17 +38,19 @@ def assign_incremental_actors(
     previous: str = "prev_party_actors",
     labels: str | None = None,
     out: str = "party_actors_all",
+    blocked_flow: str | None = None,
 ) -> None:
     """Create ``out(party_id, source_table, record_key, role, actor_id)`` for every party.
 
     ``fresh_pairs_sql`` yields this run's signature matches (``sig_l, sig_r``), each with at
     least one signature never seen before; ``previous`` is the last run's party actors and
     ``earlier`` its parties; ``labels`` as for
-    :func:`~redlane.resolve.cluster.assign_party_clusters`.
+    :func:`~redlane.resolve.cluster.assign_party_clusters`; ``blocked_flow`` as for
+    :func:`~redlane.resolve.cluster.flow_edges_sql`.
     """
     labels_sql = labels or NO_LABELS
     _day_nodes(con, fresh_pairs_sql, new, earlier, previous)
-    _day_edges(con, fresh_pairs_sql, new, earlier, previous, labels_sql)
+    _day_edges(con, fresh_pairs_sql, new, earlier, previous, labels_sql, blocked_flow)
     cannot = con.execute(label_pairs_sql(labels_sql, "inc_label_node", "non_match")).fetchall()
     touched = "SELECT a AS node FROM inc_edges UNION SELECT b FROM inc_edges ORDER BY 1"
     membership = components(con, touched, "SELECT a, b FROM inc_edges", [(a, b) for a, b in cannot])
@@ -108,6 +110,7 @@ def _day_edges(
     earlier: str,
     previous: str,
     labels_sql: str,
+    blocked_flow: str | None = None,
 ) -> None:
     """``inc_edges(a, b)``: this run's signature matches, the flow links with a new party on one
     side, and investigators' matches, as node pairs; sorted, so a cut falls the same way on
@@ -149,7 +152,7 @@ def _day_edges(
             JOIN inc_sig_node nl ON nl.sig_id = pr.sig_l
             JOIN inc_sig_node nr ON nr.sig_id = pr.sig_r
             UNION ALL
-            {flow_edges_sql(flow_parties, nodes="inc_label_node", touching=new)}
+            {flow_edges_sql(flow_parties, "inc_label_node", new, blocked_flow)}
             UNION ALL
             {label_pairs_sql(labels_sql, "inc_label_node", "match")}
         )

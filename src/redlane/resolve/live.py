@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,16 +23,10 @@ from rapidfuzz.distance import JaroWinkler, Levenshtein
 from redlane import normalize
 from redlane.errors import NotReady
 from redlane.resolve.cluster import majority_actor_sql
-from redlane.resolve.outputs import current_run_dir, table_source
+from redlane.resolve.infrastructure import HeldValue, is_scoped, load_values, scope_record
+from redlane.resolve.outputs import current_run_dir, table_paths, table_source
 from redlane.resolve.prepare import name_key, registry_key
-from redlane.resolve.splink_model import (
-    ADDRESS_JW,
-    ADDRESS_MAX_EDITS,
-    NAME_JW_STRONG,
-    NAME_JW_WEAK,
-    NAME_SORTED_JW,
-    load_settings,
-)
+from redlane.resolve.splink_model import INFRA_LEVEL_LABEL, OTHER_NUMBER_LABEL, STREET_MAX_EDITS
 
 EXACT_INDEXED = (
     "phone",
@@ -79,11 +75,14 @@ def signature_of(record: dict[str, Any]) -> dict[str, str | None]:
     country = normalize.country(record.get("country"))
     name = name_key(record.get("name")) or name_key(record.get("alt_name"))
     tokens = sorted(name.split()) if name else []
+    address = normalize.address_core(record.get("address"))
     return {
         "name_norm": name,
         "name_sorted": " ".join(tokens) or None,
         "name_joined": name.replace(" ", "") if name else None,
-        "address_core": normalize.address_core(record.get("address")),
+        "address_core": address,
+        "address_letters": address_letters(address),
+        "address_number": address_number(address),
         "country": country,
         "phone": normalize.phone(record.get("phone"), record.get("country")),
         "email": normalize.email(record.get("email")),
@@ -95,37 +94,77 @@ def signature_of(record: dict[str, Any]) -> dict[str, str | None]:
     }
 
 
+def address_letters(address: str | None) -> str | None:
+    """prepare.ADDRESS_LETTERS_SQL in Python."""
+    if address is None:
+        return None
+    return " ".join(re.sub(r"[0-9]+", " ", address).split()) or None
+
+
+def address_number(address: str | None) -> str | None:
+    """prepare.ADDRESS_NUMBER_SQL in Python."""
+    if address is None:
+        return None
+    found = re.search(r"[0-9]+", address)
+    return found.group(0) if found else None
+
+
 def _jw(a: str, b: str) -> float:
     return float(JaroWinkler.similarity(a, b))
 
 
-def _level(kind: str, column: str, q: dict[str, str | None], c: dict[str, str | None]) -> int:
-    """Index of the Splink comparison level the pair falls in (same order as splink_model)."""
-    a, b = q.get(column), c.get(column)
-    if a is None or b is None:
-        return 0
-    if a == b:
-        return 1
-    if kind == "name":
-        qs, cs, qj, cj = q["name_sorted"], c["name_sorted"], q["name_joined"], c["name_joined"]
-        if (qs is not None and qs == cs) or (qj is not None and qj == cj):
-            return 2
-        if _jw(a, b) >= NAME_JW_STRONG:
-            return 3
-        if qs is not None and cs is not None and _jw(qs, cs) >= NAME_SORTED_JW:
-            return 4
-        if _jw(a, b) >= NAME_JW_WEAK:
-            return 5
-        return 6
-    if kind == "address":
-        if Levenshtein.distance(a, b) <= ADDRESS_MAX_EDITS:
-            return 2
-        if _jw(a, b) >= ADDRESS_JW:
-            return 3
-        return 4
-    if kind == "email":
-        return 2 if a.split("@", 1)[0] == b.split("@", 1)[0] else 3
-    return 2
+def _other_number(q: dict[str, str | None], c: dict[str, str | None]) -> bool:
+    """splink_model.OTHER_NUMBER_SQL in Python."""
+    ql, cl, qd, cd = (
+        q["address_letters"],
+        c["address_letters"],
+        q["address_number"],
+        c["address_number"],
+    )
+    if ql is None or cl is None or qd is None or cd is None or qd == cd:
+        return False
+    return bool(Levenshtein.distance(ql, cl) <= STREET_MAX_EDITS)
+
+
+Predicate = Callable[[dict[str, str | None], dict[str, str | None]], bool]
+_EXACT = re.compile(r"^Exact match on (\w+)$")
+_JW = re.compile(r"^Jaro-Winkler distance of (\w+) >= ([0-9.]+)$")
+_LEV = re.compile(r"^Levenshtein distance of (\w+) <= ([0-9]+)$")
+
+
+def _both(column: str, test: Callable[[str, str], bool]) -> Predicate:
+    def check(q: dict[str, str | None], c: dict[str, str | None]) -> bool:
+        a, b = q.get(column), c.get(column)
+        return a is not None and b is not None and test(a, b)
+
+    return check
+
+
+def level_predicate(label: str, column: str) -> Predicate:
+    """The Splink level with this chart label, as a test on two signatures, so the live matcher
+    follows the levels of whichever model the run was trained with (models differ by version).
+    An unknown label never matches, so the pair falls to a later level."""
+    if label == "All other comparisons":
+        return lambda q, c: True
+    if label == OTHER_NUMBER_LABEL:
+        return _other_number
+    if label == INFRA_LEVEL_LABEL:
+        return lambda q, c: is_scoped(q.get(column)) or is_scoped(c.get(column))
+    if label == "same mailbox name, other domain":
+        return _both(column, lambda a, b: a.split("@", 1)[0] == b.split("@", 1)[0])
+    parts = [p.strip("() ") for p in label.split(") OR (")]
+    if len(parts) > 1:
+        tests = [level_predicate(part, column) for part in parts]
+        return lambda q, c: any(t(q, c) for t in tests)
+    if found := _EXACT.match(label):
+        return _both(found.group(1), lambda a, b: a == b)
+    if found := _JW.match(label):
+        threshold = float(found.group(2))
+        return _both(found.group(1), lambda a, b: _jw(a, b) >= threshold)
+    if found := _LEV.match(label):
+        edits = int(found.group(2))
+        return _both(found.group(1), lambda a, b: Levenshtein.distance(a, b) <= edits)
+    return lambda q, c: False
 
 
 class LiveMatcher:
@@ -135,20 +174,25 @@ class LiveMatcher:
         sig_actor: dict[str, str],
         actor_names: dict[str, str | None],
         model: dict[str, Any],
+        infrastructure: dict[tuple[str, str], HeldValue] | None = None,
     ) -> None:
+        self.infrastructure = infrastructure or {}
         self.signatures = {s["unique_id"]: s for s in signatures if s["unique_id"] is not None}
         self.sig_actor = sig_actor
         self.actor_names = actor_names
-        kinds = {spec["column"]: spec["kind"] for spec in load_settings()["comparisons"]}
-        self.comparisons: list[tuple[str, str, list[tuple[float, str]]]] = []
+        # Per comparison: its column and its non-null levels in order (weight, label, test).
+        self.comparisons: list[tuple[str, list[tuple[float, str, Predicate]]]] = []
         for comparison in model["comparisons"]:
             column = comparison["output_column_name"]
             levels = []
             for level in comparison["comparison_levels"]:
+                if level.get("is_null_level"):
+                    continue
                 m, u = level.get("m_probability"), level.get("u_probability")
                 weight = math.log2(m / u) if m and u else 0.0
-                levels.append((weight, str(level.get("label_for_charts", ""))))
-            self.comparisons.append((column, kinds.get(column, "exact"), levels))
+                label = str(level.get("label_for_charts", ""))
+                levels.append((weight, label, level_predicate(label, column)))
+            self.comparisons.append((column, levels))
         prior = float(model["probability_two_random_records_match"])
         self.prior_weight = math.log2(prior / (1 - prior))
         self.exact: dict[str, dict[str, list[str]]] = {k: defaultdict(list) for k in EXACT_INDEXED}
@@ -171,16 +215,27 @@ class LiveMatcher:
         cols = ["unique_id", "name_norm", "name_sorted", "name_joined", "address_core", "country"]
         cols += list(EXACT_INDEXED)
         signatures_source = table_source(run_dir, "signatures")
-        cursor = con.execute(f"SELECT {', '.join(cols)} FROM {signatures_source}")
+        present = {
+            r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {signatures_source}").fetchall()
+        }
+        # runs published before the house-number level have no such columns: NULL, never used
+        selected = cols + [
+            c if c in present else f"NULL AS {c}" for c in ("address_letters", "address_number")
+        ]
+        cols += ["address_letters", "address_number"]
+        cursor = con.execute(f"SELECT {', '.join(selected)} FROM {signatures_source}")
         signatures = [dict(zip(cols, row, strict=True)) for row in cursor.fetchall()]
         parties = table_source(run_dir, "parties")
         actors = table_source(run_dir, "party_actors")
         sig_actor = dict(con.execute(majority_actor_sql(parties, actors)).fetchall())
         actor_source = table_source(run_dir, "actors")
         names = dict(con.execute(f"SELECT actor_id, display_name FROM {actor_source}").fetchall())
+        infrastructure = {}
+        if table_paths(run_dir, "infrastructure"):
+            infrastructure = load_values(con, table_source(run_dir, "infrastructure"))
         con.close()
         model = json.loads((run_dir / "model.json").read_text("utf-8"))
-        return cls(signatures, sig_actor, names, model)
+        return cls(signatures, sig_actor, names, model, infrastructure)
 
     def _candidates(self, q: dict[str, str | None]) -> set[str]:
         found: set[str] = set()
@@ -203,19 +258,19 @@ class LiveMatcher:
     ) -> tuple[float, list[FieldReason]]:
         total = self.prior_weight
         reasons = []
-        for column, kind, levels in self.comparisons:
-            index = _level(kind, column, q, sig)
-            if index >= len(levels):
-                index = len(levels) - 1
-            weight, label = levels[index]
-            total += weight
-            if index != 0:
-                reasons.append(FieldReason(column, label, weight))
+        for column, levels in self.comparisons:
+            if q.get(column) is None or sig.get(column) is None:
+                continue  # the null level: no evidence either way
+            for weight, label, test in levels:
+                if test(q, sig):
+                    total += weight
+                    reasons.append(FieldReason(column, label, weight))
+                    break
         reasons.sort(key=lambda r: -abs(r.weight))
         return total, reasons
 
     def match(self, record: dict[str, Any], top: int = 5) -> list[Candidate]:
-        q = signature_of(record)
+        q = scope_record(signature_of(record), self.infrastructure)
         best: dict[str, tuple[float, list[FieldReason]]] = {}
         for sig_id in self._candidates(q):
             actor_id = self.sig_actor.get(sig_id)

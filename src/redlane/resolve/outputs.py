@@ -50,6 +50,7 @@ OUTPUT_TABLES = (
     "actor_edges",
     "rings",
     "pair_evidence",
+    "infrastructure",
 )
 
 # Tables incremental runs append to, kept as folders of segments (see the module docstring).
@@ -72,7 +73,8 @@ EMPTY_SQL = {
         "SELECT NULL::VARCHAR actor_id, NULL::VARCHAR display_name, NULL::BIGINT n_parties,"
         " NULL::BIGINT n_sources, NULL::TIMESTAMP first_seen, NULL::TIMESTAMP last_seen,"
         " NULL::VARCHAR ring_id, NULL::DOUBLE risk, NULL::VARCHAR[] risk_reasons,"
-        " NULL::BIGINT seizures, NULL::BIGINT takedowns WHERE false"
+        " NULL::BIGINT seizures, NULL::BIGINT takedowns, NULL::BOOLEAN infrastructure"
+        " WHERE false"
     ),
     "actor_edges": (
         "SELECT NULL::VARCHAR src_actor_id, NULL::VARCHAR dst_actor_id, NULL::VARCHAR kind,"
@@ -81,6 +83,11 @@ EMPTY_SQL = {
     "rings": (
         "SELECT NULL::VARCHAR ring_id, NULL::BIGINT n_actors, NULL::VARCHAR[] actor_ids,"
         " NULL::DOUBLE risk, NULL::BIGINT seizures WHERE false"
+    ),
+    "infrastructure": (
+        "SELECT NULL::VARCHAR kind, NULL::VARCHAR value, NULL::BIGINT n_parties,"
+        " NULL::BIGINT n_names, NULL::BIGINT n_clients, NULL::BOOLEAN care_of,"
+        " NULL::VARCHAR owner_key, NULL::VARCHAR owner_name, NULL::VARCHAR reason WHERE false"
     ),
     "pair_evidence": (
         "SELECT NULL::VARCHAR sig_id_l, NULL::VARCHAR sig_id_r,"

@@ -37,6 +37,14 @@ SIGNATURE_COLUMNS: Final = (
 )
 
 
+ADDRESS_LETTERS_SQL: Final = (
+    "nullif(trim(regexp_replace(regexp_replace({a}, '[0-9]+', ' ', 'g'), '\\s+', ' ', 'g')), '')"
+)
+# The first number of an address is its house number in the formats partners send (a postcode,
+# or a ZIP+4 one side lacks, comes later and is not a different house).
+ADDRESS_NUMBER_SQL: Final = "nullif(regexp_extract({a}, '[0-9]+'), '')"
+
+
 def name_key(text: str | None) -> str | None:
     return normalize.strip_legal_form(normalize.company_name(text)) or None
 
@@ -326,6 +334,10 @@ def prepare_parties(
             replace(any_value(name_norm), ' ', '') AS name_joined,
             split_part(any_value(name_norm), ' ', 1) AS name_first,
             any_value(address_core) AS address_core,
+            -- the address's street apart from its numbers, and its numbers: a neighbour on the
+            -- same street is a different house, not a typo (splink_model's address levels)
+            {ADDRESS_LETTERS_SQL.format(a="any_value(address_core)")} AS address_letters,
+            {ADDRESS_NUMBER_SQL.format(a="any_value(address_core)")} AS address_number,
             any_value(country_norm) AS country,
             any_value(phone_norm) AS phone,
             any_value(email_norm) AS email,

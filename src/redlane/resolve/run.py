@@ -27,6 +27,15 @@ from redlane.network.risk import compute_risk
 from redlane.resolve import outputs
 from redlane.resolve.cluster import assign_party_clusters, stable_actor_ids
 from redlane.resolve.increment import assign_incremental_actors
+from redlane.resolve.infrastructure import (
+    BLOCKED_FLOW,
+    INFRA_ACTORS,
+    INFRA_VALUES,
+    find_infrastructure,
+    infrastructure_edges_sql,
+    mark_infrastructure_actors,
+    scope_signatures,
+)
 from redlane.resolve.labels import register_labels
 from redlane.resolve.parties import PARTY_COLUMNS, PARTY_SOURCES, load_raw_parties
 from redlane.resolve.prepare import prepare_parties
@@ -174,6 +183,10 @@ def resolve(
                 "CREATE OR REPLACE VIEW parties_all AS "
                 "SELECT * FROM prev_parties UNION ALL BY NAME SELECT * FROM parties_new"
             )
+            # Found again over the whole population; earlier signatures keep their scoping
+            # (published scoped), `--full` scopes everything afresh.
+            find_infrastructure(con, "parties_all")
+            scope_signatures(con, "signatures_new")
             con.execute(
                 "CREATE OR REPLACE TABLE signatures_all AS SELECT * FROM prev_signatures "
                 "UNION ALL BY NAME SELECT * FROM signatures_new "
@@ -199,6 +212,7 @@ def resolve(
                 f"SELECT sig_id_l sig_l, sig_id_r sig_r FROM {pairs_table} "
                 f"WHERE match_probability >= {threshold}",
                 labels=labels_sql,
+                blocked_flow=BLOCKED_FLOW,
             )
             # The model is carried over unchanged; `redlane resolve --full` retrains.
             model_source: Path | None = previous_dir / "model.json"
@@ -207,6 +221,8 @@ def resolve(
             raw_reused = False
             step("parties")
             prepare_parties(con, "raw_parties", "parties_all", "signatures_all")
+            find_infrastructure(con, "parties_all")
+            scope_signatures(con, "signatures_all")
             new_count = total
             step("normalise")
             trained = train_linker(con, "signatures_all", data)
@@ -235,6 +251,7 @@ def resolve(
                 f"WHERE match_probability >= {threshold}",
                 parties="parties_all",
                 labels=labels_sql,
+                blocked_flow=BLOCKED_FLOW,
             )
             stable_actor_ids(con, previous=previous)
             model_source = None
@@ -243,10 +260,11 @@ def resolve(
                 "SELECT p.party_id, p.source_table, p.record_key, p.role, a.actor_id "
                 "FROM parties_all p JOIN party_actor_ids a USING (party_id)"
             )
+        mark_infrastructure_actors(con)
         step("cluster")
         for register_links in links:
             register_links(con, home)
-        build_actor_edges(con)
+        build_actor_edges(con, infrastructure=INFRA_VALUES, extra_edges=infrastructure_edges_sql())
         detect_rings(con)
         compute_risk(con)
         step("network")
@@ -328,8 +346,11 @@ def _write_outputs(
         outputs.write_table(con, "SELECT * FROM pairs_all", run_dir, "pair_evidence")
     outputs.write_table(con, "SELECT * FROM party_actors_all", run_dir, "party_actors")
     outputs.write_table(
+        con, f"SELECT * FROM {INFRA_VALUES} ORDER BY kind, value", run_dir, "infrastructure"
+    )
+    outputs.write_table(
         con,
-        """
+        f"""
         -- One pass over the population's parties, grouped by actor and name, then by actor
         -- (a second join of the population for the display name took seconds a day).
         WITH named AS (
@@ -352,10 +373,12 @@ def _write_outputs(
             coalesce(any_value(k.risk), 0.0) AS risk,
             coalesce(any_value(k.risk_reasons), []::VARCHAR[]) AS risk_reasons,
             coalesce(any_value(k.seizures), 0) AS seizures,
-            coalesce(any_value(k.takedowns), 0) AS takedowns
+            coalesce(any_value(k.takedowns), 0) AS takedowns,
+            bool_or(ia.actor_id IS NOT NULL) AS infrastructure
         FROM named nm
         LEFT JOIN actor_ring r USING (actor_id)
         LEFT JOIN actor_risk k USING (actor_id)
+        LEFT JOIN {INFRA_ACTORS} ia USING (actor_id)
         GROUP BY nm.actor_id
         """,
         run_dir,

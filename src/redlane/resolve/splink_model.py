@@ -16,6 +16,9 @@ from splink import comparison_library as cl
 from splink.internals.comparison_creator import ComparisonCreator
 from splink.internals.exceptions import SplinkException
 
+from redlane.resolve.infrastructure import KINDS as INFRA_COLUMNS
+from redlane.resolve.infrastructure import scoped_level_sql
+
 logger = logging.getLogger(__name__)
 
 
@@ -25,6 +28,21 @@ NAME_SORTED_JW = 0.9
 NAME_JW_WEAK = 0.85
 ADDRESS_MAX_EDITS = 3
 ADDRESS_JW = 0.9
+# Two addresses on the same street of the same town with other numbers: another house.
+OTHER_NUMBER_LABEL = "same street, other house number"
+INFRA_LEVEL_LABEL = "held by shared infrastructure"
+# Stated, not trained: EM sees only pairs that share a phone or an e-mail, and random pairs
+# rarely share a street, so trained values call a neighbour with one's own name a match (the
+# model assumes fields independent; a common name on one street is not). Bayes factor 1/8, as
+# strong against a match as a different phone.
+OTHER_NUMBER_M = 0.01
+# The street and town of two such addresses may differ by a typo.
+STREET_MAX_EDITS = 2
+OTHER_NUMBER_U = 0.08
+OTHER_NUMBER_SQL = (
+    "address_number_l <> address_number_r "
+    f"AND levenshtein(address_letters_l, address_letters_r) <= {STREET_MAX_EDITS}"
+)
 
 
 def load_settings() -> dict[str, Any]:
@@ -45,7 +63,10 @@ def _name_comparison(column: str, tf: bool) -> ComparisonCreator:
         comparison_levels=[
             cll.NullLevel(column),
             _tf(cll.ExactMatchLevel(column), column, tf),
-            cll.Or(cll.ExactMatchLevel("name_sorted"), cll.ExactMatchLevel("name_joined")),
+            # The same words in another order, or written together: as common as the name is (a
+            # common name in any order is still a common name, and alone never carries a merge).
+            _tf(cll.ExactMatchLevel("name_sorted"), "name_sorted", tf),
+            _tf(cll.ExactMatchLevel("name_joined"), "name_joined", tf),
             cll.JaroWinklerLevel(column, NAME_JW_STRONG),
             cll.JaroWinklerLevel("name_sorted", NAME_SORTED_JW),
             cll.JaroWinklerLevel(column, NAME_JW_WEAK),
@@ -55,12 +76,48 @@ def _name_comparison(column: str, tf: bool) -> ComparisonCreator:
     )
 
 
+def _scoped_level(column: str) -> Any:
+    """After the exact level: a value of shared infrastructure on either side that is not the
+    same as the other's. No evidence either way: a client's c/o address says nothing against
+    its own address, and clients are told apart by everything else."""
+    return cll.CustomLevel(scoped_level_sql(column), INFRA_LEVEL_LABEL).configure(
+        is_null_level=True
+    )
+
+
+def _agreement_levels(column: str, tf: bool) -> list[Any]:
+    """Missing, the same, held by infrastructure: the first levels of every identifier that
+    shared infrastructure can hold."""
+    return [
+        cll.NullLevel(column),
+        _tf(cll.ExactMatchLevel(column), column, tf),
+        _scoped_level(column),
+    ]
+
+
+def _exact_comparison(column: str, tf: bool) -> ComparisonCreator:
+    return cl.CustomComparison(
+        output_column_name=column,
+        comparison_levels=[
+            *_agreement_levels(column, tf),
+            cll.ElseLevel(),
+        ],
+        comparison_description=column,
+    )
+
+
 def _address_comparison(column: str, tf: bool) -> ComparisonCreator:
     return cl.CustomComparison(
         output_column_name=column,
         comparison_levels=[
-            cll.NullLevel(column),
-            _tf(cll.ExactMatchLevel(column), column, tf),
+            *_agreement_levels(column, tf),
+            # Before the edit-distance levels, which a changed house number also passes.
+            cll.CustomLevel(OTHER_NUMBER_SQL, OTHER_NUMBER_LABEL).configure(
+                m_probability=OTHER_NUMBER_M,
+                u_probability=OTHER_NUMBER_U,
+                fix_m_probability=True,
+                fix_u_probability=True,
+            ),
             cll.LevenshteinLevel(column, ADDRESS_MAX_EDITS),
             cll.JaroWinklerLevel(column, ADDRESS_JW),
             cll.ElseLevel(),
@@ -73,8 +130,7 @@ def _email_comparison(column: str, tf: bool) -> ComparisonCreator:
     return cl.CustomComparison(
         output_column_name=column,
         comparison_levels=[
-            cll.NullLevel(column),
-            _tf(cll.ExactMatchLevel(column), column, tf),
+            *_agreement_levels(column, tf),
             cll.CustomLevel(
                 f"split_part({column}_l, '@', 1) = split_part({column}_r, '@', 1)",
                 "same mailbox name, other domain",
@@ -93,6 +149,8 @@ def build_comparison(spec: dict[str, Any]) -> ComparisonCreator:
         return _address_comparison(column, tf)
     if kind == "email":
         return _email_comparison(column, tf)
+    if kind == "exact" and column in INFRA_COLUMNS:
+        return _exact_comparison(column, tf)
     if kind == "exact":
         comparison = cl.ExactMatch(column)
         return comparison.configure(term_frequency_adjustments=True) if tf else comparison
@@ -148,11 +206,43 @@ def train_linker(
             logger.warning("EM blocking on %s skipped: %s", rule, str(exc).splitlines()[0])
     if not trained_sessions:
         logger.warning("no EM session converged: m probabilities are Splink's defaults")
+    _state_fallbacks(linker)
     return TrainedLinker(linker=linker, db=db)
 
 
+def _state_fallbacks(linker: Linker) -> None:
+    """Write into the model the m and u that Splink's predict uses for a level training did not
+    reach (its documented defaults, or 1e-6 for a level never observed), so that every reader of
+    the saved model (incremental runs, the live matcher, explanations) weighs the level alike;
+    left out, the live matcher gave an exact phone match weight 0."""
+    # Splink keeps the defaults on its level objects only; the settings object is its own.
+    for comparison in linker._settings_obj.comparisons:
+        for level in comparison._comparison_levels_excluding_null:
+            for name in ("m_probability", "u_probability"):
+                if getattr(level, f"_{name}") is None or isinstance(
+                    getattr(level, f"_{name}"), str
+                ):
+                    value = getattr(level, name)
+                    if value is not None:
+                        logger.info(
+                            "%s, %s: %s not trained, %g stated",
+                            comparison.output_column_name,
+                            level.label_for_charts,
+                            name,
+                            value,
+                        )
+                        setattr(level, name, value)
+
+
 def tf_columns(data: dict[str, Any]) -> list[str]:
-    return [spec["column"] for spec in data["comparisons"] if spec.get("tf")]
+    """Columns with term-frequency tables: each comparison's own, and a name's sorted words."""
+    columns = []
+    for spec in data["comparisons"]:
+        if spec.get("tf"):
+            columns.append(spec["column"])
+            if spec["kind"] == "name":
+                columns += ["name_sorted", "name_joined"]
+    return columns
 
 
 def new_pairs(

@@ -1,0 +1,361 @@
+"""Forwarders are not people, namesakes are not one person, a squatted name is not the firm.
+
+Feed files written by hand from docs/feeds.md on top of a small simulated world (so Splink has a
+population to train on), ingested and resolved through the CLI; assertions read the published
+actors, as an investigator's tools do.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from redlane.cli import app
+from redlane.config import get_settings
+from redlane.model.spec import CARRIER
+from redlane.resolve.outputs import register_resolution_views
+
+runner = CliRunner()
+AED_COLUMNS = CARRIER.tables[0].field_names()
+FORWARDER = ("Swift Cargo Consolidation Ltd", "8 Harbour Road, Futian, Shenzhen 518000")
+FORWARDER_PHONE = "+86 755 8888 1234"
+CLIENTS = [
+    ("Hangzhou Lianfa Textiles Co Ltd", "CN"),
+    ("Ningbo Oceanic Lighting Co Ltd", "CN"),
+    ("Yiwu Starshine Toys Co Ltd", "CN"),
+    ("Dongguan Peakform Sports Co Ltd", "CN"),
+    ("Xiamen Bluewave Audio Co Ltd", "CN"),
+    ("Foshan Goldleaf Ceramics Co Ltd", "CN"),
+    ("Quanzhou Trailrunner Shoes Co Ltd", "CN"),
+    ("Shantou Merrytime Crafts Co Ltd", "CN"),
+    ("Wuxi Silverline Bearings Co Ltd", "CN"),
+    ("Zhuhai Coralreef Swimwear Co Ltd", "CN"),
+    ("Tianjin Northgate Tools Co Ltd", "CN"),
+    ("Chengdu Pandaleaf Tea Co Ltd", "CN"),
+    ("Jinan Springwell Pumps Co Ltd", "CN"),
+]
+NAMESAKE = "Maria Garcia Lopez"
+SQUATTED = "Shenzhen Brightway Electronics Co Ltd"
+
+
+def _run(*args: str) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def _aed(hawb: str, shipper: tuple[str, str, str, str, str], seller_ref: str = "") -> dict:
+    name, address, country, phone, email = shipper
+    return {
+        "carrier": "EXPR",
+        "awb": "784-99990001",
+        "hawb": hawb,
+        "shipper_name": name,
+        "shipper_address": address,
+        "shipper_country": country,
+        "shipper_phone": phone,
+        "shipper_email": email,
+        "consignee_name": f"Consignee {hawb[-4:]}",
+        "consignee_address": f"{int(hawb[-4:]) + 10} Elm Street, Dayton, OH 45402",
+        "consignee_country": "US",
+        "consignee_phone": "",
+        "consignee_email": "",
+        "description": "household goods",
+        "hs6": "392490",
+        "declared_value": "12.50",
+        "currency": "USD",
+        "weight_kg": "0.80",
+        "pieces": "1",
+        "origin_country": "CN",
+        "port_of_entry": "JFK",
+        "expected_arrival": "2025-06-04T06:40:00Z",
+        "seller_ref": seller_ref,
+        "submitted_at": "2025-06-03T22:10:00Z",
+    }
+
+
+def _seller(seller_id: str, name: str, address: str, country: str, phone: str, n: int) -> dict:
+    return {
+        "record_type": "seller",
+        "seller_id": seller_id,
+        "store_name": name.split(" Co ")[0],
+        "registrant_name": name,
+        "registrant_type": "company",
+        "business_address": address,
+        "country": country,
+        "phone": phone,
+        "email": f"sales{n}@client{n}.example.cn",
+        "bank_account": f"62284800{n:011d}",
+        "registered_at": "2024-01-10T08:00:00Z",
+        "status": "active",
+    }
+
+
+def _scenario(part: int) -> tuple[list[dict], list[dict]]:
+    """AED rows and seller records; ``part`` 0 or 1 splits the clients between two batches."""
+    rows: list[dict] = []
+    sellers: list[dict] = []
+    hawb = 9_000 + part * 500
+    for n, (name, country) in enumerate(CLIENTS):
+        if n % 2 != part:
+            continue
+        own = (f"{10 + n} Industrial Road {n}, Zone {n}", f"+86 571 8555 {100 + n:04d}")
+        seller_id = f"S-FWD{n:03d}"
+        sellers.append(_seller(seller_id, name, own[0], country, own[1], n))
+        forwarder = (*FORWARDER, "CN", FORWARDER_PHONE, "ops@swiftcargo.example.cn")
+        care_of = (name, f"c/o {FORWARDER[0]}, {FORWARDER[1]}", "CN", FORWARDER_PHONE, "")
+        direct = (name, own[0], "CN", own[1], f"sales{n}@client{n}.example.cn")
+        for shipper, ref in ((forwarder, seller_id),) * 3 + ((care_of, seller_id),) * 2:
+            hawb += 1
+            rows.append(_aed(f"EXF{hawb:08d}", shipper, ref))
+        for _ in range(2):
+            hawb += 1
+            rows.append(_aed(f"EXF{hawb:08d}", direct))
+    if part == 0:
+        # Three different people of one common name: a street shared by two of them.
+        for n, (address, phone) in enumerate(
+            [
+                ("12 Calle de Alcala, Madrid 28014", "+34 612 345 101"),
+                ("14 Calle de Alcala, Madrid 28014", "+34 612 345 202"),
+                ("5 Avinguda Diagonal, Barcelona 08019", "+34 612 345 303"),
+            ]
+        ):
+            person = (NAMESAKE, address, "ES", phone, f"mgarcia{n}@mail{n}.example.es")
+            for _ in range(3):
+                hawb += 1
+                rows.append(_aed(f"EXF{hawb:08d}", person))
+        # A legitimate firm, and a front trading under its exact name from elsewhere.
+        firm = (SQUATTED, "88 Keji Road, Nanshan, Shenzhen 518057", "CN", "+86 755 2660 1111", "")
+        front = (SQUATTED, "301 Jiangbei Road, Huizhou 516001", "CN", "+86 138 2660 9988", "")
+        sellers.append(_seller("S-BRIGHT1", SQUATTED, firm[1], "CN", firm[3], 91))
+        sellers.append(_seller("S-FAKE01", SQUATTED, front[1], "CN", front[3], 92))
+        for shipper, ref in ((firm, "S-BRIGHT1"),) * 3 + ((front, "S-FAKE01"),) * 3:
+            hawb += 1
+            rows.append(_aed(f"EXF{hawb:08d}", shipper, ref))
+    return rows, sellers
+
+
+def _write_part(world: Path, part: int) -> None:
+    rows, sellers = _scenario(part)
+    with (world / "carrier" / f"aed_2099010{part + 1}.csv").open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, AED_COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    (world / "marketplace" / f"forwarded_sellers_{part}.jsonl").write_text(
+        "".join(json.dumps(s) + "\n" for s in sellers), encoding="utf-8"
+    )
+
+
+@pytest.fixture(scope="module")
+def background(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("infra") / "world"
+    _run("sim", "world", "--seed", "5", "--scale", "4000", "--days", "6", "--out", str(out))
+    return out
+
+
+def _home(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[Path]:
+    home = tmp_path_factory.mktemp(name) / "home"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("REDLANE_HOME", str(home))
+        mp.delenv("REDLANE_DATABASE_URL", raising=False)
+        get_settings.cache_clear()
+        yield home
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="module")
+def full_home(background: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    world = tmp_path_factory.mktemp("full") / "world"
+    shutil.copytree(background, world)
+    _write_part(world, 0)
+    _write_part(world, 1)
+    for home in _home(tmp_path_factory, "full"):
+        _run("ingest", str(world))
+        _run("resolve", "--full")
+        yield home
+
+
+@pytest.fixture(scope="module")
+def incremental_home(background: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    world = tmp_path_factory.mktemp("inc") / "world"
+    shutil.copytree(background, world)
+    _write_part(world, 0)
+    for home in _home(tmp_path_factory, "inc"):
+        _run("ingest", str(world))
+        _run("resolve")
+        _write_part(world, 1)
+        _run("ingest", str(world))
+        summary = json.loads(_run("resolve", "--json"))
+        assert summary["mode"] == "incremental"
+        yield home
+
+
+def _actors(home: Path) -> dict[tuple[str, str, str], str]:
+    con = duckdb.connect()
+    register_resolution_views(con, home)
+    rows = con.execute(
+        "SELECT source_table, record_key, role, actor_id FROM party_actors "
+        "WHERE record_key LIKE 'EXF%' OR record_key LIKE 'S-FWD%' OR record_key IN "
+        "('S-BRIGHT1', 'S-FAKE01')"
+    ).fetchall()
+    return {(t, k, r): a for t, k, r, a in rows}
+
+
+def _shipper_actor(actors: dict, rows: list[dict], match: str) -> set[str]:
+    return {
+        actors[("aed_shipments", row["hawb"], "shipper")]
+        for row in rows
+        if row["shipper_name"] == match or row["shipper_address"].startswith(match)
+    }
+
+
+def _check(home: Path) -> None:
+    actors = _actors(home)
+    rows = _scenario(0)[0] + _scenario(1)[0]
+    forwarder = _shipper_actor(actors, rows, FORWARDER[0])
+    assert len(forwarder) == 1, "the forwarder's own waybills are one actor"
+    client_actors = []
+    for n, (name, _) in enumerate(CLIENTS):
+        mine = _shipper_actor(actors, rows, name) | {
+            actors[("mp_sellers", f"S-FWD{n:03d}", "seller")]
+        }
+        assert len(mine) == 1, f"{name}: its seller account, c/o and own parcels are one actor"
+        client_actors.append(mine.pop())
+    assert len(set(client_actors)) == len(CLIENTS), "clients of one forwarder stay apart"
+    assert not forwarder & set(client_actors), "no client is merged into its forwarder"
+    namesakes = [
+        actors[("aed_shipments", row["hawb"], "shipper")]
+        for row in rows
+        if row["shipper_name"] == NAMESAKE
+    ]
+    assert len(set(namesakes)) == 3, "three namesakes with their own phones stay three"
+    firm = actors[("mp_sellers", "S-BRIGHT1", "seller")]
+    front = actors[("mp_sellers", "S-FAKE01", "seller")]
+    assert firm != front, "a front trading under a firm's name does not absorb the firm"
+
+    con = duckdb.connect()
+    register_resolution_views(con, home)
+    (fwd,) = forwarder
+    flagged = {
+        r[0] for r in con.execute("SELECT actor_id FROM actors WHERE infrastructure").fetchall()
+    }
+    assert fwd in flagged and not flagged & set(client_actors)
+    linked = {
+        r[0]
+        for r in con.execute(
+            "SELECT src_actor_id FROM actor_edges WHERE kind = 'uses_infrastructure' "
+            "AND dst_actor_id = ?",
+            [fwd],
+        ).fetchall()
+    }
+    assert set(client_actors) <= linked, "each client is linked to the forwarder, with meaning"
+    shared = con.execute(
+        "SELECT count(*) FROM actor_edges WHERE kind IN ('phone', 'address_core') "
+        "AND list_contains(?, src_actor_id) AND list_contains(?, dst_actor_id)",
+        [client_actors, client_actors],
+    ).fetchall()[0][0]
+    assert shared == 0, "the forwarder's phone and address link no two clients"
+    values = con.execute("SELECT kind, reason FROM infrastructure").fetchall()
+    assert ("phone", "a care-of (c/o) address or its phone") in values or any(
+        kind == "phone" for kind, _ in values
+    )
+
+
+def test_a_full_run_keeps_forwarders_namesakes_and_squatters_apart(full_home: Path) -> None:
+    _check(full_home)
+
+
+def test_an_incremental_run_agrees_with_a_full_run(full_home: Path, incremental_home: Path) -> None:
+    _check(incremental_home)
+    full, inc = _actors(full_home), _actors(incremental_home)
+    assert full.keys() == inc.keys()
+
+    def partition(actors: dict) -> set[frozenset]:
+        groups: dict[str, set] = {}
+        for key, actor in actors.items():
+            groups.setdefault(actor, set()).add(key)
+        return {frozenset(g) for g in groups.values()}
+
+    assert partition(full) == partition(inc)
+
+
+def test_live_matching_treats_a_forwarders_phone_as_the_forwarders(full_home: Path) -> None:
+    from redlane.resolve.live import LiveMatcher
+
+    actors = _actors(full_home)
+    clients = {
+        name: actors[("mp_sellers", f"S-FWD{n:03d}", "seller")]
+        for n, (name, _) in enumerate(CLIENTS)
+    }
+    matcher = LiveMatcher.load(full_home)
+    name = CLIENTS[2][0]
+    care_of = {
+        "name": name,
+        "address": f"c/o {FORWARDER[0]}, {FORWARDER[1]}",
+        "phone": FORWARDER_PHONE,
+        "country": "CN",
+    }
+    assert matcher.match(care_of, top=3)[0].actor_id == clients[name]
+    stranger = {"name": "Guilin Evergreen Paper Co Ltd", "phone": FORWARDER_PHONE, "country": "CN"}
+    for candidate in matcher.match(stranger, top=5):
+        assert candidate.actor_id not in clients.values() or candidate.probability < 0.5
+
+
+def test_explain_says_why_two_clients_of_a_forwarder_do_not_match(
+    full_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REDLANE_HOME", str(full_home))
+    get_settings.cache_clear()
+    rows = _scenario(0)[0]
+    care_of = [r["hawb"] for r in rows if r["shipper_address"].startswith("c/o")]
+    first = next(h for h in care_of if rows[0]["seller_ref"] in _refs(rows, h))
+    other = next(h for h in care_of if _refs(rows, h) != _refs(rows, first))
+    out = json.loads(
+        _run(
+            "resolve",
+            "explain",
+            f"aed_shipments:shipper:{first}",
+            f"aed_shipments:shipper:{other}",
+            "--json",
+        )
+    )
+    assert out["same_actor"] is False and out["match_probability"] < 0.5
+    levels = {level["field"]: level for level in out["levels"]}
+    for field in ("phone", "address_core"):
+        assert levels[field]["label"] == "held by shared infrastructure", levels[field]
+        assert levels[field]["bayes_factor"] == 1.0
+    assert levels["name_norm"]["bayes_factor"] < 1.0, "different names count against"
+
+
+def _refs(rows: list[dict], hawb: str) -> set[str]:
+    return {r["seller_ref"] for r in rows if r["hawb"] == hawb}
+
+
+def test_every_level_of_the_saved_model_has_weights_and_each_identifier_moves_a_live_score(
+    full_home: Path,
+) -> None:
+    from redlane.resolve.live import LiveMatcher
+    from redlane.resolve.outputs import current_run_dir
+
+    run_dir = current_run_dir(full_home)
+    assert run_dir is not None
+    model = json.loads((run_dir / "model.json").read_text("utf-8"))
+    for comparison in model["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if not level.get("is_null_level"):
+                assert level.get("m_probability") and level.get("u_probability"), (
+                    comparison["output_column_name"],
+                    level["label_for_charts"],
+                )
+    matcher = LiveMatcher.load(full_home)
+    client_phone = "+86 571 8555 0102"  # CLIENTS[2]'s own line, written on its direct parcels
+    with_phone = matcher.match({"phone": client_phone, "country": "CN"}, top=1)
+    # the prior alone, plus a shared country (about 2 bits): an exact phone must add far more
+    assert with_phone and with_phone[0].match_weight > matcher.prior_weight + 5
