@@ -12,6 +12,7 @@ from redlane.engine.warehouse import Warehouse
 from redlane.feeds.ingest import ingest_paths
 from redlane.model.spec import CARRIER, FEEDS, MARKETPLACE, RECORDATIONS, SOCIAL, TABLES
 from tests.utils.feed_files import (
+    json_value,
     recordations_document,
     valid_record,
     write_csv,
@@ -100,6 +101,10 @@ CARRIER_VIOLATIONS = [
     ("origin_country", "China", "not an ISO 3166 country code"),
     ("currency", "XYZ", "not an ISO 4217 currency code"),
     ("hs6", "8518", "HS code must be 6 digits"),
+    # identifiers hold no whitespace, Unicode spaces included
+    ("hawb", "EX\u00a0000001", "identifier contains whitespace"),
+    ("hawb", "EX\u3000000001", "identifier contains whitespace"),
+    ("hawb", "EX\u2009000001", "identifier contains whitespace"),
     ("shipper_email", "not-an-email", "not an email address"),
 ]
 
@@ -120,7 +125,15 @@ def test_each_validation_rule_refuses_its_row_and_names_it(
     ("table", "field", "value", "reason"),
     [
         ("mp_sellers", "status", "banned", "must be one of: active, suspended, closed"),
-        ("mp_sellers", "other_stores", 5, None),  # a scalar is read as a one-item list
+        # docs/feeds.md: "list of strings (JSON array)", error `not a list of strings`
+        ("mp_sellers", "other_stores", 5, "not a list of strings"),
+        ("mp_sellers", "other_stores", "https://shop.example.net/a", "not a list of strings"),
+        ("mp_sellers", "other_stores", [1, 2], "not a list of strings"),
+        ("mp_sellers", "other_stores", [True], "not a list of strings"),
+        ("mp_sellers", "other_stores", [["a"]], "not a list of strings"),
+        ("mp_sellers", "other_stores", {"url": "a"}, "not a list of strings"),
+        ("mp_sellers", "other_stores", ["a", None], "not a list of strings"),
+        ("mp_sellers", "other_stores", ["https://a.example", "https://b.example"], None),
         ("mp_takedowns", "account_closed", "maybe", "not true/false"),
         ("mp_listings", "price", {"amount": 3}, "expected a single value, found dict"),
     ],
@@ -130,7 +143,8 @@ def test_jsonl_rules(table, field, value, reason, tmp_path, warehouse):
     good = [(t, valid_record(t, i)) for t in MARKETPLACE.tables for i in range(2)]
     bad = valid_record(spec, 9)
     path = write_jsonl(tmp_path / "mp.jsonl", MARKETPLACE, good)
-    obj = {"record_type": spec.record_type, **bad, field: value}
+    typed = {k: json_value(spec, k, v) for k, v in bad.items()}
+    obj = {"record_type": spec.record_type, **typed, field: value}
     with path.open("a", encoding="utf-8") as out:
         out.write(json.dumps(obj) + "\n")
     [result] = ingest_paths([path], warehouse)
@@ -286,3 +300,35 @@ def test_truth_folder_is_never_ingested(tmp_path, warehouse):
     shutil.copytree(tmp_path / "world" / "carrier", tmp_path / "world" / "truth")
     results = ingest_paths([tmp_path / "world"], warehouse)
     assert [Path(r.path).parent.name for r in results] == ["carrier"]
+
+
+def test_hs_and_hts_codes_ignore_dots_spaces_and_dashes_as_documented(tmp_path, warehouse):
+    records = [valid_record(AED, i) for i in range(3)]
+    for record, code in zip(records, ("8518.30", "8518 30", "8518-30"), strict=True):
+        record["hs6"] = code
+    [result] = ingest_paths([write_csv(tmp_path / "aed.csv", AED, records)], warehouse)
+    assert (result.loaded, result.quarantined) == (3, 0)
+    codes = warehouse.connect().execute("SELECT DISTINCT hs6 FROM aed_shipments").fetchall()
+    assert codes == [("851830",)]
+
+
+def test_quarantine_show_prints_a_record_nested_too_deeply_to_parse(tmp_path, warehouse):
+    from typer.testing import CliRunner
+
+    from redlane.cli import app
+
+    spec = TABLES["mp_listings"]
+    good = [(t, valid_record(t, i)) for t in MARKETPLACE.tables for i in range(2)]
+    path = write_jsonl(tmp_path / "mp.jsonl", MARKETPLACE, good)
+    deep = "[" * 50_000 + "]" * 50_000
+    line = json.dumps({"record_type": spec.record_type, **valid_record(spec, 9)})
+    with path.open("a", encoding="utf-8") as out:
+        out.write(line[:-1] + ', "title": ' + deep + "}\n")
+    [result] = ingest_paths([path], warehouse)
+    assert result.quarantined == 1
+    (qid,) = warehouse.connect().execute("SELECT quarantine_id FROM quarantine").fetchone()
+    runner = CliRunner()
+    for args in (["quarantine", "show", qid, "--json"], ["quarantine", "show", qid]):
+        shown = runner.invoke(app, args)
+        assert shown.exit_code == 0, shown.output
+        assert "Traceback" not in shown.output

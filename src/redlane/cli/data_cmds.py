@@ -261,8 +261,8 @@ def quarantine_show(
         if isinstance(row[key], str):
             try:
                 row[key] = json.loads(row[key])
-            except json.JSONDecodeError:
-                pass
+            except (json.JSONDecodeError, RecursionError):
+                pass  # shown as the text it was kept as (too deep to parse again)
     if as_json:
         print_json(row)
         return

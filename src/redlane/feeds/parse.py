@@ -213,13 +213,20 @@ def record_text(obj: Any) -> str:
         return "(not shown: nested too deeply)"
 
 
+# What a JSON list field that is not a list of strings reads as: not JSON, so the validator
+# refuses it ("not a list of strings") instead of loading str() of numbers, lists or objects.
+NOT_A_LIST = "(not a list of strings)"
+
+
 def scalar_text(value: Any, list_field: bool) -> str | None:
     """One JSON value as the string the validator reads; lists become JSON arrays."""
     if value is None:
         return None
     if list_field:
-        items = value if isinstance(value, list) else [value]
-        return json.dumps([str(x) for x in items if x is not None], ensure_ascii=False)
+        if not isinstance(value, list) or not all(isinstance(x, str) for x in value):
+            # not JSON: the validator refuses it as "not a list of strings"
+            return NOT_A_LIST
+        return json.dumps(value, ensure_ascii=False)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (int, float, str)):

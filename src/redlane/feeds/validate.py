@@ -131,7 +131,8 @@ def _kind_checks(f: FieldSpec, v: str) -> list[tuple[str, str]]:
         case "id":
             limit = min(f.max_len, ID_MAX_LEN)
             return [
-                (f"regexp_matches({v}, '\\s')", "identifier contains whitespace"),
+                # \s alone is ASCII in RE2: no-break and ideographic spaces are spaces too
+                (f"regexp_matches({v}, '[\\s\\p{{Z}}]')", "identifier contains whitespace"),
                 _control_check(v),
                 (f"length({v}) > {limit}", f"longer than {limit} characters"),
             ]

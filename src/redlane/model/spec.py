@@ -20,8 +20,8 @@ FieldKind = Literal[
     "datetime",  # ISO 8601 date-time; an offset is converted to UTC, none means UTC
     "country",  # ISO 3166-1 alpha-2
     "currency",  # ISO 4217 alpha-3
-    "hs6",  # Harmonized System subheading, 6 digits (dots and spaces are ignored)
-    "hts10",  # US tariff number, 10 digits (dots and spaces are ignored)
+    "hs6",  # Harmonized System subheading, 6 digits (dots, spaces and dashes are ignored)
+    "hts10",  # US tariff number, 10 digits (dots, spaces and dashes are ignored)
     "email",
     "enum",
     "list",  # a list of short strings (JSON array, or '|'-separated in CSV)
