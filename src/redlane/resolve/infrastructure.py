@@ -11,7 +11,7 @@ address) and the names that carry many seller accounts, so that:
 - a value held by infrastructure is compared only between parties of the name that owns it (the
   forwarder's own waybills), never between two clients (:func:`scope_signatures`);
 - a forwarder's waybill links the seller it names to the forwarder's parcel, not the forwarder to
-  the seller (``blocked_flow_parties``, read by the clustering's flow links);
+  the seller (``infra_blocked_flow``, read by the clustering's flow links);
 - the network gets an edge with that meaning, ``uses_infrastructure``, from each client to the
   infrastructure actor (:func:`infrastructure_edges_sql`), and the actor is flagged.
 """
@@ -31,7 +31,8 @@ from rapidfuzz.distance import JaroWinkler
 MIN_NAMES: Final = 6
 # A shipper name whose waybills name this many distinct seller accounts ships for others.
 MIN_CLIENTS: Final = 3
-# Such a shipper is infrastructure itself when it owns a phone or e-mail this many names use.
+# Such a shipper is infrastructure itself when it owns a value this many names use (or names
+# twice MIN_CLIENTS seller accounts: :func:`mark_infrastructure_actors`).
 OPERATOR_MIN_NAMES: Final = 2 * MIN_NAMES
 # The name that holds this share of an infrastructure value's parties owns it (the forwarder's
 # own waybills); below it nobody does (a consolidation warehouse's address).
@@ -52,12 +53,13 @@ INFRA_HELD: Final = "infra_held"
 
 
 def name_key_sql(column: str) -> str:
+    """The first four letters of a name without its spaces: a party's spellings mostly agree."""
     return f"substr(replace({column}, ' ', ''), 1, 4)"
 
 
 def find_infrastructure(con: duckdb.DuckDBPyConnection, parties: str) -> None:
-    """Create ``infra_values``, ``infra_forwarder_names``, ``infra_blocked_flow`` and
-    ``infra_parties`` from ``parties`` (the whole population, normalised)."""
+    """Create ``infra_values``, ``infra_forwarder_names``, ``infra_held``, ``infra_blocked_flow``
+    and ``infra_parties`` from ``parties`` (the whole population, normalised)."""
     held = " UNION ALL ".join(
         f"SELECT '{kind}' AS kind, {column} AS value, name_norm, seller_link, care_of "
         f"FROM cared WHERE {column} IS NOT NULL"
