@@ -219,29 +219,28 @@ def _state_fallbacks(linker: Linker) -> None:
     for comparison in linker._settings_obj.comparisons:
         for level in comparison._comparison_levels_excluding_null:
             for name in ("m_probability", "u_probability"):
-                if getattr(level, f"_{name}") is None or isinstance(
-                    getattr(level, f"_{name}"), str
-                ):
-                    value = getattr(level, name)
-                    if value is not None:
-                        logger.info(
-                            "%s, %s: %s not trained, %g stated",
-                            comparison.output_column_name,
-                            level.label_for_charts,
-                            name,
-                            value,
-                        )
-                        setattr(level, name, value)
+                trained = getattr(level, f"_{name}")  # None, or a text when never observed
+                value = getattr(level, name)  # what predict uses
+                if (trained is None or isinstance(trained, str)) and value is not None:
+                    logger.info(
+                        "%s, %s: %s not trained, %g stated",
+                        comparison.output_column_name,
+                        level.label_for_charts,
+                        name,
+                        value,
+                    )
+                    setattr(level, name, value)
 
 
 def tf_columns(data: dict[str, Any]) -> list[str]:
-    """Columns with term-frequency tables: each comparison's own, and a name's sorted words."""
-    columns = []
-    for spec in data["comparisons"]:
-        if spec.get("tf"):
-            columns.append(spec["column"])
-            if spec["kind"] == "name":
-                columns += ["name_sorted", "name_joined"]
+    """Columns with term-frequency tables: those the built comparison levels adjust on."""
+    columns: list[str] = []
+    settings = build_settings(data).get_settings("duckdb").as_dict()  # type: ignore[no-untyped-call]
+    for comparison in settings["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            column = level.get("tf_adjustment_column")
+            if column and column not in columns:
+                columns.append(column)
     return columns
 
 
