@@ -124,11 +124,14 @@ def find_infrastructure(con: duckdb.DuckDBPyConnection, parties: str) -> None:
     # Every party holding an infrastructure value, one row per value (equi-joins per kind: a
     # join on an OR of kinds is a nested loop over the population).
     held = " UNION ALL ".join(
-        f"SELECT p.party_id, '{kind}' AS kind, p.{column} AS value, p.name_norm "
+        f"SELECT p.party_id, '{kind}' AS kind, p.{column} AS value, p.name_norm, p.address "
         f"FROM {parties} p JOIN {INFRA_VALUES} v ON v.kind = '{kind}' AND v.value = p.{column}"
         for kind, column in KINDS.items()
     )
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {INFRA_HELD} AS {held}")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {INFRA_HELD} AS SELECT * EXCLUDE (address), "
+        f"coalesce(regexp_matches(address, '{CARE_OF_PATTERN}'), false) AS care_of FROM ({held})"
+    )
     # A shipper whose name carries many seller accounts, or who writes an agent's phone or
     # e-mail under its own name and address (not c/o a client), names its clients, not itself.
     con.execute(
@@ -137,13 +140,12 @@ def find_infrastructure(con: duckdb.DuckDBPyConnection, parties: str) -> None:
         WITH agents AS (
             SELECT DISTINCT h.party_id FROM {INFRA_HELD} h
             JOIN {INFRA_VALUES} v USING (kind, value)
-            WHERE h.kind IN ('phone', 'email') AND v.n_names >= {MIN_NAMES}
+            WHERE h.kind IN ('phone', 'email') AND v.n_names >= {MIN_NAMES} AND NOT h.care_of
         )
         SELECT p.party_id FROM {parties} p
         WHERE p.role = 'shipper' AND p.seller_link IS NOT NULL AND (
             p.name_norm IN (SELECT name_norm FROM {FORWARDER_NAMES})
-            OR (p.party_id IN (SELECT party_id FROM agents)
-                AND NOT coalesce(regexp_matches(p.address, '{CARE_OF_PATTERN}'), false)))
+            OR p.party_id IN (SELECT party_id FROM agents))
         """
     )
     # Parties that may be the infrastructure itself: the owner's spellings of a value many
