@@ -21,6 +21,7 @@ GROUPS: tuple[type[BaseSettings], ...] = (
     config.IngestSettings,
     config.NormaliseSettings,
     config.SecretSettings,
+    config.WebhookSettings,
 )
 
 

@@ -35,6 +35,7 @@ FLOORS: dict[str, int] = {
     "brands": 6,
     "targeting": 7,
     "sim": 8,
+    "events": 8,
     "lab": 9,
     "api": 9,
     "bench": 10,

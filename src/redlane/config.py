@@ -5,10 +5,11 @@
 environment once and caches the result; tests override it by setting environment variables and
 calling ``get_settings.cache_clear()``.
 
-The groups (``spark``, ``ingest``, ``normalise``, ``secrets``) are read from the environment
-each time they are asked for, as the code they configure always read them: a Spark session, a
-staged file, a normalisation run or a key file sees the environment as it is at that moment,
-without a cache to clear, and a malformed value fails only the part that uses it.
+The groups (``spark``, ``ingest``, ``normalise``, ``secrets``, ``webhooks``) are read from the
+environment each time they are asked for, as the code they configure always read them: a Spark
+session, a staged file, a normalisation run, a key file or a webhook delivery pass sees the
+environment as it is at that moment, without a cache to clear, and a malformed value fails only
+the part that uses it.
 """
 
 from __future__ import annotations
@@ -93,6 +94,23 @@ class SecretSettings(BaseSettings):
     code_key: SecretStr = SecretStr("")
 
 
+class WebhookSettings(BaseSettings):
+    """``REDLANE_WEBHOOKS_*``: pushing messages to partners' webhooks (read at every delivery
+    pass, so a deliverer that runs for days picks up a change without a restart)."""
+
+    model_config = SettingsConfigDict(env_prefix="REDLANE_WEBHOOKS_", extra="ignore")
+
+    # Attempts before a message is dead-lettered (then only a replay sends it again).
+    max_attempts: int = 8
+    # Wait after the first failed attempt, doubled after each further one, up to the cap.
+    backoff_base_s: float = 1.0
+    backoff_cap_s: float = 300.0
+    # A receiver that has not answered in this long counts as a failed attempt.
+    timeout_s: float = 10.0
+
+    _max_attempts = field_validator("max_attempts", mode="before")(_int_or_default)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="REDLANE_", extra="ignore")
 
@@ -108,6 +126,9 @@ class Settings(BaseSettings):
     # Most shipments of a day one feature query takes (the day is split into groups of whole
     # ports beyond it). 0: what the DuckDB memory limit holds (redlane.targeting.day_features).
     feature_group_rows: int = 0
+    # NATS server(s) of the broker transport of events, comma-separated
+    # (redlane.events.nats_transport). Empty: events go through the embedded outbox transport.
+    nats_url: str = ""
 
     # The groups, read from the environment each time they are asked for (see the module).
     @property
@@ -125,6 +146,10 @@ class Settings(BaseSettings):
     @property
     def secrets(self) -> SecretSettings:
         return SecretSettings()
+
+    @property
+    def webhooks(self) -> WebhookSettings:
+        return WebhookSettings()
 
     @property
     def warehouse_path(self) -> Path:

@@ -11,6 +11,7 @@ from redlane.brands import flags, registry
 from redlane.brands.scope import CliCaller, scope_for
 from redlane.config import get_settings
 from redlane.store.db import session_scope
+from redlane.store.event_models import OutboxEvent
 from redlane.store.migrate import ensure_schema
 from redlane.store.models import Lookout, User
 from redlane.store.partners import ensure_default_partners
@@ -52,6 +53,14 @@ def test_a_good_record_earns_the_fast_path_and_rejections_take_it_away(home: Pat
         reviewer = CliCaller("analyst", role="targeting_analyst", partner_id="customs", user_id=1)
         flags.decide(session, reviewer, fast.id, accept=False, reason="a competitor")
         assert not lookout.active
+        # the lookout's birth and retirement are events: parcels in flight follow both
+        changes = [
+            (e.payload["id"], e.payload["active"], e.payload["source"])
+            for e in session.scalars(
+                select(OutboxEvent).where(OutboxEvent.kind == "lookout.changed")
+            )
+        ]
+        assert changes == [(lookout.id, True, "brand_flag"), (lookout.id, False, "brand_flag")]
         for i in range(2):
             f = flag(f"S-x{i}")
             flags.decide(session, reviewer, f.id, accept=False, reason="wrong")

@@ -79,3 +79,44 @@ def test_export_files_are_audited(settings, tmp_path: Path) -> None:
         ("carrier", ["carrier:holds"], 1),
         ("carrier", ["carrier:kyc_alerts"], 1),
     ]
+
+
+def test_a_seizure_recorded_in_the_service_reaches_the_feeds_before_any_customs_file(
+    settings,
+) -> None:
+    from redlane.targeting.outcomes import record_outcome
+
+    with session_scope(settings.database) as session:
+        record_outcome(
+            session,
+            {"carrier": "EXPR", "hawb": "H2", "port_code": "JFK", "outcome": "seized"},
+            "officer",
+        )
+    holds = _feeds(settings, "carrier")["holds"]
+    assert [(h["hawb"], h["status"]) for h in holds] == [("H1", "seized"), ("H2", "seized")]
+    notices = _feeds(settings, "marketplace")["seizure_notices"]
+    assert sorted(n["hawb"] for n in notices) == ["H1", "H2"]
+
+
+def test_a_parcel_held_in_flight_is_in_its_carriers_holds_until_released(settings) -> None:
+    from redlane.events import inflight
+    from redlane.targeting.screen import ScreenResult
+
+    record = {
+        "carrier": "EXPR",
+        "awb": "176-9",
+        "hawb": "H-AIR-1",
+        "port_of_entry": "JFK",
+        "expected_arrival": "2026-12-07T06:00:00+00:00",
+        "_partner": "carrier",
+    }
+    result = ScreenResult("H-AIR-1", 0.9, 10.0, "red", ["lookout"], ["lookout:1"])
+    with session_scope(settings.database) as session:
+        decision = inflight.Decision(result, True, "red-lane hit: lookout:1")
+        inflight.upsert(session, record, decision, set(), event_id=1)
+    holds = _feeds(settings, "carrier")["holds"]
+    assert [(h["hawb"], h["status"], h["awb"]) for h in holds][-1] == ("H-AIR-1", "hold", "176-9")
+    assert "hold_reason" not in holds[-1] and "reasons" not in holds[-1]
+    with session_scope(settings.database) as session:
+        inflight.release(session, "EXPR", "H-AIR-1")
+    assert [h["hawb"] for h in _feeds(settings, "carrier")["holds"]] == ["H1"]

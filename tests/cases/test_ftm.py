@@ -90,3 +90,38 @@ def test_import_ftm_entities_as_lookouts(settings, tmp_path: Path) -> None:
         assert len(imports) == 2 and sorted(imports[0].object_ids) == sorted(
             str(i) for i in first.created
         )
+
+
+def test_imported_lookouts_screen_and_plan_and_move_the_parcels_in_flight(
+    settings, tmp_path: Path
+) -> None:
+    from redlane.store.event_models import OutboxEvent
+    from redlane.targeting.rules import active_checks, check_matches, to_sql
+
+    person = model.make_entity("Person")
+    person.id = "os-9"
+    person.add("name", "Ivan Counterfeitov")
+    person.add("phone", "+7 495 123 45 67")
+    path = tmp_path / "one.ftm.json"
+    path.write_text(json.dumps(person.to_dict()) + "\n")
+    with session_scope(settings.database) as session:
+        ensure_default_partners(session)
+        import_lookouts(session, path, actor="cli:t", lane="red")
+    with session_scope(settings.database, readonly=True) as session:
+        (check,) = [c for c in active_checks(session) if c.kind == "identifier"]
+        events = [(e.kind, e.payload["ids"]) for e in session.scalars(select(OutboxEvent))]
+    assert len(events) == 1 and events[0][0] == "lookout.changed"
+    row = {
+        "k_sname": "ivancounterfeitov",
+        "k_cname": None,
+        "k_sphone": None,
+        "k_semail": None,
+        "k_saddr": None,
+        "k_caddr": None,
+    }
+    assert check_matches(check, row)
+    assert check_matches(check, {**row, "k_sname": "someoneelse", "k_sphone": "51234567"})
+    assert not check_matches(check, {**row, "k_sname": "someoneelse"})
+    # the plan's SQL path compiles it too (it used to stop `redlane target plan`)
+    sql = to_sql(check.criteria, list(row))
+    assert "k_sname" in sql and "k_sphone" in sql

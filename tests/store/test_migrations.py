@@ -45,6 +45,12 @@ TABLES = {
     "brand_code_scans",
     "brand_flags",
     "idempotency_keys",
+    "outbox_events",
+    "inflight_parcels",
+    "inflight_links",
+    "partner_messages",
+    "webhook_subscriptions",
+    "webhook_deliveries",
 }
 
 

@@ -22,6 +22,7 @@ from redlane.errors import NotFound
 from redlane.store import audit
 from redlane.store.models import Lookout, Outcome, Plan, PlanItem, Rule
 from redlane.targeting import decisions
+from redlane.targeting.outcomes import outcome_event
 from redlane.targeting.rules import CriteriaError
 
 # (home, warehouse path): where the criteria checker finds the feature columns.
@@ -84,6 +85,16 @@ def record_outcome(session: Session, principal: Principal, data: OutcomeIn) -> O
     )
     session.add(outcome)
     session.flush()
+    outcome_event(
+        session,
+        {
+            "carrier": data.carrier,
+            "hawb": data.hawb,
+            "port_code": data.port_code,
+            "outcome": data.outcome,
+            "inspected_at": outcome.inspected_at,
+        },
+    )
     _audit(
         session,
         principal,

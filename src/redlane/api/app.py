@@ -28,6 +28,7 @@ from redlane.api.routers import (
     screening,
     system,
     targeting,
+    webhooks,
 )
 from redlane.api.security import LoginLimiter, load_secret_key
 from redlane.api.state import ServiceState
@@ -120,6 +121,8 @@ def create_app(
         secure_cookies=secure_cookies,
     )
 
+    stop_following = threading.Event()
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         if prepare_store:
@@ -135,7 +138,12 @@ def create_app(
             threading.Thread(
                 target=_warm_and_freeze, args=(state.engines,), name="warm-engines", daemon=True
             ).start()
+            # Rules, lookouts, takedowns and resolution runs reach the warm screener as events.
+            from redlane.api import follow
+
+            follow.start(state.engines, url, stop_following)
         yield
+        stop_following.set()
         state.jobs.close()
         if state.audit_buffer is not None:
             state.audit_buffer.close()
@@ -164,6 +172,7 @@ def create_app(
         cases,
         actions,
         brands,
+        webhooks,
     ):
         app.include_router(module.router)
     app.include_router(system.me_router)

@@ -102,6 +102,25 @@ class Engines:
         thread.start()
         return thread
 
+    def refresh_matcher(self) -> threading.Thread | None:
+        """Reload the live matcher in the background (a resolution run was published) and swap
+        it in when ready. No-op before the first load."""
+        if self._matcher is None:
+            return None
+
+        def reload() -> None:
+            try:
+                fresh = self._load(load_matcher, "live matching")
+            except EngineNotReady as e:
+                log.warning("matcher refresh failed: %s", e.detail)
+                return
+            with self._lock:
+                self._matcher = fresh
+
+        thread = threading.Thread(target=reload, name="matcher-refresh", daemon=True)
+        thread.start()
+        return thread
+
     def is_loaded(self, name: str) -> bool:
         return (self._screener if name == "screener" else self._matcher) is not None
 

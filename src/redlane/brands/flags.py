@@ -38,6 +38,7 @@ from redlane.brands.scope import (
     require_holder,
 )
 from redlane.errors import NotFound, RedlaneError
+from redlane.store import outbox
 from redlane.store.brand_models import (
     FLAG_CONFIRMATIONS,
     FLAG_TARGETS,
@@ -184,6 +185,7 @@ def _lookout(
     )
     session.add(lookout)
     session.flush()
+    _lookout_changed(session, lookout)
     audit_act(
         session,
         caller,
@@ -194,6 +196,24 @@ def _lookout(
         {"kind": "pattern", "criteria": criteria, "lane": lane, "flag_id": flag.id},
     )
     return lookout
+
+
+def _lookout_changed(session: Session, lookout: Lookout) -> None:
+    """A flag's lookout is an event like any other (``redlane.events``): the parcels in flight
+    are screened against it, in the flag's transaction."""
+    outbox.emit(
+        session,
+        "lookout.changed",
+        f"lookout:{lookout.id}",
+        {
+            "id": lookout.id,
+            "kind": lookout.kind,
+            "criteria": lookout.criteria,
+            "lane": lookout.lane,
+            "active": lookout.active,
+            "source": "brand_flag",
+        },
+    )
 
 
 def decide(
@@ -240,6 +260,8 @@ def decide(
     flag.decided_by, flag.decided_at = caller.name, datetime.now(UTC)
     flag.decision_reason = reason.strip()
     session.flush()
+    if existing is not None:  # its lane changed or it was retired: screening follows
+        _lookout_changed(session, existing)
     audit_act(
         session,
         caller,

@@ -29,6 +29,8 @@ from redlane.policy import Policy, Viewer
 from redlane.store import audit
 from redlane.store.sqltypes import iso_utc, utcnow
 
+# A parcel held before arrival is detained: what its carrier may be told of it then.
+HOLD_STAGE: Final = "detention"
 # Risk from which a ring's or actor's sellers and customers are flagged.
 RISK_THRESHOLD: Final = 0.5
 PARTNER_FEEDS: Final = {
@@ -63,7 +65,7 @@ def _seized(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
         "SELECT i.*, s.carrier, s.awb, s.seller_ref, s.description, s.shipper_name,"
         " s.shipper_address, s.consignee_name, s.consignee_address, s.origin_country,"
         " s._partner AS shipment_partner"
-        " FROM inspections i LEFT JOIN aed_shipments s USING (hawb)"
+        " FROM findings i LEFT JOIN aed_shipments s USING (hawb)"
         " WHERE i.outcome = 'seized' ORDER BY i.inspected_at, i.inspection_id",
     )
 
@@ -112,7 +114,7 @@ def _flagged_sellers(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
     """seller id → reasons: parcels seized, or the seller's actor in a risky ring or risky."""
     reasons: dict[str, list[str]] = {}
     for seller, n in con.execute(
-        "SELECT s.seller_ref, count(*) FROM inspections i JOIN aed_shipments s USING (hawb)"
+        "SELECT s.seller_ref, count(*) FROM findings i JOIN aed_shipments s USING (hawb)"
         " WHERE i.outcome = 'seized' AND s.seller_ref IS NOT NULL GROUP BY 1 ORDER BY 1"
     ).fetchall():
         reasons.setdefault(str(seller), []).append(f"{n} parcel(s) sold by it seized")
@@ -171,13 +173,18 @@ def holds(con: duckdb.DuckDBPyConnection, policy: Policy, viewer: Viewer) -> lis
         con,
         "SELECT s.carrier, s.awb, i.hawb, i.port_code, i.inspected_at AS held_at,"
         " i.outcome AS status, s._partner AS carrier_partner"
-        " FROM inspections i JOIN aed_shipments s USING (hawb)"
-        " WHERE i.outcome IN ('seized', 'other_violation') ORDER BY i.inspected_at, i.hawb",
+        " FROM findings i JOIN aed_shipments s USING (hawb)"
+        " WHERE i.outcome IN ('seized', 'other_violation')"
+        " UNION ALL SELECT carrier, awb, hawb, port_code, held_at, status, carrier_partner"
+        " FROM pending_holds ORDER BY held_at, hawb",
     )
     out = []
     for row in rows:
-        stage = policy.rules.outcome_stages.get(str(row["status"]), policy.rules.stages[0])
-        shown = policy.disclose(viewer.partner, viewer.role, "holds", row, stage)
+        status = str(row["status"])
+        stage = HOLD_STAGE if status == "hold" else policy.rules.outcome_stages.get(status)
+        shown = policy.disclose(
+            viewer.partner, viewer.role, "holds", row, stage or policy.rules.stages[0]
+        )
         if shown:
             out.append(shown)
     return out
@@ -197,7 +204,7 @@ def kyc_alerts(
         " SELECT s.shipper_name, s._partner, list(DISTINCT s.hawb ORDER BY s.hawb),"
         "  count(DISTINCT i.inspection_id) FILTER (i.outcome = 'seized'),"
         "  max(r.risk), any_value(r.ring_id)"
-        " FROM aed_shipments s LEFT JOIN inspections i USING (hawb)"
+        " FROM aed_shipments s LEFT JOIN findings i USING (hawb)"
         " LEFT JOIN risky r USING (hawb)"
         " GROUP BY 1, 2"
         " HAVING count(DISTINCT i.inspection_id) FILTER (i.outcome = 'seized') > 0"
@@ -284,6 +291,8 @@ def partner_feeds(
     policy = Policy.load(session)
     con, _resolved = records.connect(settings)
     try:
+        records.register_findings(con, session)
+        records.register_pending_holds(con, session)
         return [
             Feed(partner, name, BUILDERS[name](con, policy, viewer))
             for name in PARTNER_FEEDS[partner]

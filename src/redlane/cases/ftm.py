@@ -23,7 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from redlane.cases.records import Linked
-from redlane.store import audit
+from redlane.store import audit, outbox
 from redlane.store.models import LANES, Lookout, User
 from redlane.store.sqltypes import utcnow
 
@@ -267,6 +267,15 @@ def import_lookouts(
             session.flush()
             known.add(proxy.id)
             result.created.append(lookout.id)
+    if result.created:
+        # Lookouts change decisions: the parcels in flight are screened against them
+        # (redlane.events), in this import's transaction.
+        outbox.emit(
+            session,
+            "lookout.changed",
+            f"import:{dataset}",
+            {"ids": result.created, "kind": "identifier", "criteria": {}, "source": "ftm"},
+        )
     audit.append(
         session,
         actor=actor,

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Final
 
 import duckdb
+import pyarrow as pa
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from redlane.config import Settings
 from redlane.engine.warehouse import Warehouse
@@ -327,3 +330,78 @@ def describe(table: str, r: dict[str, Any]) -> str:
     if table == "social_posts":
         return f"post {r.get('post_id')} on {r.get('platform')} by {r.get('handle')}"
     return f"{table} {r}"
+
+
+def register_findings(con: duckdb.DuckDBPyConnection, session: Session) -> None:
+    """A ``findings`` view: customs' inspections feed plus the outcomes officers recorded in
+    the service (console, API, CLI) that no feed row repeats yet, so a seizure reaches the
+    partners' feeds when it is recorded, not when the next inspections file arrives."""
+    from redlane.store.models import Outcome
+
+    recorded = session.execute(
+        select(
+            Outcome.id,
+            Outcome.hawb,
+            Outcome.port_code,
+            Outcome.inspected_at,
+            Outcome.outcome,
+            Outcome.brand,
+            Outcome.seized_quantity,
+            Outcome.seized_value,
+        )
+    ).all()
+    table = pa.table(
+        {
+            "inspection_id": pa.array([f"OUT-{r[0]}" for r in recorded], pa.string()),
+            "hawb": pa.array([r[1] for r in recorded], pa.string()),
+            "port_code": pa.array([r[2] for r in recorded], pa.string()),
+            # naive UTC, as the warehouse keeps its timestamps
+            "inspected_at": pa.array(
+                [r[3].astimezone(UTC).replace(tzinfo=None) for r in recorded], pa.timestamp("us")
+            ),
+            "outcome": pa.array([r[4] for r in recorded], pa.string()),
+            "brand": pa.array([r[5] for r in recorded], pa.string()),
+            "seized_quantity": pa.array([r[6] for r in recorded], pa.int64()),
+            "seized_value": pa.array([r[7] for r in recorded], pa.float64()),
+        }
+    )
+    con.register("recorded_outcomes", table)
+    con.execute(
+        "CREATE OR REPLACE TEMP VIEW findings AS SELECT * FROM inspections"
+        " UNION ALL BY NAME SELECT r.* FROM recorded_outcomes r"
+        " WHERE NOT EXISTS (SELECT 1 FROM inspections i"
+        "  WHERE i.hawb = r.hawb AND i.outcome = r.outcome)"
+    )
+
+
+def register_pending_holds(con: duckdb.DuckDBPyConnection, session: Session) -> None:
+    """A ``pending_holds`` view: parcels in flight that customs holds before arrival (a
+    mandatory hit, a takedown, a linked seizure; ``redlane.events``), not yet released."""
+    from redlane.store.event_models import InflightParcel
+
+    held = session.execute(
+        select(
+            InflightParcel.carrier,
+            InflightParcel.awb,
+            InflightParcel.hawb,
+            InflightParcel.port_code,
+            InflightParcel.screened_at,
+            InflightParcel.record,
+        ).where(InflightParcel.hold.is_(True), InflightParcel.released.is_(False))
+    ).all()
+    table = pa.table(
+        {
+            "carrier": pa.array([h[0] for h in held], pa.string()),
+            "awb": pa.array([h[1] for h in held], pa.string()),
+            "hawb": pa.array([h[2] for h in held], pa.string()),
+            "port_code": pa.array([h[3] for h in held], pa.string()),
+            "held_at": pa.array(
+                [h[4].astimezone(UTC).replace(tzinfo=None) for h in held], pa.timestamp("us")
+            ),
+            "status": pa.array(["hold"] * len(held), pa.string()),
+            "carrier_partner": pa.array(
+                [str((h[5] or {}).get("_partner") or "carrier") for h in held], pa.string()
+            ),
+        }
+    )
+    con.register("pending_holds", table)

@@ -15,10 +15,11 @@ from redlane.cli.demo_cmd import demo
 from redlane.cli.kcs_cmds import kcs_app
 from redlane.cli.names_cmds import names_app
 from redlane.cli.resolve_cmds import eval_app, match, network_app, resolve_app
-from redlane.cli.serve_cmds import serve, users_app
+from redlane.cli.serve_cmds import serve, users_app, worker
 from redlane.cli.sim_audit_cmd import audit as _sim_audit  # noqa: F401  (registers `sim audit`)
 from redlane.cli.sim_cmds import sim_app
 from redlane.cli.target_cmds import target_app
+from redlane.cli.webhook_cmds import webhooks_app
 
 app = typer.Typer(
     name="redlane",
@@ -51,6 +52,7 @@ app.command()(status)
 app.command()(batches)
 app.command()(demo)
 app.command()(serve)
+app.command()(worker)
 app.add_typer(sim_app, name="sim")
 app.add_typer(quarantine_app, name="quarantine")
 app.add_typer(db_app, name="db")
@@ -68,6 +70,7 @@ app.add_typer(actors_app, name="actors")
 app.command()(match)
 app.add_typer(case_app, name="case")
 app.add_typer(brands_app, name="brands")
+app.add_typer(webhooks_app, name="webhooks")
 
 
 def main() -> None:

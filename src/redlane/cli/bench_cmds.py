@@ -226,6 +226,48 @@ def bench_api(
     _report("api", figures, out, results_dir)
 
 
+@bench_app.command("events")
+def bench_events(
+    shipments: Annotated[
+        int, typer.Option(help="Parcels a day in the standing world.", min=1000)
+    ] = 5000,
+    duration: Annotated[
+        float, typer.Option(help="Seconds of advance data and injected events.", min=20)
+    ] = 90.0,
+    rate: Annotated[float, typer.Option(help="Advance-data parcels a second.", min=1)] = 50.0,
+    events: Annotated[
+        int, typer.Option(help="Events injected (takedown, seizure, lookout in turn).", min=1)
+    ] = 9,
+    transport: Annotated[str, typer.Option(help="outbox (embedded) or nats.")] = "outbox",
+    kill_worker_at: Annotated[
+        float | None,
+        typer.Option(help="Kill the worker (SIGKILL) this many seconds in, and restart it."),
+    ] = None,
+    history_days: HistoryDays = 4,
+    seed: Annotated[int, typer.Option(help="World seed.")] = 23,
+    out: Out = None,
+    results_dir: ResultsDir = RESULTS,
+) -> None:
+    """From a partner's event to the carrier's hold: latency per injected event (p50, p95,
+    max), lost events and duplicate deliveries, under a day's advance-data load."""
+    from redlane.bench.events_bench import run
+
+    if transport not in ("outbox", "nats"):
+        raise typer.BadParameter("choose outbox or nats", param_hint="--transport")
+    figures = run(
+        shipments,
+        seed=seed,
+        history_days=history_days,
+        duration_s=duration,
+        rate=rate,
+        events=events,
+        transport=transport,
+        kill_worker_at=kill_worker_at,
+        progress=lambda message: console.print(f"[dim]{message}[/dim]"),
+    )
+    _report("events", figures, out, results_dir)
+
+
 @bench_app.command("all")
 def bench_all(
     shipments: Annotated[

@@ -20,15 +20,102 @@ def serve(
         bool, typer.Option(help="Mark console cookies Secure (behind HTTPS).")
     ] = False,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+    worker: Annotated[
+        bool,
+        typer.Option(
+            help="Start an event worker beside the service (re-screens parcels in flight on "
+            "every event, delivers webhooks); --no-worker when `redlane worker` runs elsewhere."
+        ),
+    ] = True,
 ) -> None:
     """Run the HTTP API (/v1, OpenAPI at /docs) and the web console (/console)."""
+    import subprocess
+    import sys
+
     import uvicorn
 
     from redlane.api.app import create_app
 
     app = create_app(secure_cookies=secure_cookies, warm_engines=True)
+    # A process of its own: its screening and webhook calls never hold the interpreter lock
+    # that the service's screening requests wait for.
+    child = (
+        subprocess.Popen(
+            [sys.executable, "-m", "redlane.cli", "worker", "--quiet", "--with-parent"]
+        )
+        if worker
+        else None
+    )
     console.print(f"redlane service on http://{host}:{port}/console  (API docs: /docs)")
-    uvicorn.run(app, host=host, port=port, log_level=log_level)
+    try:
+        uvicorn.run(app, host=host, port=port, log_level=log_level)
+    finally:
+        if child is not None:
+            child.terminate()
+            child.wait(timeout=30)
+
+
+def worker(
+    transport: Annotated[
+        str, typer.Option(help="How events reach this worker: outbox (embedded) or nats.")
+    ] = "outbox",
+    nats_url: Annotated[
+        str | None, typer.Option(help="NATS servers (default: REDLANE_NATS_URL, else local).")
+    ] = None,
+    nats_stream: Annotated[
+        str | None,
+        typer.Option(help="JetStream stream of this deployment (default REDLANE_EVENTS)."),
+    ] = None,
+    deliver: Annotated[
+        bool, typer.Option(help="Also deliver webhooks (--no-deliver: another worker does).")
+    ] = True,
+    quiet: Annotated[bool, typer.Option(help="Log warnings only.")] = False,
+    with_parent: Annotated[
+        bool, typer.Option(hidden=True, help="Stop when the process that started it ends.")
+    ] = False,
+) -> None:
+    """Run the event worker until interrupted: every batch, takedown, seizure, lookout, rule and
+    resolution run re-screens the parcels in flight it can affect, holds what must be held and
+    tells the partners who must act (webhooks)."""
+    import logging
+    import signal
+    import threading
+
+    from redlane.events.worker import TRANSPORTS, run_worker
+
+    if transport not in TRANSPORTS:
+        raise fail(ValueError(f"--transport must be one of {', '.join(TRANSPORTS)}"))
+    url = _prepare()
+    logging.basicConfig(
+        level=logging.WARNING if quiet else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    if with_parent:  # started by `redlane serve`: a service killed outright leaves no orphan
+        import os
+
+        parent = os.getppid()
+
+        def watch_parent() -> None:
+            while not stop.wait(1.0):
+                if os.getppid() != parent:
+                    stop.set()
+
+        threading.Thread(target=watch_parent, name="parent-watch", daemon=True).start()
+    if not quiet:
+        console.print(f"redlane event worker ({transport}) on {settings().home}")
+    run_worker(
+        settings().home,
+        url,
+        settings().warehouse_path,
+        stop,
+        transport=transport,
+        nats_url=nats_url or settings().nats_url or None,
+        nats_stream=nats_stream,
+        deliver=deliver,
+    )
 
 
 def _prepare() -> str:

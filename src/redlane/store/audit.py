@@ -184,11 +184,12 @@ def _canonical(value: Any) -> str:
         separators=(",", ":"),
         ensure_ascii=False,
         allow_nan=False,
-        default=_json_default,
+        default=json_default,
     )
 
 
-def _json_default(value: Any) -> Any:
+def json_default(value: Any) -> Any:
+    """JSON for the values records hold (aware instants, dates, decimals, ids, sets)."""
     if isinstance(value, datetime):
         return iso_utc(value)
     if isinstance(value, date):

@@ -12,10 +12,11 @@ from typing import Final
 
 from sqlalchemy import MetaData
 
-from redlane.store import brand_models, case_models, idempotency_models, models
+from redlane.store import brand_models, case_models, event_models, idempotency_models, models
 from redlane.store.base import Base
 
-# Core tables (revision 0001, audit log 0003), cases (0002), brands (0004), idempotency keys (0005).
-MODEL_MODULES: Final = (models, case_models, brand_models, idempotency_models)
+# Core tables (revision 0001, audit log 0003), cases (0002), brands (0004), idempotency keys (0005),
+# events, parcels in flight and webhooks (0006).
+MODEL_MODULES: Final = (models, case_models, brand_models, idempotency_models, event_models)
 
 metadata: Final[MetaData] = Base.metadata

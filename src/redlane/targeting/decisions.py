@@ -34,7 +34,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from redlane.errors import NotFound, RedlaneError
-from redlane.store import audit
+from redlane.store import audit, outbox
 from redlane.store.models import LOOKOUT_KINDS, Lookout, Rule, User
 from redlane.store.partners import ensure_default_partners
 from redlane.targeting.features import (
@@ -193,6 +193,21 @@ def _audit(
         reason=reason,
         partner_id=actor.partner_id,
         details=details,
+    )
+    # The event that makes the warm screeners and the parcels in flight follow the change, in
+    # the same transaction as the change (redlane.events).
+    label = action.split(".")[0]
+    outbox.emit(
+        session,
+        f"{label}.changed",
+        f"{label}:{row.id}",
+        {
+            "id": row.id,
+            "kind": row.kind if isinstance(row, Lookout) else "rule",
+            "criteria": row.criteria,
+            "lane": row.lane,
+            "active": row.active,
+        },
     )
 
 

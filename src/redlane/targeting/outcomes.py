@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from redlane.errors import FeedError, RedlaneError
-from redlane.store import audit
+from redlane.store import audit, outbox
 from redlane.store.models import OUTCOMES, Outcome, Plan, PlanItem
 from redlane.targeting.features import LABEL_SCHEMA
 
@@ -140,12 +140,33 @@ def _upsert(session: Session, values: dict[str, Any]) -> str:
     if existing is None:
         values["inspected_at"] = values["inspected_at"] or datetime.now(UTC)
         session.add(Outcome(**values))
+        outcome_event(session, values)
         return "inserted"
     values["inspected_at"] = values["inspected_at"] or existing.inspected_at
     changed = {k: v for k, v in values.items() if _differs(getattr(existing, k), v)}
     for key, value in changed.items():
         setattr(existing, key, value)
+    if changed:
+        outcome_event(session, values)
     return "updated" if changed else "unchanged"
+
+
+def outcome_event(session: Session, values: Mapping[str, Any]) -> None:
+    """The event an outcome sets moving (a seizure holds the parcels linked to it), in the
+    outcome's transaction."""
+    inspected = values.get("inspected_at")
+    outbox.emit(
+        session,
+        "outcome.recorded",
+        f"shipment:{values['carrier']}:{values['hawb']}",
+        {
+            "carrier": values["carrier"],
+            "hawb": values["hawb"],
+            "port_code": values["port_code"],
+            "outcome": values["outcome"],
+            "inspected_at": inspected.isoformat() if isinstance(inspected, datetime) else None,
+        },
+    )
 
 
 def record_outcome(

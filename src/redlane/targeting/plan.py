@@ -33,7 +33,7 @@ from redlane import csv_export
 from redlane.brands.known_good import KnownGoodIndex
 from redlane.engine.warehouse import write_atomic
 from redlane.errors import NotFound
-from redlane.store import audit
+from redlane.store import audit, outbox
 from redlane.store.models import Plan, PlanItem, Port
 from redlane.targeting.model import TargetModel, column_floats
 from redlane.targeting.reasons import TableRows, explain
@@ -360,6 +360,13 @@ def save_plan(session: Session, result: PlanResult, actor: str, user_id: int | N
                 for i in result.items
             ],
         },
+    )
+    # Its red lane becomes the carrier's holds (redlane.events), with the plan's transaction.
+    outbox.emit(
+        session,
+        "plan.made",
+        f"plan:{plan.id}",
+        {"plan_id": plan.id, "port": result.port, "day": result.day},
     )
     return plan.id
 

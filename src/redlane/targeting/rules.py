@@ -122,15 +122,43 @@ def lookout_criteria(kind: str, criteria: Mapping[str, Any]) -> dict[str, Any]:
             ]
         }
     if kind == "identifier":
+        if "identifier" not in criteria and any(criteria.get(k) for k in LISTED_IDENTIFIERS):
+            return _listed_identifiers(criteria)
         ident = str(criteria.get("identifier") or "")
         column = IDENTIFIER_COLUMNS.get(ident)
         if column is None or not criteria.get("value"):
             raise CriteriaError(
                 "an identifier lookout needs {'identifier': one of "
-                f"{sorted(IDENTIFIER_COLUMNS)}, 'value': ...}}"
+                f"{sorted(IDENTIFIER_COLUMNS)}, 'value': ...}} or lists of "
+                f"{', '.join(LISTED_IDENTIFIERS)}"
             )
         return {"field": column, "op": "eq", "value": identifier_key(ident, str(criteria["value"]))}
     return dict(criteria)
+
+
+# An entity's lists of identifiers (a FollowTheMoney import): list -> (identifier kind, columns).
+# Names and addresses are looked for on both sides of the waybill: a listed person may ship or
+# receive.
+LISTED_IDENTIFIERS: Final = {
+    "names": ("name", ("k_sname", "k_cname")),
+    "phones": ("phone", ("k_sphone",)),
+    "emails": ("email", ("k_semail",)),
+    "addresses": ("address", ("k_saddr", "k_caddr")),
+}
+
+
+def _listed_identifiers(criteria: Mapping[str, Any]) -> dict[str, Any]:
+    """Any of an entity's names, phones, e-mails or addresses, folded as the features are."""
+    parts = []
+    for key, (ident, columns) in LISTED_IDENTIFIERS.items():
+        values = criteria.get(key) or []
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise CriteriaError(f"{key} must be a list of strings")
+        folded = sorted({k for v in values if (k := identifier_key(ident, v))})
+        parts += [{"field": c, "op": "in", "value": folded} for c in columns if folded]
+    if not parts:
+        raise CriteriaError("an identifier lookout's lists hold no usable identifier")
+    return {"any": parts}
 
 
 # --- SQL ----------------------------------------------------------------------------------

@@ -214,6 +214,21 @@ class Screener:
         ).fetchall():
             self.sellers.setdefault(sid, {})["posts"] = n
 
+    # --- changes between loads (events) --------------------------------------------------
+    def reload_checks(self) -> None:
+        """Take the active rules and lookouts again (a rule or lookout changed): cheap, so an
+        event makes the warm screener current without reloading the aggregates."""
+        from redlane.store.db import session_scope
+        from redlane.targeting.rules import active_checks
+
+        with session_scope(readonly=True) as session:
+            self.checks = active_checks(session)
+
+    def note_takedown(self, seller_id: str) -> None:
+        """Count a marketplace takedown of ``seller_id`` that arrived after the load."""
+        seller = self.sellers.setdefault(seller_id, {})
+        seller["takedowns"] = int(seller.get("takedowns", 0)) + 1
+
     # --- features ------------------------------------------------------------------------
     def _window(self, name: str, key: Any, start: datetime, t: datetime) -> int:
         times = self.recent[name].get(key, [])
@@ -375,8 +390,12 @@ class Screener:
         return x
 
     # --- screening -----------------------------------------------------------------------
-    def screen(self, record: Mapping[str, Any]) -> ScreenResult:
-        row = self.features(record)
+    def screen(
+        self, record: Mapping[str, Any], row: Mapping[str, Any] | None = None
+    ) -> ScreenResult:
+        """Score, lane and reasons of one record (``row``: its :meth:`features`, if the caller
+        has them already)."""
+        row = dict(row) if row is not None else self.features(record)
         x = self.vector(row)
         p, contributions = self.model.predict_one(x)
         reasons = explain([row], contributions)[0]

@@ -67,3 +67,46 @@ def partner_actions(
         "partner": target,
         "feeds": {feed.name: feed.items for feed in feeds},
     }
+
+
+@router.get(
+    "/actions/messages",
+    summary="The caller's partner's messages (holds, seizure notices, …) past a cursor: what "
+    "webhooks push, for partners who pull",
+)
+def partner_messages(
+    principal: Annotated[Principal, Depends(FEED_READERS)],
+    session: SessionDep,
+    after: Annotated[
+        int, Query(ge=0, description="Cursor: the `next` of the previous page (0: from the start)")
+    ] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000, description="Messages per page")] = 100,
+    topic: Annotated[str | None, Query(description="Only this topic (e.g. hold)")] = None,
+    partner: Annotated[
+        str | None, Query(description="Admins only: another partner's messages")
+    ] = None,
+) -> dict[str, Any]:
+    from redlane.events.topics import TOPICS
+    from redlane.events.webhooks import messages_after
+
+    target = partner or principal.partner_id
+    if target != principal.partner_id and principal.role != ADMIN:
+        raise Problem(403, "only your own partner's messages", kind="forbidden")
+    if topic is not None and topic not in TOPICS:
+        raise Problem(422, f"unknown topic {topic!r}; topics: {', '.join(TOPICS)}")
+    rows = messages_after(session, target, after, limit, topic)
+    audit.append(
+        session,
+        actor=principal.name,
+        partner_id=target,
+        action="action.serve",
+        object_type="partner_message",
+        object_ids=[r.message_id for r in rows],
+        reason="partner pulled its messages",
+        details={"after": after, "count": len(rows), "topic": topic},
+    )
+    return {
+        "partner": target,
+        "messages": [{"cursor": r.id, "webhook_id": r.message_id, **r.payload} for r in rows],
+        "next": rows[-1].id if rows else after,
+    }

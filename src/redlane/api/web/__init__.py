@@ -9,7 +9,14 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from redlane.api.problems import set_html_renderer
-from redlane.api.web import brand_pages, case_pages, console, queue_pages, targeting_pages
+from redlane.api.web import (
+    brand_pages,
+    case_pages,
+    console,
+    queue_pages,
+    targeting_pages,
+    webhook_pages,
+)
 from redlane.api.web.kit import error_page
 
 
@@ -21,4 +28,5 @@ def install(app: FastAPI) -> None:
     app.include_router(console.pages)
     app.include_router(queue_pages.router)
     app.include_router(targeting_pages.router)
+    app.include_router(webhook_pages.router)
     set_html_renderer(app, error_page)

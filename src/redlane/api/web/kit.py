@@ -29,6 +29,7 @@ from redlane.api.roles import (
     MARKETPLACE_ANALYST,
     RIGHTS_HOLDER,
     TARGETING_ANALYST,
+    USER_ROLES,
     Principal,
 )
 from redlane.api.security import csrf_ok, csrf_token, decode_token
@@ -71,6 +72,7 @@ NAV: Final = (
     ("Authenticate", "/console/authenticate", brand_views.AUTHENTICATORS),
     ("Quarantine", "/console/quarantine", QUARANTINE),
     ("Cases", "/console/cases", CASES_NAV),
+    ("Webhooks", "/console/webhooks", Access(USER_ROLES)),
 )
 
 
