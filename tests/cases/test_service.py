@@ -166,3 +166,27 @@ def test_without_resolution_a_shipment_case_still_sees_its_records(settings) -> 
 
     assert not linked.resolved and linked.actors == []
     assert {e.key for e in linked.timeline} >= {"H1", "I1", "E1", "S1", "L1"}
+
+
+def test_a_seizure_recorded_in_the_service_is_in_the_case_at_once(settings) -> None:
+    from redlane.cases.package import case_content
+    from redlane.policy import Viewer, ensure_default_agreements
+    from redlane.store.partners import ensure_default_partners
+    from redlane.targeting.outcomes import record_outcome
+
+    case_id = _open(settings, "ring", "R1")
+    with session_scope(settings.database) as session:
+        ensure_default_partners(session)
+        ensure_default_agreements(session)
+        record_outcome(
+            session,
+            {"carrier": "EXPR", "hawb": "H2", "port_code": "JFK", "outcome": "seized"},
+            "officer",
+        )
+    with session_scope(settings.database) as session:
+        _detail, linked, _policy = case_content(
+            session, settings, case_id, Viewer("ipcc", "investigator")
+        )
+    assert sorted(s["hawb"] for s in linked.seizures) == ["H1", "H2"]
+    # without the store, only customs' inspections feed: what the case showed before
+    assert [s["hawb"] for s in records.collect(settings, [("ring", "R1")]).seizures] == ["H1"]

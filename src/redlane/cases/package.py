@@ -88,7 +88,7 @@ def case_content(
     A viewer without the full view also loses the internal notes and any evidence item that
     did not come from its own partner."""
     detail = service.case_detail(session, case_id)
-    linked = records.collect(settings, [(t["kind"], t["ref"]) for t in detail["targets"]])
+    linked = records.collect(settings, [(t["kind"], t["ref"]) for t in detail["targets"]], session)
     policy = Policy.load(session)
     stage_of = record_stages(linked.records, policy.rules)
     for table, rows in linked.records.items():

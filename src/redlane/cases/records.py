@@ -124,9 +124,13 @@ def rows(
 
 
 def _record_rows(
-    con: duckdb.DuckDBPyConnection, table: str, where: str, params: Sequence[Any]
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    where: str,
+    params: Sequence[Any],
+    source: str | None = None,
 ) -> list[dict[str, Any]]:
-    found = rows(con, f"SELECT * FROM {table} WHERE {where}", params)
+    found = rows(con, f"SELECT * FROM {source or table} WHERE {where}", params)
     keep = []
     for row in found:
         keep.append({k: v for k, v in row.items() if not k.startswith("_") or k in LINEAGE})
@@ -165,17 +169,28 @@ def target_actor_ids(con: duckdb.DuckDBPyConnection, kind: str, ref: str) -> lis
     return sorted(str(r[0]) for r in con.execute(sql, params).fetchall() if r[0] is not None)
 
 
-def collect(settings: Settings, targets: Iterable[tuple[str, str]]) -> Linked:
-    """Expand ``(kind, ref)`` targets to actors, parties, records and a timeline."""
+def collect(
+    settings: Settings, targets: Iterable[tuple[str, str]], session: Session | None = None
+) -> Linked:
+    """Expand ``(kind, ref)`` targets to actors, parties, records and a timeline. With the
+    operational store's ``session``, inspections include the outcomes officers recorded in the
+    service (:func:`register_findings`), not only customs' inspections feed."""
     con, resolved = connect(settings)
     try:
-        return _collect(con, resolved, list(targets))
+        if session is not None:
+            register_findings(con, session)
+        return _collect(
+            con, resolved, list(targets), "findings" if session is not None else "inspections"
+        )
     finally:
         con.close()
 
 
 def _collect(
-    con: duckdb.DuckDBPyConnection, resolved: bool, targets: list[tuple[str, str]]
+    con: duckdb.DuckDBPyConnection,
+    resolved: bool,
+    targets: list[tuple[str, str]],
+    inspections_from: str = "inspections",
 ) -> Linked:
     linked = Linked(resolved=resolved)
     actor_ids: set[str] = set()
@@ -226,7 +241,7 @@ def _collect(
     hawbs |= keys["aed_shipments"]
     if inspections:
         for (hawb,) in con.execute(
-            "SELECT DISTINCT hawb FROM inspections "
+            f"SELECT DISTINCT hawb FROM {inspections_from} "
             "WHERE list_contains(?::VARCHAR[], inspection_id)",
             [sorted(inspections)],
         ).fetchall():
@@ -242,6 +257,7 @@ def _collect(
         "inspections",
         "list_contains(?::VARCHAR[], hawb) OR list_contains(?::VARCHAR[], inspection_id)",
         [h, sorted(inspections)],
+        source=inspections_from,
     )
     records["customs_entries"] = _record_rows(
         con,
