@@ -86,38 +86,28 @@ class Engines:
     def refresh_screener(self) -> threading.Thread | None:
         """Reload the screener in the background (rules or lookouts changed) and swap it in
         when ready; requests keep using the old one meanwhile. No-op before the first load."""
-        if self._screener is None:
-            return None
-
-        def reload() -> None:
-            try:
-                fresh = self._load(load_screener, "screening")
-            except EngineNotReady as e:
-                log.warning("screener refresh failed: %s", e.detail)
-                return
-            with self._lock:
-                self._screener = fresh
-
-        thread = threading.Thread(target=reload, name="screener-refresh", daemon=True)
-        thread.start()
-        return thread
+        return self._refresh("screener", load_screener, "screening")
 
     def refresh_matcher(self) -> threading.Thread | None:
-        """Reload the live matcher in the background (a resolution run was published) and swap
-        it in when ready. No-op before the first load."""
-        if self._matcher is None:
+        """Reload the live matcher the same way (a resolution run was published)."""
+        return self._refresh("matcher", load_matcher, "live matching")
+
+    def _refresh(
+        self, name: str, load: Callable[[Path], object], what: str
+    ) -> threading.Thread | None:
+        if not self.is_loaded(name):
             return None
 
         def reload() -> None:
             try:
-                fresh = self._load(load_matcher, "live matching")
+                fresh = self._load(load, what)
             except EngineNotReady as e:
-                log.warning("matcher refresh failed: %s", e.detail)
+                log.warning("%s refresh failed: %s", name, e.detail)
                 return
             with self._lock:
-                self._matcher = fresh
+                setattr(self, f"_{name}", fresh)
 
-        thread = threading.Thread(target=reload, name="matcher-refresh", daemon=True)
+        thread = threading.Thread(target=reload, name=f"{name}-refresh", daemon=True)
         thread.start()
         return thread
 
