@@ -456,6 +456,30 @@ def test_screener_refresh_swaps_in_a_fresh_engine(tmp_path: Path, monkeypatch) -
     assert engines.screener() is not first and len(loads) == 2
 
 
+def test_matcher_refresh_swaps_in_a_fresh_engine(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import sys
+    import types
+
+    loads: list[int] = []
+
+    class LiveMatcher:
+        @classmethod
+        def load(cls, home: Path) -> LiveMatcher:
+            loads.append(1)
+            return cls()
+
+    module = types.ModuleType("redlane.resolve.live")
+    module.LiveMatcher = LiveMatcher  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "redlane.resolve.live", module)
+    engines = Engines(tmp_path)
+    assert engines.refresh_matcher() is None  # nothing loaded yet: nothing to refresh
+    first = engines.matcher()
+    thread = engines.refresh_matcher()
+    assert thread is not None
+    thread.join(5)
+    assert engines.matcher() is not first and len(loads) == 2
+
+
 # --- administration -----------------------------------------------------------------------
 
 
