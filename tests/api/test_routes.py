@@ -432,52 +432,38 @@ def test_feed_upload_runs_as_a_job(service: Service, tmp_path: Path) -> None:
     assert any(a == "feed.ingest" for a, _, _ in audit_actions(service, "carrier"))
 
 
-def test_screener_refresh_swaps_in_a_fresh_engine(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize(
+    ("engine", "module_name", "class_name"),
+    [
+        ("screener", "redlane.targeting.screen", "Screener"),
+        ("matcher", "redlane.resolve.live", "LiveMatcher"),
+    ],
+)
+def test_an_engine_refresh_swaps_in_a_fresh_engine(  # type: ignore[no-untyped-def]
+    tmp_path: Path, monkeypatch, engine: str, module_name: str, class_name: str
+) -> None:
     import sys
     import types
 
     loads: list[int] = []
 
-    class Screener:
+    class Loaded:
         @classmethod
-        def load(cls, home: Path) -> Screener:
+        def load(cls, home: Path) -> Loaded:
             loads.append(1)
             return cls()
 
-    module = types.ModuleType("redlane.targeting.screen")
-    module.Screener = Screener  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "redlane.targeting.screen", module)
+    module = types.ModuleType(module_name)
+    setattr(module, class_name, Loaded)
+    monkeypatch.setitem(sys.modules, module_name, module)
     engines = Engines(tmp_path)
-    assert engines.refresh_screener() is None  # nothing loaded yet: nothing to refresh
-    first = engines.screener()
-    thread = engines.refresh_screener()
+    get, refresh = getattr(engines, engine), getattr(engines, f"refresh_{engine}")
+    assert refresh() is None  # nothing loaded yet: nothing to refresh
+    first = get()
+    thread = refresh()
     assert thread is not None
     thread.join(5)
-    assert engines.screener() is not first and len(loads) == 2
-
-
-def test_matcher_refresh_swaps_in_a_fresh_engine(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    import sys
-    import types
-
-    loads: list[int] = []
-
-    class LiveMatcher:
-        @classmethod
-        def load(cls, home: Path) -> LiveMatcher:
-            loads.append(1)
-            return cls()
-
-    module = types.ModuleType("redlane.resolve.live")
-    module.LiveMatcher = LiveMatcher  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "redlane.resolve.live", module)
-    engines = Engines(tmp_path)
-    assert engines.refresh_matcher() is None  # nothing loaded yet: nothing to refresh
-    first = engines.matcher()
-    thread = engines.refresh_matcher()
-    assert thread is not None
-    thread.join(5)
-    assert engines.matcher() is not first and len(loads) == 2
+    assert get() is not first and len(loads) == 2
 
 
 # --- administration -----------------------------------------------------------------------
