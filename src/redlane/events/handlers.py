@@ -309,12 +309,12 @@ class Interdiction:
         named = {"seller": "seller", "actor": "shipper", "sphone": "phone", "semail": "e-mail"}
 
         def trigger(other: InflightParcel) -> str:
+            links = _links_of_row(session, other)  # once per parcel, not once per key
             shared = sorted(
                 {
                     named[k[0]]
                     for k in keys
-                    if (k[0] == "seller" and other.seller_ref == k[1])
-                    or k in _links_of_row(session, other)
+                    if (k[0] == "seller" and other.seller_ref == k[1]) or k in links
                 }
             )
             return (
