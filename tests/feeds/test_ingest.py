@@ -89,7 +89,8 @@ def test_bad_rows_go_to_quarantine_with_file_line_field_value_reason(tmp_path, w
 CARRIER_VIOLATIONS = [
     ("hawb", "", "required field is missing"),
     ("hawb", "EX 001", "identifier contains whitespace"),
-    ("shipper_name", "x" * 1001, "longer than 1000 characters"),
+    ("shipper_name", "x" * 501, "longer than 500 characters"),
+    ("description", "x" * 4001, "longer than 4000 characters"),
     ("pieces", "1.5", "not a whole number"),
     ("pieces", "0", "must be at least 1"),
     ("declared_value", "12,50", "not a number"),
@@ -252,16 +253,110 @@ def test_duplicates_inside_one_file(tmp_path, warehouse):
     assert "line 2 of this file" in str(bad["reason"])
 
 
-def test_requarantining_the_same_bad_rows_from_a_renamed_file_adds_nothing(tmp_path, warehouse):
-    records = [valid_record(AED, i) for i in range(2)]
+def _accounted(result) -> bool:
+    return result.loaded + result.duplicates + result.quarantined == result.records
+
+
+def test_a_bad_row_resent_in_a_new_file_is_quarantined_at_that_file_and_line(tmp_path, warehouse):
+    """docs/feeds.md: records = loaded + duplicates + quarantined, and a refused record has a
+    quarantine entry for each file and line it came in."""
+    from typer.testing import CliRunner
+
+    from redlane.cli import app
+
+    records = [valid_record(AED, i) for i in range(3)]
     records[0]["origin_country"] = "XX"
-    path = write_csv(tmp_path / "a.csv", AED, records)
-    ingest_paths([path], warehouse)
-    copy = tmp_path / "b.csv"
-    copy.write_text(path.read_text(encoding="utf-8") + "\n", encoding="utf-8")
-    [result] = ingest_paths([copy], warehouse)
-    assert result.status == "loaded" and result.quarantined == 0 and result.duplicates == 1
-    assert warehouse.table_rows()["quarantine"] == 1
+    day1 = write_csv(tmp_path / "day1.csv", AED, records)
+    day2 = write_csv(tmp_path / "day2.csv", AED, [valid_record(AED, 7), *records])
+    [first] = ingest_paths([day1], warehouse)
+    [second] = ingest_paths([day2], warehouse)
+    assert (second.records, second.loaded, second.duplicates, second.quarantined) == (4, 1, 2, 1)
+    assert _accounted(first) and _accounted(second)
+    places = {(Path(str(r["_source_file"])).name, r["line"]) for r in quarantine_rows(warehouse)}
+    assert places == {("day1.csv", 2), ("day2.csv", 3)}
+
+    runner = CliRunner()
+    listed = runner.invoke(app, ["quarantine", "list", "--json"])
+    assert listed.exit_code == 0, listed.output
+    rows = json.loads(listed.stdout)["rows"]
+    assert {(Path(r["_source_file"]).name, r["line"]) for r in rows} == places
+    resent = next(r for r in rows if r["_source_file"].endswith("day2.csv"))
+    shown = runner.invoke(app, ["quarantine", "show", resent["quarantine_id"], "--json"])
+    assert shown.exit_code == 0, shown.output
+    elsewhere = json.loads(shown.stdout)["same_record_elsewhere"]
+    assert [(Path(r["file"]).name, r["line"]) for r in elsewhere] == [("day1.csv", 2)]
+
+    again = ingest_paths([day1, day2], warehouse)
+    assert [r.status for r in again] == ["already_ingested", "already_ingested"]
+    assert warehouse.table_rows()["quarantine"] == 2
+
+
+def test_the_same_bad_row_twice_in_one_file_is_quarantined_twice(tmp_path, warehouse):
+    bad = {**valid_record(AED, 1), "pieces": "lots"}
+    path = write_csv(tmp_path / "aed.csv", AED, [bad, dict(bad), valid_record(AED, 2)])
+    [result] = ingest_paths([path], warehouse)
+    assert (result.records, result.loaded, result.quarantined) == (3, 1, 2)
+    assert [r["line"] for r in quarantine_rows(warehouse)] == [2, 3]
+
+
+def test_a_long_goods_description_loads(tmp_path, warehouse):
+    """A consolidated parcel lists many items in its description: 1,500 characters is
+    ordinary, and within the documented limit."""
+    items = "; ".join(
+        f"{n} x wireless earphones model NC{n:03d} with charging case" for n in range(30)
+    )
+    assert 1500 < len(items) < 4000
+    records = [{**valid_record(AED, 1), "description": items}, valid_record(AED, 2)]
+    [result] = ingest_paths([write_csv(tmp_path / "aed.csv", AED, records)], warehouse)
+    assert (result.loaded, result.quarantined) == (2, 0)
+    stored = (
+        warehouse.connect()
+        .execute("SELECT description FROM aed_shipments ORDER BY _line LIMIT 1")
+        .fetchone()
+    )
+    assert stored == (items,)
+
+
+def test_json_document_names_each_records_own_unicode_fault(tmp_path, warehouse):
+    """A raw byte that is not UTF-8 in one record and a lone surrogate escape in another: each
+    record is refused for its own fault, not for the other's."""
+    doc = recordations_document(3)
+    doc["brands"][0]["name"] = "BYTE_HERE"
+    doc["brands"][1]["name"] = "ESCAPE_HERE"
+    text = json.dumps(doc).replace("ESCAPE_HERE", "Aur\\ud800alis")
+    raw = text.encode("utf-8").replace(b"BYTE_HERE", b"Aur\xffalis")
+    path = tmp_path / "holder.json"
+    path.write_bytes(raw)
+    [result] = ingest_paths([path], warehouse)
+    reasons = {
+        r["location"]: (r["field"], r["reason"])
+        for r in quarantine_rows(warehouse)
+        if r["table_name"] == "brands"
+    }
+    assert reasons == {
+        "/brands/0": ("name", "invalid UTF-8 bytes"),
+        "/brands/1": ("name", "lone surrogate escape: not valid Unicode text"),
+    }
+    assert _accounted(result)
+
+
+def test_jsonl_record_with_an_escape_and_a_bad_byte_names_the_first_fields_fault(
+    tmp_path, warehouse
+):
+    """title (an escape) comes before url (a raw bad byte) in the spec: the reason is title's."""
+    spec = TABLES["mp_listings"]
+    obj = {"record_type": "listing", **valid_record(spec, 1)}
+    obj["title"], obj["url"] = "ESCAPE_HERE", "BYTE_HERE"
+    line = json.dumps(obj).replace("ESCAPE_HERE", "NC700 \\udc80 Pro").encode("utf-8")
+    path = tmp_path / "mp.jsonl"
+    path.write_bytes(line.replace(b"BYTE_HERE", b"https://x.example/\xfe") + b"\n")
+    [result] = ingest_paths([path], warehouse)
+    [bad] = quarantine_rows(warehouse)
+    assert (bad["field"], bad["reason"]) == (
+        "title",
+        "lone surrogate escape: not valid Unicode text",
+    )
+    assert result.quarantined == 1
 
 
 @pytest.mark.parametrize(

@@ -27,6 +27,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from redlane.feeds.currency import RATE_DATE_FIELDS
 from redlane.feeds.parse import INVALID_UTF8, LONE_SURROGATE, REPEATED_KEY
 from redlane.feeds.validate import (
     FALSE_WORDS,
@@ -257,9 +258,19 @@ def valid_record(
             values[f.name] = None
         else:
             values[f.name] = draw(valid_value(f, fmt))
+    if table.name in RATE_DATE_FIELDS and values.get("currency") is not None:
+        # money in another currency needs a rate for its (random) date: only USD never does
+        values["currency"] = draw(st.sampled_from(["USD", "usd"]))
+    kinds = {f.name: f.kind for f in table.fields}
     for name in table.key:
         if name == "brand_id" and table.key != ("brand_id",):
             continue  # a recordations child takes it from its brand
+        if kinds[name] == "currency":  # a code takes no suffix: the key's date is unique
+            values[name] = (clean(values[name]) or "").upper()  # as loaded
+            continue
+        if kinds[name] == "date":
+            values[name] = (DAY_MIN + timedelta(days=n)).isoformat()
+            continue
         values[name] = f"K{n}-{clean(values[name]) or ''}".replace(" ", "_")[:ID_MAX_LEN]
     return Record(table, values, inherited=inherited)
 

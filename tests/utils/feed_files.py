@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +14,13 @@ from redlane.model.spec import RECORDATIONS, FeedSpec, TableSpec
 def valid_record(table: TableSpec, i: int) -> dict[str, str]:
     """The spec's example row, with its natural key made unique by ``i``."""
     record = {f.name: f.example for f in table.fields}
+    kinds = {f.name: f.kind for f in table.fields}
     for name in table.key:
-        if name != "brand_id" or table.key == ("brand_id",):
+        if kinds[name] == "currency":
+            continue  # a code cannot take a suffix; the key's date varies instead
+        if kinds[name] == "date":
+            record[name] = (date.fromisoformat(record[name]) + timedelta(days=i)).isoformat()
+        elif name != "brand_id" or table.key == ("brand_id",):
             record[name] = f"{record[name].replace(' ', '-')}-{i}"
     return record
 
@@ -59,7 +65,10 @@ def recordations_document(brands: int = 2) -> dict[str, Any]:
         brand = valid_record(brand_t, b)
         children = {
             "trademarks": [valid_record(tm_t, b * 10 + j) for j in range(2)],
-            "product_lines": [valid_record(pl_t, b * 10 + j) for j in range(2)],
+            "product_lines": [
+                {k: json_value(pl_t, k, v) for k, v in valid_record(pl_t, b * 10 + j).items()}
+                for j in range(2)
+            ],
             "authorized_parties": [valid_record(ap_t, b * 10 + j) for j in range(2)],
         }
         for rows in children.values():

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
+from duckdb import DuckDBPyConnection
 from rich.table import Table
 
 from redlane.cli.audit_log import record
@@ -235,6 +236,18 @@ def quarantine_list(
     console.print("Details of one row: [bold]redlane quarantine show ID[/]")
 
 
+def _other_sightings(con: DuckDBPyConnection, row: dict[str, Any]) -> list[dict[str, Any]]:
+    """Where else the same record was refused for the same reason (each file has its entry)."""
+    cur = con.execute(
+        "SELECT quarantine_id, _source_file AS file, line, location, _batch_id AS batch_id "
+        "FROM quarantine WHERE feed = ? AND table_name IS NOT DISTINCT FROM ? AND record = ? "
+        "AND reason = ? AND quarantine_id <> ? ORDER BY _ingested_at, _source_file, line",
+        [row["feed"], row["table_name"], row["record"], row["reason"], row["quarantine_id"]],
+    )
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+
 @quarantine_app.command("show")
 def quarantine_show(
     quarantine_id: Annotated[str, typer.Argument(help="Id (or its first characters).")],
@@ -243,7 +256,7 @@ def quarantine_show(
     ] = "data quality review",
     as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
 ) -> None:
-    """One refused row: every error, and the record as it was received."""
+    """One refused row: every error, the record as received, and other files that sent it."""
     con = warehouse().connect()
     cur = con.execute(
         "SELECT * FROM quarantine WHERE starts_with(quarantine_id, ?) LIMIT 2", [quarantine_id]
@@ -257,6 +270,7 @@ def quarantine_show(
     row = found[0]
     # The record as received may hold personal data: its reading is audited.
     record("read", "quarantine_row", [row["quarantine_id"]], reason=reason_for_reading)
+    row["same_record_elsewhere"] = _other_sightings(con, row)
     for key in ("errors", "record"):
         if isinstance(row[key], str):
             try:

