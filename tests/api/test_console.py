@@ -126,6 +126,34 @@ def test_targeting_forms(service: Service) -> None:
     assert unknown_field.status_code == 422 and "criteria not understood" in unknown_field.text
 
 
+def test_targeting_page_shows_command_line_owners_and_hits_and_lets_analysts_retire(
+    service: Service,
+) -> None:
+    from typer.testing import CliRunner
+
+    from redlane.cli import app
+
+    shoes = '{"field": "hs6", "op": "eq", "value": "640413"}'
+    added = CliRunner().invoke(
+        app,
+        ["target", "rules", "add", "--name", "cli rule", "--criteria", shoes, "--reason", "cli"],
+    )
+    assert added.exit_code == 0, added.output
+    rule_id = re.search(r"rule (\d+) added", added.output).group(1)  # type: ignore[union-attr]
+    client = console_login(service, "analyst")
+    page = client.get("/console/targeting").text
+    row = next(r for r in page.split("<tr>") if "cli rule" in r)
+    assert "<td>cli:" in row and "shipped" not in row  # its owner, not "shipped"
+    assert "start →" in row and "Plan hits" in page and 'lane-red">red' in row
+    assert f"/console/rules/{rule_id}/retire" in row  # filed from the CLI, retired by an analyst
+    r = client.post(
+        f"/console/rules/{rule_id}/retire", data={"csrf": csrf_of(page)}, follow_redirects=False
+    )
+    assert r.status_code == 303
+    row = next(r for r in client.get("/console/targeting").text.split("<tr>") if "cli rule" in r)
+    assert "<td>no</td>" in row and "/retire" not in row
+
+
 def test_logout_ends_the_session(service: Service) -> None:
     client = console_login(service, "analyst")
     token = csrf_of(client.get("/console/targeting").text)
@@ -195,3 +223,62 @@ def test_api_docs_need_no_internet(service: Service) -> None:
     assert page.status_code == 200
     assert "/static/vendor/swagger-ui-bundle.js" in page.text
     assert "cdn." not in page.text and "https://" not in page.text
+
+
+def _plan_with_extreme_scores(service: Service) -> None:
+    from datetime import date
+
+    from redlane.store.db import session_scope
+    from redlane.store.models import Plan, PlanItem, Port
+
+    with session_scope(service.world.url) as session:
+        session.add(
+            Port(
+                port_code="SEA",
+                name="Seattle",
+                country="US",
+                inspections_per_day=2,
+                document_checks_per_day=0,
+            )
+        )
+        session.flush()
+        plan = Plan(
+            port_code="SEA",
+            plan_date=date(2025, 6, 1),
+            model_version="m",
+            capacity=2,
+            exploration_rate=0.0,
+        )
+        for rank, (hawb, score) in enumerate([("SEA-SURE", 0.99999998), ("SEA-LOW", 3e-7)], 1):
+            plan.items.append(
+                PlanItem(
+                    carrier="EXPR",
+                    hawb=hawb,
+                    lane="red",
+                    rank=rank,
+                    score=score,
+                    expected_value=9.0,
+                    propensity=1.0,
+                    selected_by="model",
+                    reasons=[f"selected for inspection by the model: rank {rank}"],
+                )
+            )
+        session.add(plan)
+
+
+def test_queue_shipment_and_holds_show_rounded_scores(service: Service) -> None:
+    """Scores with three decimals, never a certainty the model does not have (issue 28 §2:
+    "0.99999998"), on the queue, the shipment page and the holds export."""
+    import csv
+    import io
+
+    _plan_with_extreme_scores(service)
+    client = console_login(service, "analyst")
+    page = client.get("/console/queue?port=SEA&date=2025-06-01").text
+    assert "<td>&gt; 0.999</td>" in page and "<td>&lt; 0.001</td>" in page
+    assert "0.99999998" not in page and "1.000" not in page and "e-07" not in page
+    shipment = client.get("/console/shipments/EXPR/SEA-SURE").text
+    assert "score &gt; 0.999" in shipment
+    export = client.get("/console/queue/holds.csv?port=SEA&date=2025-06-01")
+    rows = {r["hawb"]: r["score"] for r in csv.DictReader(io.StringIO(export.text))}
+    assert rows == {"SEA-SURE": "> 0.999", "SEA-LOW": "< 0.001"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 import time
 from pathlib import Path
 
@@ -360,6 +361,78 @@ def test_rule_crud(service: Service) -> None:
     assert r.status_code == 200 and r.json()["valid_to"].startswith("2099")
     assert c.delete(f"/v1/rules/{rid}", headers=service.auth("analyst")).json()["active"] is False
     assert c.get("/v1/rules", headers=service.auth("marketplace")).status_code == 403
+
+
+def test_without_lane_or_start_a_rule_or_lookout_is_red_from_the_start_with_hit_counts(
+    service: Service,
+) -> None:
+    """As on the command line: lane red, applying to every arrival already in the data."""
+    c = service.client
+    rule = {"name": "shoes, red", "criteria": {"field": "hs6", "op": "eq", "value": "640411"}}
+    r = c.post(
+        "/v1/rules", json={**rule, "reason": "default lane"}, headers=service.auth("analyst")
+    )
+    assert r.status_code == 201, r.text
+    assert r.json()["lane"] == "red" and r.json()["valid_from"].startswith("1970-01-01")
+    assert r.json()["plan_hits"] == 0
+    lookout = {"kind": "actor", "criteria": {"actor_id": "A-2"}, "reason": "default lane"}
+    r = c.post("/v1/lookouts", json=lookout, headers=service.auth("analyst"))
+    assert r.status_code == 201, r.text
+    assert r.json()["lane"] == "red" and r.json()["in_force"] and r.json()["plan_hits"] == 0
+    listed = c.get("/v1/lookouts", headers=service.auth("analyst")).json()
+    assert all(isinstance(x["plan_hits"], int) for x in listed)
+    assert all("plan_hits" in x for x in c.get("/v1/rules", headers=service.auth("analyst")).json())
+
+
+def _cli(*args: str) -> str:
+    from typer.testing import CliRunner
+
+    from redlane.cli import app
+
+    result = CliRunner().invoke(app, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _ftm_file(path: Path, entity_id: str) -> Path:
+    entity = {"id": entity_id, "schema": "Person", "properties": {"name": [f"Ivan {entity_id}"]}}
+    path.write_text(json.dumps(entity) + "\n", encoding="utf-8")
+    return path
+
+
+def test_analysts_retire_what_their_partner_owns_whoever_filed_it(
+    service: Service, tmp_path: Path
+) -> None:
+    """Rules and lookouts filed from the command line or an FtM import belong to no analyst:
+    customs' analysts may still retire customs' ones (and only retire them); not ipcc's."""
+    shoes = '{"field": "hs6", "op": "eq", "value": "640412"}'
+    _cli("target", "rules", "add", "--name", "cli shoes", "--criteria", shoes, "--reason", "cli")
+    actor = '{"actor_id": "A-7"}'
+    _cli("target", "lookouts", "add", "--kind", "actor", "--criteria", actor, "--reason", "cli")
+    _cli("case", "ftm-import", str(_ftm_file(tmp_path / "c.json", "os-c")), "--partner", "customs")
+    _cli("case", "ftm-import", str(_ftm_file(tmp_path / "i.json", "os-i")))  # ipcc's
+    c, analyst = service.client, service.auth("analyst")
+    rules = c.get("/v1/rules", headers=analyst).json()
+    cli_rule = next(r for r in rules if r["name"] == "cli shoes")
+    assert cli_rule["owner"].startswith("cli:")  # the console showed "shipped"
+    lookouts = c.get("/v1/lookouts", headers=analyst).json()
+    cli_lookout = next(x for x in lookouts if x["criteria"] == {"actor_id": "A-7"})
+    ftm = {x["criteria"].get("ftm_id"): x for x in lookouts}
+    change = {"lane": "notify"}
+    r = c.patch(f"/v1/lookouts/{cli_lookout['id']}", json=change, headers=analyst)
+    assert r.status_code == 403  # retiring, not changing
+    assert c.delete(f"/v1/lookouts/{ftm['os-i']['id']}", headers=analyst).status_code == 403
+    for path in (
+        f"/v1/rules/{cli_rule['id']}",
+        f"/v1/lookouts/{cli_lookout['id']}",
+        f"/v1/lookouts/{ftm['os-c']['id']}",
+    ):
+        r = c.delete(path, headers=analyst)
+        assert r.status_code == 200 and r.json()["active"] is False, (path, r.text)
+    r = c.delete(f"/v1/lookouts/{ftm['os-i']['id']}", headers=service.auth("investigator"))
+    assert r.status_code == 200 and r.json()["active"] is False  # ipcc's, by ipcc
+    updates = [a for a, _, _ in audit_actions(service, "analyst") if a.endswith(".update")]
+    assert updates[-3:] == ["rule.update", "lookout.update", "lookout.update"]
 
 
 # --- quarantine and uploads ---------------------------------------------------------------

@@ -78,4 +78,4 @@ def test_equal_contributions_are_listed_in_the_same_order_whatever_the_load_orde
     [(reasons,)] = con.execute(
         "SELECT risk_reasons FROM actor_risk WHERE actor_id = 'A'"
     ).fetchall()
-    assert reasons == [f"shares bank account IBAN-9 with N{n} (1 seizure(s))" for n in (1, 2, 3)]
+    assert reasons == [f"shares bank account IBAN-9 with N{n} (1 seizure)" for n in (1, 2, 3)]

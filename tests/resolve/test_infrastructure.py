@@ -359,3 +359,51 @@ def test_every_level_of_the_saved_model_has_weights_and_each_identifier_moves_a_
     with_phone = matcher.match({"phone": client_phone, "country": "CN"}, top=1)
     # the prior alone, plus a shared country (about 2 bits): an exact phone must add far more
     assert with_phone and with_phone[0].match_weight > matcher.prior_weight + 5
+
+
+# Every identifier the live matcher (and POST /v1/match) takes, as a raw record's key, and the
+# signature column it is compared on.
+LIVE_IDENTIFIERS = {
+    "name": "name_norm",
+    "address": "address_core",
+    "phone": "phone",
+    "email": "email",
+    "bank_account": "bank_account",
+    "device_id": "device_id",
+    "ip_address": "ip_address",
+    "handle": "handle",
+    "registry_id": "registry_id",
+}
+
+
+@pytest.mark.parametrize("identifier", sorted(LIVE_IDENTIFIERS))
+def test_each_identifier_alone_raises_a_live_score_over_the_no_match_baseline(
+    full_home: Path, identifier: str
+) -> None:
+    """A record holding one identifier, equal to a known party's, scores that party's actor
+    above the prior (what a record sharing nothing gets): no comparison is left without
+    weights."""
+    from redlane.resolve.infrastructure import is_scoped
+    from redlane.resolve.live import LiveMatcher, signature_of
+
+    matcher = LiveMatcher.load(full_home)
+    column = LIVE_IDENTIFIERS[identifier]
+    # A value only one actor's parties hold (shared values rank several actors alike).
+    holders: dict[str, set[str]] = {}
+    for sig_id, sig in matcher.signatures.items():
+        value, actor = sig.get(column), matcher.sig_actor.get(sig_id)
+        if value is not None and actor is not None and not is_scoped(value):
+            holders.setdefault(value, set()).add(actor)
+    value = next(
+        (
+            v
+            for v in sorted(holders)
+            if len(holders[v]) == 1 and signature_of({identifier: v})[column] == v
+        ),
+        None,
+    )
+    assert value is not None, f"the world holds no {identifier} to test with"
+    (actor,) = holders[value]
+    found = {c.actor_id: c for c in matcher.match({identifier: value}, top=50)}
+    assert actor in found, f"{identifier} {value!r} does not find its actor"
+    assert found[actor].match_weight > matcher.prior_weight + 1, (identifier, found[actor])

@@ -3,9 +3,11 @@ and audit them alike (``redlane.targeting.decisions``)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -14,12 +16,14 @@ from typer.testing import CliRunner
 
 from redlane.cli import app
 from redlane.config import get_settings
+from redlane.engine.warehouse import Warehouse
 from redlane.errors import NotFound
 from redlane.store.db import session_scope
 from redlane.store.migrate import ensure_schema
 from redlane.store.models import AuditEntry, Rule
 from redlane.targeting import decisions
 from redlane.targeting.rules import CriteriaError
+from tests.targeting.conftest import World
 
 runner = CliRunner()
 RULE = ["target", "rules", "add", "--name", "cheap shoes", "--reason", "Q3 pattern"]
@@ -117,6 +121,7 @@ def test_changes_are_checked_and_audited_like_creations(session: Session) -> Non
             "criteria": {"field": "hs6", "op": "eq", "value": "640411"},
             "lane": "yellow",
             "reason": "Q3 pattern",
+            "valid_from": datetime.now(UTC),
         },
         _where(),
     )
@@ -145,3 +150,86 @@ def test_changes_are_checked_and_audited_like_creations(session: Session) -> Non
         )
     query = select(AuditEntry.action).where(AuditEntry.object_type.in_(["rule", "lookout"]))
     assert session.scalars(query.order_by(AuditEntry.seq)).all() == ["rule.create", "rule.update"]
+
+
+# --- past data, hit counts, retiring from the command line ------------------------------------
+def _json(*args: str) -> Any:
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def _busiest_port_day(world: World) -> tuple[str, str, str]:
+    """The busiest port and day of the (past-dated) world, and a shipper phone seen there."""
+    con = Warehouse(world.warehouse).connect(tables=["aed_shipments"])
+    try:
+        day, port = con.sql(
+            "SELECT expected_arrival::DATE, port_of_entry FROM aed_shipments"
+            " GROUP BY ALL ORDER BY count(*) DESC, 1, 2 LIMIT 1"
+        ).fetchall()[0]
+        (phone,) = con.execute(
+            "SELECT min(shipper_phone) FROM aed_shipments WHERE port_of_entry = ?"
+            " AND expected_arrival::DATE = ? AND shipper_phone IS NOT NULL",
+            [port, day],
+        ).fetchall()[0]
+    finally:
+        con.close()
+    return str(port), str(day), str(phone)
+
+
+def test_rules_and_lookouts_from_the_command_line_hit_past_arrivals_and_count_hits(
+    trained_home: Path, world: World
+) -> None:
+    """Made today without --valid-from, they apply to arrivals already in the warehouse (the
+    counterfeit pack used to show 0 hits on the demo's past data); list shows plan hits."""
+    port, day, phone = _busiest_port_day(world)
+    assert runner.invoke(app, ["target", "rules", "add-pack", "counterfeit"]).exit_code == 0
+    lookout = ["target", "lookouts", "add", "--kind", "identifier", "--reason", "seized phone"]
+    criteria = json.dumps({"identifier": "phone", "value": phone})
+    assert runner.invoke(app, [*lookout, "--criteria", criteria]).exit_code == 0
+    plan = _json("target", "plan", "--port", port, "--date", day)
+    assert any(item["selected_by"] in ("rule", "lookout") for item in plan["items"])
+    rules = _json("target", "rules", "list")
+    assert [r["lane"] for r in rules] == ["red", "red"]
+    assert sum(r["plan_hits"] for r in rules) > 0, (rules, plan["check_hits"])
+    assert all(r["owner"].startswith("cli:") for r in rules)
+    (first,) = _json("target", "lookouts", "list")
+    assert first["plan_hits"] >= 1 and first["valid_from"].startswith("1970-01-01")
+    # one starting later does not hit; planning the port and day again counts its parcels once
+    later = runner.invoke(app, [*lookout, "--criteria", criteria, "--valid-from", "2099-01-01"])
+    assert later.exit_code == 0, later.output
+    _json("target", "plan", "--port", port, "--date", day)
+    now, future = _json("target", "lookouts", "list")
+    assert now["plan_hits"] == first["plan_hits"] and future["plan_hits"] == 0
+    assert future["valid_from"].startswith("2099")
+    shown = runner.invoke(app, ["target", "lookouts", "list"])
+    assert shown.exit_code == 0 and "start" in shown.output
+
+
+def test_retire_from_the_command_line_is_audited_and_refuses_unknown_ids(home: Path) -> None:
+    assert runner.invoke(app, [*RULE, "--criteria", SHOES]).exit_code == 0
+    actor = ["--kind", "actor", "--criteria", '{"actor_id": "A-1"}', "--reason", "ring R-1"]
+    assert runner.invoke(app, ["target", "lookouts", "add", *actor]).exit_code == 0
+    for kind in ("rules", "lookouts"):
+        (row,) = _json("target", kind, "list")
+        retired = runner.invoke(app, ["target", kind, "retire", str(row["id"])])
+        assert retired.exit_code == 0, retired.output
+        assert [r["active"] for r in _json("target", kind, "list")] == [False]
+        unknown = runner.invoke(app, ["target", kind, "retire", "999"])
+        assert unknown.exit_code == 2 and f"no {kind[:-1]} 999" in unknown.output
+    assert _actions("rule") == ["rule.create", "rule.update"]
+    assert _actions("lookout") == ["lookout.create", "lookout.update"]
+    with session_scope(get_settings().database, readonly=True) as session:
+        query = select(AuditEntry.reason).where(AuditEntry.action.like("%.update"))
+        assert session.scalars(query).all() == ["retire", "retire"]
+
+
+def test_lookouts_add_takes_a_validity_window(home: Path) -> None:
+    add = ["target", "lookouts", "add", "--kind", "actor", "--criteria", '{"actor_id": "A-1"}']
+    window = ["--valid-from", "2025-06-01", "--valid-to", "2025-06-30", "--reason", "June"]
+    assert runner.invoke(app, [*add, *window]).exit_code == 0
+    (row,) = _json("target", "lookouts", "list")
+    assert row["valid_from"].startswith("2025-06-01") and row["valid_to"].startswith("2025-06-30")
+    backwards = ["--valid-from", "2025-07-01", "--valid-to", "2025-06-30", "--reason", "oops"]
+    refused = runner.invoke(app, [*add, *backwards])
+    assert refused.exit_code == 2 and "valid_to must be after valid_from" in refused.output

@@ -149,6 +149,11 @@ def test_retrain_cli_compares_on_later_window_and_drift_reports(trained_home: Pa
     # the champion saw every label: nothing later to judge a challenger on
     refused = runner.invoke(app, ["target", "retrain"])
     assert refused.exit_code == 2 and "to compare on" in refused.output
+    # it says what is needed and how to record it, not only what is missing
+    said = " ".join(refused.output.split())
+    assert "needs at least 10 newer outcomes" in said, said
+    assert "redlane target outcomes import FILE" in said and "POST /v1/outcomes" in said
+    assert "Traceback" not in refused.output
     assert champion_version(trained_home) == champion
 
     drift = runner.invoke(app, ["target", "drift", "--json"])

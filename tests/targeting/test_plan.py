@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import math
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -61,6 +63,35 @@ def test_exploration_quota_rounds_half_up():
         exploration_quota(3, 1.5)
 
 
+DAYS = [(date(2025, 6, 1) + timedelta(days=d)).isoformat() for d in range(60)]
+
+
+@pytest.mark.parametrize("capacity", [1, 2, 3])
+def test_small_ports_explore_at_the_rate_over_days(capacity: int) -> None:
+    """At 5 % a port of capacity 1–3 used to get a quota of 0 every day: the fraction is
+    carried over days, so over 60 days it explores capacity × 5 % × 60 parcels, within one."""
+    quotas = [exploration_quota(capacity, 0.05, day=d, key="0:SMALL") for d in DAYS]
+    assert abs(sum(quotas) - capacity * 0.05 * len(DAYS)) < 1
+    assert sum(quotas) >= 3 and set(quotas) <= {0, 1}
+
+
+def test_day_quotas_are_the_share_rounded_and_add_up_to_the_rate() -> None:
+    """Each day's quota is capacity × rate rounded down or up, the same on every call (plans are
+    reproducible); across ports and days the random picks add up to rate × total capacity."""
+    capacities = {f"P{c:02d}": c for c in range(0, 41)}
+    total = 0
+    for port, capacity in capacities.items():
+        quotas = [exploration_quota(capacity, 0.05, day=d, key=f"7:{port}") for d in DAYS]
+        assert quotas == [exploration_quota(capacity, 0.05, day=d, key=f"7:{port}") for d in DAYS]
+        share = capacity * 0.05
+        assert all(math.floor(share) <= q <= math.ceil(share) for q in quotas)
+        total += sum(quotas)
+    expected = 0.05 * sum(capacities.values()) * len(DAYS)
+    assert abs(total - expected) < len(capacities)
+    assert exploration_quota(20, 0.05, day=DAYS[0]) == 1  # a whole share is never one more
+    assert exploration_quota(3, 1.0, day=DAYS[0]) == 3
+
+
 def _busiest(home_con) -> tuple[str, str]:
     day, port = home_con.sql(
         "SELECT expected_arrival::DATE, port_of_entry FROM aed_shipments"
@@ -101,7 +132,7 @@ def test_plan_cli_respects_capacity_quota_and_gives_reasons(trained_home: Path, 
     yellow = [i for i in plan["items"] if i["lane"] == "yellow"]
     assert len(red) == min(capacity, plan["shipments"])
     assert len(yellow) == min(documents, plan["shipments"] - len(red))
-    assert plan["exploration_quota"] == exploration_quota(capacity, 0.5)
+    assert plan["exploration_quota"] == exploration_quota(capacity, 0.5, day=day, key=f"0:{port}")
     assert sum(i["selected_by"] == "exploration" for i in red) == plan["exploration_quota"]
     assert all(i["reasons"] and all(r.strip() for r in i["reasons"]) for i in plan["items"])
     explore = [i for i in red if i["selected_by"] == "exploration"]

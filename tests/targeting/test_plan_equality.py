@@ -47,7 +47,7 @@ from redlane.targeting.plan import (
     write_holds,
 )
 from redlane.targeting.plan import select as plan_select
-from redlane.targeting.reasons import explain
+from redlane.targeting.reasons import explain, format_score, selection_reason
 from redlane.targeting.rules import COUNTERFEIT_PACK, Check, checks_from_definitions, evaluate
 from tests.utils.databases import BACKENDS, database_url
 
@@ -118,7 +118,7 @@ def _reference_make_plan(
     )
     kind = _reference_kinds(hits, checks)
     rng = np.random.default_rng([seed, int(date.fromisoformat(day).toordinal())])
-    quota = exploration_quota(capacity, exploration_rate)
+    quota = exploration_quota(capacity, exploration_rate, day=day, key=f"{seed}:{port}")
     red_sel = _reference_select(ev, red, capacity, quota, rng, excluded=green, mandatory_kind=kind)
     in_red = np.zeros(n, dtype=bool)
     in_red[red_sel.index] = True
@@ -153,6 +153,11 @@ def _reference_make_plan(
         shipments=n,
         model_version=model.version,
         mandatory_over_capacity=red_sel.mandatory_over_capacity,
+        check_hits={
+            c.key: int(sum(bool(hits[i, j]) for i in range(n)))
+            for j, c in enumerate(checks)
+            if n and hits[:, j].any()
+        },
     )
     if not planned:
         return result
@@ -162,9 +167,19 @@ def _reference_make_plan(
     for rank, ((i, lane, by, pr), row, model_reasons) in enumerate(
         zip(planned, rows, because, strict=True), start=1
     ):
-        reasons = [checks[j].sentence() for j in np.flatnonzero(hits[i])]
-        if by == "exploration":
-            reasons.insert(0, f"random exploration pick (chance {pr:.1%})")
+        hit = np.flatnonzero(hits[i])
+        value_rank = 1 + sum(ev[j] > ev[i] or (ev[j] == ev[i] and j < i) for j in range(n))
+        why = selection_reason(
+            by,
+            lane,
+            checks=[checks[j].label for j in hit if checks[j].lane == lane],
+            value_rank=int(value_rank),
+            parcels=n,
+            score=float(p[i]),
+            expected_value=float(ev[i]),
+            propensity=float(pr),
+        )
+        reasons = [why] + [checks[j].sentence() for j in hit]
         result.items.append(
             PlannedItem(
                 carrier=str(row["carrier"]),
@@ -229,6 +244,7 @@ def _reference_save_plan(session: Session, result: PlanResult, actor: str) -> in
             "shipments": result.shipments,
             "model_version": result.model_version,
             "counts": counts,
+            "check_hits": result.check_hits,
             "decisions": [
                 {
                     "hawb": i.hawb,
@@ -258,13 +274,14 @@ def _reference_holds(result: PlanResult) -> tuple[str, str]:
                 i.lane,
                 i.rank,
                 i.selected_by,
-                f"{i.score:.6f}",
+                format_score(i.score),
                 f"{i.expected_value:.2f}",
                 f"{i.propensity:.6f}",
                 " | ".join(i.reasons),
             ]
         )
-    return handle.getvalue(), json.dumps(asdict(result), indent=1, default=str)
+    document = {k: v for k, v in asdict(result).items() if k != "check_hits"}  # not the carrier's
+    return handle.getvalue(), json.dumps(document, indent=1, default=str)
 
 
 # --- selection and kinds on random inputs ------------------------------------------------------

@@ -7,6 +7,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from redlane.targeting.decisions import DEFAULT_LANE
+
 # SQLite and DuckDB hold 64-bit integers: a larger value sent to the API is refused as input
 # (422), never handed to a query where it would overflow (500).
 INT64_MAX = 2**63 - 1
@@ -224,7 +226,12 @@ class OutcomeOut(BaseModel):
     inspected_at: datetime
 
 
+# Rules and lookouts' hit counts (redlane.targeting.decisions.plan_hits).
+PLAN_HITS = "parcels it hit in the stored plans (the latest plan of each port and day)"
+
+
 class _Validity(BaseModel):
+    # None: from the start of the data (decisions.FROM_START)
     valid_from: datetime | None = None
     valid_to: datetime | None = None
 
@@ -249,7 +256,7 @@ class LookoutIn(_Validity):
     )
     kind: Literal["actor", "identifier", "pattern"]
     criteria: dict[str, Any] = Field(min_length=1)
-    lane: LaneName
+    lane: LaneName = DEFAULT_LANE
     reason: str = Field(min_length=3, max_length=2000)
 
 
@@ -272,6 +279,7 @@ class LookoutOut(BaseModel):
     valid_to: datetime | None
     active: bool
     in_force: bool
+    plan_hits: int = Field(default=0, description=PLAN_HITS)
 
 
 class RuleIn(_Validity):
@@ -287,7 +295,7 @@ class RuleIn(_Validity):
     )
     name: str = Field(min_length=3, max_length=200)
     criteria: dict[str, Any] = Field(min_length=1)
-    lane: LaneName
+    lane: LaneName = DEFAULT_LANE
     reason: str = Field(min_length=3, max_length=2000)
 
 
@@ -310,6 +318,7 @@ class RuleOut(BaseModel):
     valid_to: datetime | None
     active: bool
     in_force: bool
+    plan_hits: int = Field(default=0, description=PLAN_HITS)
 
 
 class JobOut(BaseModel):

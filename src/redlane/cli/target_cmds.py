@@ -24,6 +24,7 @@ from redlane.cli.common import (
 from redlane.store.models import LOOKOUT_KINDS
 from redlane.targeting import decisions
 from redlane.targeting.outcomes import import_outcomes
+from redlane.targeting.reasons import format_score
 from redlane.targeting.rules import COUNTERFEIT_PACK, gouging_rules
 
 target_app = typer.Typer(
@@ -48,6 +49,16 @@ Weighting = Annotated[
     typer.Option(help="Selection-bias correction: ipw, exploration or none."),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON to stdout.")]
+VALID_FROM_HELP = (
+    "First expected arrival it applies to, YYYY-MM-DD or an ISO date-time (default: from the"
+    " start of the data, so it also hits arrivals already in the warehouse)."
+)
+
+
+# Whoever runs the command line holds the store itself: it retires as an administrator would
+# (the audit names the operating-system user).
+def _operator() -> decisions.Person:
+    return decisions.Person(cli_actor(), is_admin=True)
 
 
 def _weighting(value: str) -> Any:
@@ -271,7 +282,7 @@ def plan_cmd(
             item.lane,
             item.hawb,
             item.selected_by,
-            f"{item.score:.3f}",
+            format_score(item.score),
             f"{item.expected_value:,.0f}",
             "\n".join(item.reasons),
         )
@@ -369,21 +380,32 @@ def rules_list(
     stats: Annotated[bool, typer.Option(help="Hits and hit rate over the warehouse.")] = False,
     as_json: AsJson = False,
 ) -> None:
-    """Rules with lane, validity and (with --stats) hit counts and hit rates."""
+    """Rules: owner, lane, validity, hits in stored plans (--stats: over the warehouse too)."""
     with store_session(readonly=True, code=FAILED) as session:
         rows = decisions.rule_rows(session, _features() if stats else None)
     if as_json:
         print_json(rows)
         return
     table = Table(title="rules")
-    columns = ["id", "name", "lane", "active", "valid_to"]
+    columns = ["id", "name", "owner", "lane", "active", "valid", "plan_hits"]
     if stats:
         columns += ["hits", "inspected", "seized", "hit_rate"]
     for name in columns:
         table.add_column(name)
     for row in rows:
-        table.add_row(*("-" if row.get(c) is None else str(row.get(c)) for c in columns))
+        table.add_row(*_cells({**row, "valid": _validity(row)}, columns))
     console.print(table)
+
+
+def _cells(row: dict[str, Any], columns: list[str]) -> list[str]:
+    return ["-" if row.get(c) is None else str(row.get(c)) for c in columns]
+
+
+def _validity(row: dict[str, Any]) -> str:
+    """``start → …`` for a row applying from the start of the data with no end."""
+    start, end = row["valid_from"], row["valid_to"]
+    begins = "start" if start == decisions.FROM_START else start.date().isoformat()
+    return f"{begins} → {end.date().isoformat() if end else '…'}"
 
 
 @rules_app.command("add")
@@ -391,11 +413,13 @@ def rules_add(
     name: Annotated[str, typer.Option(help="Rule name.")],
     criteria: Annotated[str, typer.Option(help="Criteria as JSON (see docs/targeting.md).")],
     reason: Annotated[str, typer.Option(help="Why: shown to officers.")],
-    lane: Annotated[str, typer.Option(help="red, yellow, green or notify.")] = "red",
-    valid_from: Annotated[str | None, typer.Option(help="Start (default now).")] = None,
+    lane: Annotated[
+        str, typer.Option(help="red, yellow, green or notify.")
+    ] = decisions.DEFAULT_LANE,
+    valid_from: Annotated[str | None, typer.Option(help=VALID_FROM_HELP)] = None,
     valid_to: Annotated[str | None, typer.Option(help="End (default none).")] = None,
 ) -> None:
-    """Add a rule."""
+    """Add a rule (owned by the command-line user)."""
     _add_rules(
         [
             {
@@ -434,7 +458,7 @@ def rules_add_pack(
 
 def _add_rules(definitions: list[dict[str, Any]]) -> None:
     with store_session(code=FAILED) as session:
-        actor = decisions.Person(cli_actor())
+        actor = decisions.person(session, cli_actor(), decisions.RULE_PARTNER)
         added = decisions.create_rules(session, actor, definitions, _where())
         shown = [f"rule {r.id} added: {r.name} ({r.lane})" for r in added]
     for line in shown:
@@ -444,24 +468,24 @@ def _add_rules(definitions: list[dict[str, Any]]) -> None:
 # --- lookouts --------------------------------------------------------------------------------
 @lookouts_app.command("list")
 def lookouts_list(as_json: AsJson = False) -> None:
-    """Lookouts with kind, criteria and lane."""
+    """Lookouts with kind, criteria, lane, owner, validity and hits in stored plans."""
     with store_session(readonly=True, code=FAILED) as session:
         rows = decisions.lookout_rows(session)
     if as_json:
         print_json(rows)
         return
     table = Table(title="lookouts")
-    for name in ("id", "kind", "criteria", "lane", "active", "reason"):
+    columns = ["id", "kind", "criteria", "lane", "owner", "active", "valid", "plan_hits", "reason"]
+    for name in columns:
         table.add_column(name)
     for row in rows:
-        table.add_row(
-            str(row["id"]),
-            str(row["kind"]),
-            json.dumps(row["criteria"], ensure_ascii=False),
-            str(row["lane"]),
-            str(row["active"]),
-            str(row["reason"]),
-        )
+        shown = {
+            **row,
+            "criteria": json.dumps(row["criteria"], ensure_ascii=False),
+            "owner": f"{row['owner'] or '-'} ({row['partner_id']})",
+            "valid": _validity(row),
+        }
+        table.add_row(*_cells(shown, columns))
     console.print(table)
 
 
@@ -475,8 +499,11 @@ def lookouts_add(
         ),
     ],
     reason: Annotated[str, typer.Option(help="Why: shown to officers.")],
-    lane: Annotated[str, typer.Option(help="red, yellow, green or notify.")] = "red",
+    lane: Annotated[
+        str, typer.Option(help="red, yellow, green or notify.")
+    ] = decisions.DEFAULT_LANE,
     partner: Annotated[str, typer.Option(help="Partner filing it.")] = "customs",
+    valid_from: Annotated[str | None, typer.Option(help=VALID_FROM_HELP)] = None,
     valid_to: Annotated[str | None, typer.Option(help="End (default none).")] = None,
 ) -> None:
     """Add a lookout (filed under the command-line user)."""
@@ -487,9 +514,30 @@ def lookouts_add(
         "criteria": _criteria(criteria),
         "lane": lane,
         "reason": reason,
+        "valid_from": _when(valid_from, "--valid-from"),
         "valid_to": _when(valid_to, "--valid-to"),
     }
     with store_session(code=FAILED) as session:
         actor = decisions.person(session, cli_actor(), partner)
         lookout_id = decisions.create_lookout(session, actor, definition, _where()).id
     console.print(f"lookout {lookout_id} added ({kind}, {lane})", highlight=False)
+
+
+@lookouts_app.command("retire")
+def lookouts_retire(
+    lookout_id: Annotated[int, typer.Argument(help="Lookout id (redlane target lookouts list).")],
+) -> None:
+    """Retire a lookout: kept, marked inactive, audited (lookout.update)."""
+    with store_session(code=FAILED) as session:
+        decisions.retire_lookout(session, _operator(), lookout_id)
+    console.print(f"lookout {lookout_id} retired", highlight=False)
+
+
+@rules_app.command("retire")
+def rules_retire(
+    rule_id: Annotated[int, typer.Argument(help="Rule id (redlane target rules list).")],
+) -> None:
+    """Retire a rule: kept, marked inactive, audited (rule.update)."""
+    with store_session(code=FAILED) as session:
+        decisions.retire_rule(session, _operator(), rule_id)
+    console.print(f"rule {rule_id} retired", highlight=False)

@@ -88,7 +88,8 @@ def flow_edges_sql(parties: str = "parties_all", party_actors: str = "party_acto
             WHERE p.role IN ('shipper', 'consignee')
         )
         SELECT s.actor_id AS src_actor_id, c.actor_id AS dst_actor_id, 'ships_to' AS kind,
-               {FLOW_WEIGHT} AS weight, count(*) || ' parcels' AS detail
+               {FLOW_WEIGHT} AS weight,
+               count(*) || IF(count(*) = 1, ' parcel', ' parcels') AS detail
         FROM ends s JOIN ends c ON c.source_table = s.source_table
              AND c.record_key = s.record_key AND c.role = 'consignee' AND s.role = 'shipper'
         WHERE s.actor_id <> c.actor_id

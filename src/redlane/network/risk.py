@@ -42,11 +42,33 @@ def own_evidence_sql(parties: str = "parties_all", party_actors: str = "party_ac
         SELECT actor_id,
             count(*) FILTER (WHERE kind = 'seizure') AS seizures,
             count(*) FILTER (WHERE kind = 'takedown') AS takedowns,
+            date_diff('day', max(ts) FILTER (WHERE kind = 'seizure'), (SELECT t FROM newest))
+                AS seizure_age_days,
+            date_diff('day', max(ts) FILTER (WHERE kind = 'takedown'), (SELECT t FROM newest))
+                AS takedown_age_days,
             sum(CASE kind WHEN 'seizure' THEN {SEIZURE_WEIGHT} ELSE {TAKEDOWN_WEIGHT} END
                 * pow(0.5, date_diff('day', ts, (SELECT t FROM newest)) / {HALF_LIFE_DAYS}))
                 AS decayed
         FROM ev GROUP BY actor_id
     """
+
+
+def _counted(count: str, noun: str) -> str:
+    """SQL for ``1 seizure`` / ``2 seizures``."""
+    return f"({count} || CASE WHEN {count} = 1 THEN ' {noun}' ELSE ' {noun}s' END)"
+
+
+def _latest(count: str, age_days: str) -> str:
+    """SQL for the age of the latest piece of evidence, in days before the newest evidence in
+    the data (what the decay counts from), marked decayed once it is a half-life old: a risk
+    near 0 beside "4 marketplace takedowns" is then explained by their age."""
+    latest = f"CASE WHEN {count} = 1 THEN ', ' ELSE ', the latest ' END"
+    when = (
+        f"CASE WHEN {age_days} < 1 THEN 'less than a day ago'"
+        f" WHEN {age_days} = 1 THEN '1 day ago' ELSE {age_days} || ' days ago' END"
+    )
+    decayed = f"CASE WHEN {age_days} >= {HALF_LIFE_DAYS} THEN ' (decayed)' ELSE '' END"
+    return f"({latest} || {when} || {decayed})"
 
 
 def compute_risk(
@@ -58,7 +80,9 @@ def compute_risk(
         f"""
         CREATE OR REPLACE TABLE {out} AS
         WITH own AS (
-            SELECT actor_id, seizures, takedowns, 1 - exp(-decayed) AS own_risk FROM own_ev
+            SELECT actor_id, seizures, takedowns, seizure_age_days, takedown_age_days,
+                1 - exp(-decayed) AS own_risk
+            FROM own_ev
         ),
         undirected AS (
             SELECT src_actor_id AS a, dst_actor_id AS b, kind, weight, detail FROM {edges}
@@ -70,10 +94,10 @@ def compute_risk(
         passed AS (
             SELECT u.a AS actor_id, o.own_risk * u.weight * {PROPAGATION} AS r,
                 u.detail || ' with ' || u.b || ' (' ||
-                CASE WHEN o.seizures > 0 THEN o.seizures || ' seizure(s)' ELSE '' END ||
+                CASE WHEN o.seizures > 0 THEN {_counted("o.seizures", "seizure")} ELSE '' END ||
                 CASE WHEN o.seizures > 0 AND o.takedowns > 0 THEN ', ' ELSE '' END ||
-                CASE WHEN o.takedowns > 0 THEN o.takedowns || ' takedown(s)' ELSE '' END || ')'
-                AS reason
+                CASE WHEN o.takedowns > 0 THEN {_counted("o.takedowns", "takedown")} ELSE '' END
+                || ')' AS reason
             FROM undirected u JOIN own o ON o.actor_id = u.b
         ),
         neighbour AS (
@@ -87,10 +111,14 @@ def compute_risk(
             coalesce(o.seizures, 0) AS seizures,
             coalesce(o.takedowns, 0) AS takedowns,
             list_concat(
-                CASE WHEN o.seizures > 0 THEN [o.seizures || ' seizure(s) of its own parcels']
-                     ELSE [] END,
-                CASE WHEN o.takedowns > 0 THEN [o.takedowns || ' marketplace takedown(s)']
-                     ELSE [] END,
+                CASE WHEN o.seizures > 0 THEN [
+                    {_counted("o.seizures", "seizure")} || ' of its own parcels'
+                    || {_latest("o.seizures", "o.seizure_age_days")}
+                ] ELSE [] END,
+                CASE WHEN o.takedowns > 0 THEN [
+                    {_counted("o.takedowns", "marketplace takedown")}
+                    || {_latest("o.takedowns", "o.takedown_age_days")}
+                ] ELSE [] END,
                 coalesce(n.reasons, [])
             ) AS risk_reasons
         FROM own o FULL OUTER JOIN neighbour n USING (actor_id)

@@ -7,14 +7,19 @@ transaction (flushed, never committed here), under one action vocabulary:
 
 - ``rule.create`` / ``lookout.create``: one entry per row, reason the row's reason, details
   ``{name|kind, criteria, lane}``;
-- ``rule.update`` / ``lookout.update``: reason ``edit``, details the changed fields (retiring is
-  an update to ``active: false``).
+- ``rule.update`` / ``lookout.update``: reason ``edit`` (``retire`` for a retirement, an update
+  to ``active: false``), details the changed fields.
 
-Checks, the same whoever calls: name 3–200 characters, reason 3–2000, lane one of ``LANES``,
-lookout kind one of ``LOOKOUT_KINDS``, ``valid_to`` after ``valid_from``, criteria a non-empty
-object that the engine compiles against the feature table's columns. The screener compiles
-every active rule and lookout when it loads, so one malformed criteria would stop it loading
-for everyone. Only the owner or an admin may change a row; lookouts are owned by people.
+Checks, the same whoever calls: name 3–200 characters, reason 3–2000, lane one of ``LANES``
+(``DEFAULT_LANE`` when none is given), lookout kind one of ``LOOKOUT_KINDS``, ``valid_to`` after
+``valid_from``, criteria a non-empty object that the engine compiles against the feature table's
+columns. The screener compiles every active rule and lookout when it loads, so one malformed
+criteria would stop it loading for everyone. Without ``valid_from`` a row applies from the start
+of the data (``FROM_START``): validity is read against each parcel's expected arrival, and an
+analyst working on past arrivals expects a new rule to hit them. Only the owner or an admin may
+change a row; a colleague of the owning partner in a role that writes such rows
+(``RETIRING_ROLES``) may also retire it (``retire_rule``, ``retire_lookout``). Lookouts are
+owned by people.
 
 Errors are ``RedlaneError`` subclasses: ``CriteriaError`` (422) for criteria and lanes,
 ``DecisionError`` (422) for other values, ``NotAllowed`` (403), ``NotFound`` (404).
@@ -34,8 +39,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from redlane.errors import NotFound, RedlaneError
+from redlane.policy.roles import INVESTIGATOR, TARGETING_ANALYST
 from redlane.store import audit, outbox
-from redlane.store.models import LOOKOUT_KINDS, Lookout, Rule, User
+from redlane.store.models import LOOKOUT_KINDS, AuditEntry, Lookout, Rule, User
 from redlane.store.partners import ensure_default_partners
 from redlane.targeting.features import (
     compute_features,
@@ -59,6 +65,15 @@ NAME_LENGTH: Final = (3, 200)
 REASON_LENGTH: Final = (3, 2000)
 RULE_FIELDS: Final = ("name", "criteria", "lane", "reason", "active", "valid_from", "valid_to")
 LOOKOUT_FIELDS: Final = ("criteria", "lane", "reason", "active", "valid_from", "valid_to")
+# The lane of a rule or lookout created without one: the CLI, the API and the console alike.
+DEFAULT_LANE: Final = "red"
+# ``valid_from`` of a row created without one: before any parcel, so it applies to all the data.
+FROM_START: Final = datetime(1970, 1, 1, tzinfo=UTC)
+# Rules belong to customs' selectivity: a rule with no owner (shipped) is customs'.
+RULE_PARTNER: Final = "customs"
+# Who, besides the owner and admins, may retire a row their partner owns: the roles that write
+# such rows (the service's access rules let these roles write them).
+RETIRING_ROLES: Final = {"rule": (TARGETING_ANALYST,), "lookout": (TARGETING_ANALYST, INVESTIGATOR)}
 
 
 class DecisionError(RedlaneError):
@@ -80,6 +95,8 @@ class Actor(Protocol):
     def partner_id(self) -> str | None: ...
     @property
     def is_admin(self) -> bool: ...
+    @property
+    def role(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -90,6 +107,7 @@ class Person:
     user_id: int | None = None
     partner_id: str | None = None
     is_admin: bool = False
+    role: str | None = None
 
 
 def person(session: Session, username: str, partner_id: str) -> Person:
@@ -149,9 +167,12 @@ def _aware(t: datetime) -> datetime:
 
 
 def _moment(value: Any, what: str) -> Any:
-    if value is not None and not isinstance(value, datetime):
+    """A date-time as stored: aware (a form's bare date is taken as UTC)."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
         raise DecisionError(f"{what} must be a date-time")
-    return value
+    return _aware(value)
 
 
 def _window(valid_from: datetime, valid_to: datetime | None) -> None:
@@ -165,9 +186,9 @@ def _values(
     """The checked columns of a new rule (``named``) or lookout."""
     values: dict[str, Any] = {
         "criteria": check_criteria(kind, d.get("criteria"), where),
-        "lane": validate_lane(str(d.get("lane"))),
+        "lane": validate_lane(str(d.get("lane") or DEFAULT_LANE)),
         "reason": _text(d.get("reason"), "reason", REASON_LENGTH),
-        "valid_from": _moment(d.get("valid_from") or datetime.now(UTC), "valid_from"),
+        "valid_from": _moment(d.get("valid_from") or FROM_START, "valid_from"),
         "valid_to": _moment(d.get("valid_to"), "valid_to"),
     }
     if named:
@@ -251,6 +272,11 @@ def update_rule(
     return rule
 
 
+def retire_rule(session: Session, actor: Actor, rule_id: int) -> Rule:
+    """The rule stops applying (kept, marked inactive): ``rule.update`` to ``active: false``."""
+    return update_rule(session, actor, rule_id, {"active": False})
+
+
 # --- lookouts --------------------------------------------------------------------------------
 def create_lookout(
     session: Session, actor: Actor, definition: Mapping[str, Any], where: Where | None
@@ -288,6 +314,39 @@ def update_lookout(
     return lookout
 
 
+def retire_lookout(session: Session, actor: Actor, lookout_id: int) -> Lookout:
+    """The lookout stops applying (kept, marked inactive): ``lookout.update``."""
+    return update_lookout(session, actor, lookout_id, {"active": False})
+
+
+# --- who may change a row ----------------------------------------------------------------------
+def owning_partner(session: Session, row: Rule | Lookout) -> str | None:
+    """The partner a rule or lookout belongs to: a lookout's own, a rule's owner's."""
+    if isinstance(row, Lookout):
+        return row.partner_id
+    if row.owner_id is None:
+        return RULE_PARTNER
+    owner = session.get(User, row.owner_id)
+    return owner.partner_id if owner is not None else None
+
+
+def may_change(actor: Actor, row: Rule | Lookout) -> bool:
+    """Any change: the owner or an admin."""
+    return actor.is_admin or (row.owner_id is not None and row.owner_id == actor.user_id)
+
+
+def may_retire(actor: Actor, row: Rule | Lookout, partner: str | None) -> bool:
+    """Retiring: also a colleague of the owning ``partner`` in a role that writes such rows
+    (rules and lookouts filed from the command line or an FtM import belong to no analyst)."""
+    label = "rule" if isinstance(row, Rule) else "lookout"
+    colleague = (
+        actor.role in RETIRING_ROLES[label]
+        and actor.partner_id is not None
+        and actor.partner_id == partner
+    )
+    return may_change(actor, row) or colleague
+
+
 def _update(
     session: Session,
     actor: Actor,
@@ -298,7 +357,10 @@ def _update(
     where: Where | None,
 ) -> None:
     """One edit: owner check, every changed value checked as on creation, then audit."""
-    if not actor.is_admin and (row.owner_id is None or row.owner_id != actor.user_id):
+    retiring = dict(changes) == {"active": False}
+    if retiring and not may_retire(actor, row, owning_partner(session, row)):
+        raise NotAllowed("only the owner, an admin or a colleague of its partner may retire this")
+    if not retiring and not may_change(actor, row):
         raise NotAllowed("only the owner or an admin may change this")
     unknown = sorted(set(changes) - set(fields))
     if unknown:
@@ -312,7 +374,7 @@ def _update(
         elif name == "lane":
             validate_lane(str(value))
         elif name in ("valid_from", "valid_to"):
-            _moment(value, name)
+            checked[name] = _moment(value, name)
         elif name == "active" and not isinstance(value, bool):
             raise DecisionError("active must be true or false")
         elif name in ("name", "reason"):
@@ -321,26 +383,50 @@ def _update(
     for name, value in checked.items():
         setattr(row, name, value)
     label = "rule" if isinstance(row, Rule) else "lookout"
-    _audit(session, actor, f"{label}.update", row, "edit", changes)
+    _audit(session, actor, f"{label}.update", row, "retire" if retiring else "edit", changes)
 
 
 # --- listing ---------------------------------------------------------------------------------
+def plan_hits(session: Session) -> dict[str, int]:
+    """Parcels each rule and lookout hit in the stored plans (``"rule:3"`` → 12): the day's
+    parcels of the plan's port it hit, planned or not, from each plan's ``target.plan`` audit
+    entry. A port and day planned again counts once, as its latest plan."""
+    details = AuditEntry.details
+    query = (
+        select(details["port"], details["day"], details["check_hits"])
+        .where(AuditEntry.action == "target.plan")
+        .order_by(AuditEntry.seq)
+    )
+    latest: dict[tuple[Any, Any], Mapping[str, Any]] = {}
+    for port, day, hits in session.execute(query):
+        latest[(port, day)] = hits if isinstance(hits, Mapping) else {}
+    totals: dict[str, int] = {}
+    for hits in latest.values():
+        for key, count in hits.items():
+            totals[key] = totals.get(key, 0) + int(count)
+    return totals
+
+
 def rule_rows(
     session: Session, features: duckdb.DuckDBPyConnection | None = None
 ) -> list[dict[str, Any]]:
-    """Every rule; with a feature connection also its hits over the warehouse, hits inspected,
-    seizures and hit rate."""
+    """Every rule with its owner and its hits in stored plans (``plan_hits``); with a feature
+    connection also its hits over the warehouse, hits inspected, seizures and hit rate."""
     rules = list(session.scalars(select(Rule).order_by(Rule.id)))
+    owners = _usernames(session, {r.owner_id for r in rules if r.owner_id is not None})
+    planned = plan_hits(session)
     rows: list[dict[str, Any]] = [
         {
             "id": r.id,
             "name": r.name,
+            "owner": owners.get(r.owner_id) if r.owner_id is not None else None,
             "lane": r.lane,
             "active": r.active,
             "valid_from": r.valid_from,
             "valid_to": r.valid_to,
             "reason": r.reason,
             "criteria": r.criteria,
+            "plan_hits": planned.get(f"rule:{r.id}", 0),
         }
         for r in rules
     ]
@@ -358,15 +444,30 @@ def rule_rows(
 
 
 def lookout_rows(session: Session) -> list[dict[str, Any]]:
+    """Every lookout with its owner, partner and hits in stored plans (``plan_hits``)."""
+    lookouts = list(session.scalars(select(Lookout).order_by(Lookout.id)))
+    owners = _usernames(session, {lk.owner_id for lk in lookouts})
+    planned = plan_hits(session)
     return [
         {
             "id": lk.id,
             "kind": lk.kind,
+            "owner": owners.get(lk.owner_id),
+            "partner_id": lk.partner_id,
             "criteria": lk.criteria,
             "lane": lk.lane,
             "reason": lk.reason,
             "active": lk.active,
+            "valid_from": lk.valid_from,
             "valid_to": lk.valid_to,
+            "plan_hits": planned.get(f"lookout:{lk.id}", 0),
         }
-        for lk in session.scalars(select(Lookout).order_by(Lookout.id))
+        for lk in lookouts
     ]
+
+
+def _usernames(session: Session, ids: set[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    rows = session.execute(select(User.id, User.username).where(User.id.in_(ids)))
+    return {int(uid): str(name) for uid, name in rows}

@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from redlane.engine.sql import quote_literal
 from redlane.engine.warehouse import Warehouse
+from redlane.feeds.currency import FX_TABLE, install_rates
 from redlane.resolve.outputs import register_resolution_views
 from redlane.targeting.sql import HISTORY_KEYS, WAREHOUSE_LABELS_SQL, feature_sql
 
@@ -77,6 +78,7 @@ INPUT_TABLES: Final = (
     "mp_takedowns",
     "social_posts",
     "ports",
+    FX_TABLE,
 )
 
 LABEL_SCHEMA: Final = pa.schema(
@@ -103,13 +105,15 @@ def open_features_connection(
     warehouse_labels: bool = True,
     memory_limit: str = "",
 ) -> duckdb.DuckDBPyConnection:
-    """A connection with the warehouse views, the resolution views and ``target_labels``.
+    """A connection with the warehouse views, the exchange rates by day (``fx_days``), the
+    resolution views and ``target_labels``.
 
     ``outcomes`` (``LABEL_SCHEMA``) are recorded outcomes; they win over a warehouse inspection
     of the same parcel. ``warehouse_labels=False`` ignores the warehouse's inspections (the
     simulator loop uses only its own).
     """
     con = Warehouse(warehouse_path).connect(memory_limit=memory_limit, tables=INPUT_TABLES)
+    install_rates(con)
     register_resolution_views(con, home)
     set_labels(con, outcomes, warehouse_labels=warehouse_labels)
     return con

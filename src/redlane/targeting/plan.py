@@ -3,9 +3,10 @@
 Order of selection (red lane, ``inspections_per_day``):
 1. mandatory: red-lane rule and lookout hits (highest expected value first, up to capacity);
 2. the top expected values among the rest, leaving room for
-3. the exploration quota: ``round(capacity × exploration_rate)`` parcels drawn uniformly at random
-   from those not yet selected, each with propensity ``quota / pool``, so hit rates can be
-   estimated without bias and the model keeps learning outside its own beliefs.
+3. the exploration quota: ``capacity × exploration_rate`` parcels, its fraction carried over days
+   (``exploration_quota``), drawn uniformly at random from those not yet selected, each with
+   propensity ``quota / pool``, so hit rates can be estimated without bias and the model keeps
+   learning outside its own beliefs, at small ports too.
 Yellow-lane hits take the document checks (``document_checks_per_day``), then the next expected
 values; notify-lane hits are listed for the partner; green-lane hits are released (never picked
 by the model or exploration unless a red check also hits).
@@ -16,9 +17,11 @@ from __future__ import annotations
 import io
 import json
 import math
+import zlib
 from collections import Counter
 from dataclasses import dataclass, field, fields
 from datetime import date
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, Final, cast
 
@@ -36,17 +39,40 @@ from redlane.errors import NotFound
 from redlane.store import audit, outbox
 from redlane.store.models import Plan, PlanItem, Port
 from redlane.targeting.model import TargetModel, column_floats
-from redlane.targeting.reasons import TableRows, explain
+from redlane.targeting.reasons import (
+    TableRows,
+    explain,
+    format_score,
+    selection_reason,
+    value_ranks,
+)
 from redlane.targeting.rules import Check, evaluate
 
 DEFAULT_EXPLORATION: Final = 0.05
 
 
-def exploration_quota(capacity: int, rate: float) -> int:
-    """Parcels of a plan drawn at random: ``capacity × rate`` rounded half up."""
+def exploration_quota(capacity: int, rate: float, *, day: str | None = None, key: str = "") -> int:
+    """Parcels of a plan drawn at random.
+
+    Without ``day``: ``capacity × rate`` rounded half up (a capacity pooled over the network,
+    as the simulator loop plans it). With ``day`` (a port's plan): the fraction is carried over
+    days, so a port of capacity 2 at 5 % explores one parcel every tenth day instead of never:
+    the day's quota is how far the running total ``share × days`` (``share = capacity × rate``)
+    crosses an integer that day, ``floor(share·(d+1) + φ) − floor(share·d + φ)`` for the day's
+    ordinal ``d``. Over any run of days a port's quotas add up to ``share × days`` within one;
+    each day's is ``share`` rounded down or up. The phase ``φ`` in [0, 1) comes from ``key``
+    (the plan's port and seed), so ports with the same share do not all explore on the same day
+    and the quota is the same whoever plans the port (``--port`` or ``--all-ports``). Exact
+    fractions: float error must not turn a whole share into one more parcel."""
     if not 0 <= rate <= 1:
         raise ValueError(f"exploration rate must be within 0..1, not {rate}")
-    return min(capacity, int(math.floor(capacity * rate + 0.5)))
+    if day is None:
+        return min(capacity, int(math.floor(capacity * rate + 0.5)))
+    share = Fraction(capacity) * Fraction(rate).limit_denominator(1_000_000)
+    phase = Fraction(zlib.crc32(key.encode("utf-8")), 1 << 32)
+    ordinal = date.fromisoformat(day).toordinal()
+    carried = math.floor(share * (ordinal + 1) + phase) - math.floor(share * ordinal + phase)
+    return min(capacity, carried)
 
 
 @dataclass
@@ -131,6 +157,8 @@ class PlanResult:
     mandatory_over_capacity: int = 0
     plan_id: int | None = None
     files: list[str] = field(default_factory=list)
+    # Parcels of the port's day each rule or lookout hit, planned or not ("rule:3" -> 12).
+    check_hits: dict[str, int] = field(default_factory=dict)
 
     def lane(self, lane: str) -> list[PlannedItem]:
         return [i for i in self.items if i.lane == lane]
@@ -141,6 +169,7 @@ class PlanResult:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
         out["items"] = [item.to_dict() for item in self.items]
         out["files"] = list(self.files)
+        out["check_hits"] = dict(self.check_hits)
         return out
 
 
@@ -181,6 +210,14 @@ def hit_kinds(hits: npt.NDArray[np.bool_], checks: list[Check]) -> list[str]:
     return kinds
 
 
+def check_hit_counts(hits: npt.NDArray[np.bool_], checks: list[Check]) -> dict[str, int]:
+    """Shipments each check hit, for the checks that hit any (``"rule:3"`` -> 12)."""
+    if hits.shape[0] == 0:
+        return {}
+    counts = hits.sum(axis=0)
+    return {c.key: int(n) for c, n in zip(checks, counts, strict=True) if n}
+
+
 def make_plan(
     feats: pa.Table,
     model: TargetModel,
@@ -214,7 +251,7 @@ def make_plan(
         p, ev, brand_reasons = brand_evidence.adjust_batch(feats, p, est, red | yellow)
     kind = hit_kinds(hits, checks)
     rng = np.random.default_rng([seed, int(date.fromisoformat(day).toordinal())])
-    quota = exploration_quota(capacity, exploration_rate)
+    quota = exploration_quota(capacity, exploration_rate, day=day, key=f"{seed}:{port}")
     red_sel = select(ev, red, capacity, quota, rng, excluded=green, mandatory_kind=kind)
     # Document checks: yellow hits, then the next values not already in the red lane.
     in_red = np.zeros(n, dtype=bool)
@@ -250,6 +287,7 @@ def make_plan(
         shipments=n,
         model_version=model.version,
         mandatory_over_capacity=red_sel.mandatory_over_capacity,
+        check_hits=check_hit_counts(hits, checks),
     )
     if not planned:
         return result
@@ -259,12 +297,23 @@ def make_plan(
     contrib = model.contributions(model.matrix(chosen))
     model_reasons = explain(rows, contrib)
     sentences = [c.sentence() for c in checks]
+    ranks = value_ranks(ev)
     for rank, ((i, lane, by, pr), row, because) in enumerate(
         zip(planned, rows, model_reasons, strict=True), start=1
     ):
-        reasons = [sentences[j] for j in np.flatnonzero(hits[i])]
-        if by == "exploration":
-            reasons.insert(0, f"random exploration pick (chance {pr:.1%})")
+        hit = np.flatnonzero(hits[i])
+        # First, why it is in its lane at all: the checks of that lane, its rank, or the draw.
+        why = selection_reason(
+            by,
+            lane,
+            checks=[checks[j].label for j in hit if checks[j].lane == lane],
+            value_rank=int(ranks[i]),
+            parcels=n,
+            score=float(p[i]),
+            expected_value=float(ev[i]),
+            propensity=float(pr),
+        )
+        reasons = [why] + [sentences[j] for j in hit]
         reasons += because + (brand_reasons[i] if brand_reasons is not None else [])
         result.items.append(
             PlannedItem(
@@ -347,6 +396,7 @@ def save_plan(session: Session, result: PlanResult, actor: str, user_id: int | N
             "shipments": result.shipments,
             "model_version": result.model_version,
             "counts": counts,
+            "check_hits": result.check_hits,
             "decisions": [
                 {
                     "hawb": i.hawb,
@@ -422,7 +472,7 @@ def write_holds(result: PlanResult, out: Path) -> list[Path]:
                     i.lane,
                     i.rank,
                     i.selected_by,
-                    f"{i.score:.6f}",
+                    format_score(i.score),
                     f"{i.expected_value:.2f}",
                     f"{i.propensity:.6f}",
                     " | ".join(i.reasons),
@@ -440,6 +490,8 @@ def holds_json(result: PlanResult) -> str:
     writes each line."""
     head = result.to_dict()
     items = head.pop("items")
+    # Per-rule counts of the whole day are targeting's own figures, not the carrier's business.
+    head.pop("check_hits")
     lines = ",\n".join(json.dumps(item, default=str) for item in items)
     listed = f"[\n{lines}\n]" if items else "[]"
     return f'{json.dumps(head, default=str)[:-1]}, "items": {listed}}}\n'

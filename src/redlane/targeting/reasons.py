@@ -1,14 +1,18 @@
-"""Officer sentences from LightGBM contributions (``pred_contrib``).
+"""Officer sentences from LightGBM contributions (``pred_contrib``), and why a parcel is on a plan.
 
 Features are grouped into topics (price, description, shipper history, ring, seller…); a
-shipment's reasons are the topics with the largest positive contribution to its score, each
-turned into one sentence with the shipment's own values.
+shipment's reasons are the topics with the largest positive contribution to its score that cite
+something found, each turned into one sentence with the shipment's own values and its direction
+("raises risk: …"; when nothing raises it, what lowers it most: "lowers risk: …").
+:func:`selection_reason` says why a plan took a parcel (its checks, its rank by expected value,
+or a random draw), and :func:`format_score` is how scores are shown to people.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime
 from typing import Any, Final
 
 import numpy as np
@@ -87,128 +91,296 @@ def _i(row: Row, name: str) -> int:
     return 0 if math.isnan(value) else int(value)
 
 
+# --- words and numbers as officers read them ---------------------------------------------------
+def plural(count: float, noun: str, many: str | None = None) -> str:
+    """``no hype posts``, ``1 hype post``, ``2 hype posts`` (``many``: an irregular plural)."""
+    n = int(count)
+    if n == 0:
+        return f"no {many or noun + 's'}"
+    return f"{n:,} {noun if n == 1 else (many or noun + 's')}"
+
+
+def format_score(score: float) -> str:
+    """A score (a probability) for people: three decimals, never scientific notation, and never
+    rounded up to a certainty the model does not have (0.99999998 is ``> 0.999``)."""
+    if math.isnan(score):
+        return "no score"
+    if 0.9995 <= score < 1:
+        return "> 0.999"
+    if 0 < score < 0.0005:
+        return "< 0.001"
+    return f"{score:.3f}"
+
+
+def format_chance(probability: float) -> str:
+    """A chance of being drawn: ``25%``, or ``1 in 48`` when small (never ``0.0%``)."""
+    if probability <= 0:
+        return "no chance"
+    if probability >= 0.1:
+        return f"{probability:.0%}"
+    return f"1 in {round(1 / probability):,}"
+
+
+def ago(days: float) -> str:
+    """An age in days in words: ``less than a day ago``, ``1 day ago``, ``12 days ago``."""
+    if math.isnan(days) or days < 1:
+        return "less than a day ago"
+    return f"{plural(days, 'day')} ago"
+
+
+def _ordinal(n: int) -> str:
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n:,}{suffix}"
+
+
+def _and(parts: Sequence[str]) -> str:
+    return parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+
+
+def _declared(row: Row) -> str:
+    """The value as filed and, when not in US dollars, what it is in dollars and at which
+    rate: ``declared 24,809.89 HKD (3,176.10 USD at 7.8113 HKD to the dollar, rate of
+    2026-02-27)``."""
+    usd = _num(row, "declared_value")
+    currency = str(row.get("declared_currency") or "USD")
+    amount = _num(row, "declared_amount")
+    if currency == "USD" or math.isnan(amount):
+        return f"declared {usd:,.2f} USD"
+    if math.isnan(usd):
+        return f"declared {amount:,.2f} {currency} (no exchange rate for its date)"
+    rate = _num(row, "fx_units_per_usd")
+    return (
+        f"declared {amount:,.2f} {currency} ({usd:,.2f} USD at {rate:,.4f} {currency} to the "
+        f"dollar, rate of {row.get('fx_rate_date')})"
+    )
+
+
+def _genuine_range(row: Row) -> tuple[float, float, str] | None:
+    """The genuine price range of the parcel's own product line (its HS6) and whose line it
+    is; ``None`` when none matched: a brand's range for other goods is not quoted."""
+    low, high = _num(row, "genuine_min"), _num(row, "genuine_max")
+    if not row.get("genuine_line_matched") or math.isnan(low) or math.isnan(high):
+        return None
+    brand = row.get("genuine_line_brand") or row.get("genuine_brand")
+    what = " ".join(str(v) for v in (brand, row.get("genuine_line")) if v)
+    return low, high, what or "these goods"
+
+
+def _peers_per_kg(row: Row) -> float:
+    """How far the value per kg is below (< 0) earlier parcels of the same description, in
+    log terms; NaN when unknown."""
+    return _num(row, "value_per_kg_vs_descr")
+
+
 def _price(row: Row) -> str:
-    gap, low, high = _num(row, "genuine_gap"), _num(row, "genuine_min"), _num(row, "genuine_max")
-    what = " ".join(str(row.get(k)) for k in ("genuine_brand", "genuine_line") if row.get(k))
-    if math.isnan(gap) or math.isnan(low):
-        peers = _num(row, "value_per_kg_vs_descr")
-        if not math.isnan(peers) and peers < 0:
-            return (
-                f"declared value {_num(row, 'declared_value'):.2f} USD for "
-                f"{_num(row, 'weight_kg'):.2f} kg, {1 - math.exp(peers):.0%} less per kg than "
-                f"earlier parcels described '{row.get('description') or ''}'"
-            )
-        return (
-            f"declared value {_num(row, 'declared_value'):.2f} USD for "
-            f"{_num(row, 'weight_kg'):.2f} kg, low for the goods"
+    declared, usd = _declared(row), _num(row, "declared_value")
+    pieces = plural(max(_i(row, "pieces"), 1), "piece")
+    if math.isnan(usd):
+        return f"{declared} for {pieces}: not compared with genuine prices"
+    unit = usd / max(_i(row, "pieces"), 1)
+    genuine = _genuine_range(row)
+    if genuine is not None:
+        low, high, what = genuine
+        where = (
+            f"{1 - unit / low:.0%} below"
+            if unit < low
+            else "within"
+            if unit <= high
+            else f"{unit / high - 1:.0%} above"
         )
-    unit = _num(row, "unit_value")
-    if gap > 0:
         return (
-            f"declared value {gap:.0%} below the genuine range for {what} "
-            f"({unit:.2f} USD a piece vs {low:.0f}–{high:.0f} USD)"
+            f"{declared} for {pieces}: {unit:,.2f} USD a piece, {where} the genuine range of "
+            f"{low:,.0f}–{high:,.0f} USD for {what}"
         )
-    return f"declared {unit:.2f} USD a piece against a genuine range of {low:.0f}–{high:.0f} USD"
+    peers = _peers_per_kg(row)
+    weight = f"{_num(row, 'weight_kg'):.2f} kg"
+    if not math.isnan(peers) and peers < 0:
+        return (
+            f"{declared} for {weight}, {1 - math.exp(peers):.0%} less per kg than earlier "
+            f"parcels described '{row.get('description') or ''}'"
+        )
+    hs6 = row.get("hs6")
+    goods = f"its goods (HS {hs6})" if hs6 else "its goods"
+    return f"{declared} for {weight} ({unit:,.2f} USD a piece): no genuine price range for {goods}"
+
+
+def price_is_low(row: Row) -> bool:
+    """Whether the price sentence cites a low value (below its own line's genuine range, or
+    less per kg than earlier parcels of its description): only then is it a counterfeit sign,
+    and a reason to inspect."""
+    usd = _num(row, "declared_value")
+    if math.isnan(usd):
+        return False
+    genuine = _genuine_range(row)
+    if genuine is not None:
+        return usd / max(_i(row, "pieces"), 1) < genuine[0]
+    peers = _peers_per_kg(row)
+    return not math.isnan(peers) and peers < 0
+
+
+def _goods(row: Row) -> str:
+    """The goods description in quotes, or that there is none."""
+    descr = str(row.get("description") or "").strip()
+    return f"'{descr}'" if descr else "no goods description"
 
 
 def _description(row: Row) -> str:
-    descr = row.get("description") or ""
+    goods, hs6 = _goods(row), row.get("hs6")
     if _num(row, "brand_in_description") > 0 and row.get("genuine_brand"):
-        return f"brand word '{row.get('genuine_brand')}' in the description '{descr}'"
+        return f"brand word '{row.get('genuine_brand')}' in the description {goods}"
     if _i(row, "descr_seized"):
         return (
-            f"description '{descr}' on {_i(row, 'descr_seized')} earlier seizures "
-            f"({_i(row, 'descr_inspected')} inspections)"
+            f"description {goods} on {plural(_i(row, 'descr_seized'), 'earlier seizure')} "
+            f"(in {plural(_i(row, 'descr_inspected'), 'inspection')})"
         )
     if _num(row, "vague_description") > 0:
-        return f"vague goods description '{descr}'"
-    if _num(row, "hs_missing") > 0:
-        return f"no HS code declared for '{descr}'"
+        return f"vague goods description {goods}"
+    if not hs6:
+        return f"no HS code declared for {goods}"
     if _num(row, "entry_hs_mismatch") > 0:
-        return f"customs entry HS code differs from the advance data's {row.get('hs6')}"
+        return f"customs entry HS code differs from the advance data's HS {hs6}"
     share = _num(row, "descr_hs_share")
     if not math.isnan(share) and share < 0.5:
-        return f"HS {row.get('hs6')} is unusual for '{descr}' ({share:.0%} of earlier parcels)"
-    return f"description '{descr}' with HS {row.get('hs6')}"
+        return f"HS {hs6} is unusual for {goods} ({share:.0%} of earlier parcels)"
+    return f"description {goods} with HS {hs6}"
 
 
 def _ring(row: Row) -> str:
-    ring = row.get("ring_id") or "?"
     return (
-        f"shipper linked to ring {ring}, {_i(row, 'ring_seized_60d')} seizures in 60 days "
-        f"({_i(row, 'ring_seized')} in all)"
+        f"shipper linked to ring {row.get('ring_id')}: "
+        f"{plural(_i(row, 'ring_seized_60d'), 'seizure')} in the last 60 days "
+        f"({plural(_i(row, 'ring_seized'), 'seizure')} in all)"
     )
 
 
 def _actor(row: Row) -> str:
+    actor, inspected = row.get("shipper_actor_id"), _i(row, "sactor_inspected")
+    if not inspected:
+        return f"shipper actor {actor}: never inspected before"
     return (
-        f"shipper actor {row.get('shipper_actor_id')}: {_i(row, 'sactor_seized')} earlier "
-        f"seizures in {_i(row, 'sactor_inspected')} inspections"
+        f"shipper actor {actor}: {plural(_i(row, 'sactor_seized'), 'earlier seizure')} in "
+        f"{plural(inspected, 'inspection')}"
     )
+
+
+_IDENTIFIERS: Final = (
+    ("sname", "name"),
+    ("sphone", "phone"),
+    ("semail", "email"),
+    ("saddr", "address"),
+    ("seller", "seller account"),
+)
 
 
 def _identifiers(row: Row) -> str:
-    parts = []
-    for key, label in (
-        ("sname", "name"),
-        ("sphone", "phone"),
-        ("semail", "email"),
-        ("saddr", "address"),
-        ("seller", "seller account"),
-    ):
-        seized = _i(row, f"{key}_seized")
-        if seized:
-            parts.append(f"{label} ({seized})")
+    parts = [
+        f"{label} ({_i(row, f'{key}_seized'):,})"
+        for key, label in _IDENTIFIERS
+        if _i(row, f"{key}_seized")
+    ]
     if parts:
+        recent = _i(row, "identifier_seized_60d")
         return (
             f"shipper identifiers seen in earlier seizures: {', '.join(parts)}; "
-            f"{_i(row, 'identifier_seized_60d')} in the last 60 days"
+            f"{f'{recent:,}' if recent else 'none'} in the last 60 days"
         )
+    name = row.get("shipper_name")
+    who = f"shipper '{name}'" if name else "this shipper"
     inspected = _i(row, "sname_inspected")
-    return f"shipper '{row.get('shipper_name')}' inspected {inspected} times before, none seized"
+    if not inspected:
+        return f"{who} never inspected before"
+    return f"{who} inspected {plural(inspected, 'time')} before, none seized"
 
 
 def _consignee(row: Row) -> str:
-    return (
-        f"consignee '{row.get('consignee_name')}' linked to "
-        f"{_i(row, 'cname_seized') + _i(row, 'caddr_seized')} earlier seizures "
-        f"({_i(row, 'consignee_volume_30d')} parcels to that address in 30 days)"
-    )
+    name = row.get("consignee_name")
+    who = f"consignee '{name}'" if name else "the consignee"
+    seized = _i(row, "cname_seized") + _i(row, "caddr_seized")
+    volume = _i(row, "consignee_volume_30d")
+    to_address = f"{plural(volume, 'other parcel')} to the same address in 30 days"
+    if seized:
+        return f"{who} linked to {plural(seized, 'earlier seizure')} ({to_address})"
+    return f"{who}: {to_address}, none seized before"
 
 
 def _route(row: Row) -> str:
-    return (
-        f"HS {row.get('hs6')} from {row.get('origin')}: {_i(row, 'hs6_origin_seized')} "
-        f"seizures in {_i(row, 'hs6_origin_inspected')} past inspections"
-        f" (origin {row.get('origin')}: {_i(row, 'origin_seized')} seizures)"
-    )
+    """The route's seizure record: only the parts that found something (the HS code × origin,
+    the origin), or that nothing was found when nothing was."""
+    hs6, origin = row.get("hs6"), row.get("origin") or "an undeclared origin"
+    parts = []
+    if hs6 and _i(row, "hs6_origin_seized"):
+        parts.append(
+            f"HS {hs6} from {origin}: {plural(_i(row, 'hs6_origin_seized'), 'seizure')} in "
+            f"{plural(_i(row, 'hs6_origin_inspected'), 'past inspection')}"
+        )
+    if _i(row, "origin_seized"):
+        parts.append(
+            f"origin {origin}: {plural(_i(row, 'origin_seized'), 'seizure')} in "
+            f"{plural(_i(row, 'origin_inspected'), 'past inspection')}"
+        )
+    shipper_country = row.get("shipper_country")
+    if _num(row, "origin_ne_shipper_country") > 0 and shipper_country:
+        parts.append(f"sent from {origin} by a shipper based in {shipper_country}")
+    if not parts:
+        goods = f"HS {hs6}" if hs6 else "goods"
+        parts.append(f"{goods} from {origin}: no seizures on record")
+    return "; ".join(parts)
+
+
+def _actor_history(row: Row) -> str | None:
+    """What the shipper's resolved actor has on record before this parcel, if anything."""
+    actor = row.get("shipper_actor_id")
+    if not actor:
+        return None
+    first, at = row.get("shipper_actor_first_seen"), row.get("submitted_at")
+    if isinstance(first, datetime) and isinstance(at, datetime):
+        days = (at.replace(tzinfo=None) - first.replace(tzinfo=None)).total_seconds() / 86400
+        if days >= 1:
+            return f"its actor {actor} was first seen {ago(days)}"
+    inspected = _i(row, "sactor_inspected")
+    if inspected:
+        return f"its actor {actor} has {plural(inspected, 'earlier inspection')}"
+    return None
 
 
 def _new_shipper(row: Row) -> str:
-    return (
-        f"new shipper: first seen {_num(row, 'shipper_age_days'):.1f} days ago, "
-        f"{_i(row, 'shipper_prior_volume')} earlier parcels, {_i(row, 'shipper_volume_7d')} "
-        "in 7 days"
+    prior = _i(row, "shipper_prior_volume")
+    actor = _actor_history(row)
+    if prior == 0:
+        if actor:
+            return f"first parcel under this shipper name, but {actor}"
+        actor_id = row.get("shipper_actor_id")
+        if actor_id:
+            return f"new shipper: first parcel under this name, and its actor {actor_id} is new"
+        return "new shipper: first parcel under this name"
+    own = (
+        f"shipper first seen {ago(_num(row, 'shipper_age_days'))}: "
+        f"{plural(prior, 'earlier parcel')}, {_i(row, 'shipper_volume_7d'):,} in the last 7 days"
     )
+    return f"{own}; {actor}" if actor else own
 
 
 def _seller(row: Row) -> str:
     bits = [f"seller {row.get('seller_ref')}"]
     age = _num(row, "seller_age_days")
     if not math.isnan(age):
-        bits.append(f"account {age:.0f} days old")
+        bits.append(f"account {ago(age).removesuffix(' ago')} old")
     ratio = _num(row, "listing_price_ratio")
-    if not math.isnan(ratio):
-        bits.append(f"lists branded goods at {ratio:.0%} of the genuine price")
+    if ratio < 1:  # at or above the genuine price is no counterfeit sign (NaN: no listing)
+        bits.append(f"lists branded goods {1 - ratio:.0%} below the genuine price")
     if _i(row, "seller_takedowns"):
-        bits.append(f"{_i(row, 'seller_takedowns')} marketplace takedowns")
+        bits.append(plural(_i(row, "seller_takedowns"), "marketplace takedown"))
     if _i(row, "seller_hype_posts"):
-        bits.append(f"{_i(row, 'seller_hype_posts')} hype posts")
+        bits.append(plural(_i(row, "seller_hype_posts"), "hype post"))
+    if _i(row, "seller_seized"):
+        bits.append(f"{plural(_i(row, 'seller_seized'), 'earlier seizure')} of its parcels")
     return ", ".join(bits)
 
 
 def _port(row: Row) -> str:
-    return f"port {row.get('port')}: {_i(row, 'port_seized_60d')} seizures in 60 days"
+    recent, seized = _i(row, "port_seized_60d"), _i(row, "port_seized")
+    text = f"port {row.get('port')}: {plural(recent, 'seizure')} in the last 60 days"
+    return f"{text} ({seized:,} in all)" if seized > recent else text
 
 
 TOPICS: Final[dict[str, Callable[[Row], str]]] = {
@@ -263,7 +435,9 @@ _TOPIC_INDEX: Final = [topic_of(f) for f in FEATURES]
 def explain(
     rows: Sequence[Row], contributions: npt.NDArray[np.float64], top: int = 3
 ) -> list[list[str]]:
-    """Up to ``top`` sentences per row, strongest first; at least one per row."""
+    """Up to ``top`` sentences per row, strongest first, each saying its direction; exactly
+    one per row when nothing raises the risk (what lowers it most, or that nothing stands
+    out)."""
     names = sorted(set(_TOPIC_INDEX))
     member = np.zeros((len(FEATURES), len(names)))
     for j, topic in enumerate(_TOPIC_INDEX):
@@ -271,18 +445,30 @@ def explain(
     by_topic = contributions[:, : len(FEATURES)] @ member
     out: list[list[str]] = []
     for i, row in enumerate(rows):
-        order = [k for k in np.argsort(-by_topic[i]) if _applies(names[k], row)]
-        best = by_topic[i, order[0]] if order else 0.0
+        named = [k for k in np.argsort(-by_topic[i]) if _applies(names[k], row)]
+        raising = [k for k in named if _has_evidence(names[k], row)]
+        best = by_topic[i, raising[0]] if raising else 0.0
         floor = max(MIN_CONTRIBUTION, RELATIVE_FLOOR * best)
-        picked = [names[k] for k in order[:top] if by_topic[i, k] >= floor]
-        out.append([TOPICS[t](row) for t in picked or [names[order[0]] if order else "price"]])
+        picked = [names[k] for k in raising[:top] if by_topic[i, k] >= floor]
+        if picked:
+            out.append([RAISES + TOPICS[t](row) for t in picked])
+            continue
+        lowering = [names[k] for k in reversed(named) if by_topic[i, k] <= -MIN_CONTRIBUTION]
+        out.append([LOWERS + TOPICS[lowering[0]](row)] if lowering else [NOTHING_STANDS_OUT])
     return out
 
 
 # A topic is named when its contribution reaches this (log-odds), and at least this share of
-# the strongest topic's; a row always gets its strongest topic.
+# the strongest topic's.
 MIN_CONTRIBUTION: Final = 0.02
 RELATIVE_FLOOR: Final = 0.15
+# Every model sentence says which way it moves the score: a contribution that pushes the score
+# down is never offered as a reason to inspect.
+RAISES: Final = "raises risk: "
+LOWERS: Final = "lowers risk: "
+NOTHING_STANDS_OUT: Final = (
+    "no single factor stands out: the score is close to the usual rate for such parcels"
+)
 
 
 def _applies(topic: str, row: Row) -> bool:
@@ -294,3 +480,90 @@ def _applies(topic: str, row: Row) -> bool:
     if topic == "seller":
         return bool(row.get("seller_ref"))
     return True
+
+
+def _has_evidence(topic: str, row: Row) -> bool:
+    """Whether the topic's sentence cites something found, not a count of nothing: "port JFK:
+    0 seizures in 60 days" may lower the risk but is never a reason to inspect."""
+    if topic == "port":
+        return _i(row, "port_seized_60d") > 0
+    if topic == "price":
+        return price_is_low(row)
+    if topic == "route":
+        return (
+            _i(row, "hs6_origin_seized") + _i(row, "origin_seized") > 0
+            or _num(row, "origin_ne_shipper_country") > 0
+        )
+    if topic == "ring":
+        return _i(row, "ring_seized") > 0
+    if topic == "actor":
+        return _i(row, "sactor_seized") > 0
+    if topic == "identifiers":
+        return any(_i(row, f"{key}_seized") for key, _ in _IDENTIFIERS)
+    if topic == "consignee":
+        return (
+            _i(row, "cname_seized") + _i(row, "caddr_seized") + _i(row, "consignee_volume_30d") > 0
+        )
+    if topic == "seller":
+        return (
+            any(
+                _i(row, name) for name in ("seller_takedowns", "seller_hype_posts", "seller_seized")
+            )
+            or _num(row, "listing_price_ratio") < 1
+        )
+    return True
+
+
+# --- why a parcel is on a plan ------------------------------------------------------------------
+_LANE_WORK: Final = {
+    "red": "inspection",
+    "yellow": "document check",
+    "notify": "notice to the partner",
+    "green": "release",
+}
+# Below this score a model pick is there for the value at stake, and says so.
+LOW_SCORE: Final = 0.05
+
+
+def value_ranks(expected_value: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:
+    """Each parcel's rank by expected seizure value (1 = highest; ties by position), the order
+    the model's picks are taken in."""
+    order = np.lexsort((np.arange(len(expected_value)), -np.asarray(expected_value)))
+    ranks = np.empty(len(order), dtype=np.int64)
+    ranks[order] = np.arange(1, len(order) + 1)
+    return ranks
+
+
+def selection_reason(
+    selected_by: str,
+    lane: str,
+    *,
+    checks: Sequence[str] = (),
+    value_rank: int = 0,
+    parcels: int = 0,
+    score: float = math.nan,
+    expected_value: float = math.nan,
+    propensity: float = 1.0,
+) -> str:
+    """Why a parcel was put in ``lane``, in plain words, whatever its score: the rules and
+    lookouts (``checks``: their labels) that require it, its rank by expected seizure value
+    among the port's ``parcels``, or a random draw with its chance."""
+    work = _LANE_WORK.get(lane, f"{lane} lane")
+    if selected_by == "exploration":
+        return (
+            f"selected for {work} at random (exploration, a {format_chance(propensity)} "
+            "chance), not for its score"
+        )
+    if selected_by in ("rule", "lookout"):
+        named = _and(list(checks)) if checks else f"a {selected_by}"
+        return f"selected for {work} by {named} (a mandatory check)"
+    at_stake = (
+        f"score {format_score(score)} × estimated value {expected_value / score:,.0f} USD"
+        if score > 0
+        else f"score {format_score(score)}"
+    )
+    low = ", for the value at stake rather than a high score" if score < LOW_SCORE else ""
+    return (
+        f"selected for {work} by the model: {_ordinal(value_rank)} highest expected seizure "
+        f"value of {plural(parcels, 'parcel')} ({at_stake}){low}"
+    )

@@ -83,9 +83,16 @@ class Check:
     def is_lookout(self) -> bool:
         return self.kind != "rule"
 
+    @property
+    def label(self) -> str:
+        """How a sentence names it: ``rule 'name'``; a stored lookout's name says what it is
+        already (``identifier lookout 3``)."""
+        if not self.is_lookout:
+            return f"rule '{self.name}'"
+        return self.name if "lookout" in self.name else f"lookout '{self.name}'"
+
     def sentence(self) -> str:
-        what = "lookout" if self.is_lookout else "rule"
-        return f"{what} '{self.name}' ({self.lane} lane): {self.reason}"
+        return f"{self.label} ({self.lane} lane): {self.reason}"
 
 
 # --- normalising identifiers (must match sql.KEY_EXPRESSIONS) ---------------------------------

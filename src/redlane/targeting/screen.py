@@ -25,9 +25,10 @@ import duckdb
 import numpy as np
 
 from redlane.brands.known_good import KnownGoodIndex
+from redlane.feeds.currency import RateBook
 from redlane.targeting.features import CATEGORICAL_FEATURES, NUMERIC_FEATURES
 from redlane.targeting.model import TargetModel, load_champion
-from redlane.targeting.reasons import explain
+from redlane.targeting.reasons import explain, format_score
 from redlane.targeting.rules import Check, check_matches, fold, phone_key
 from redlane.targeting.sql import (
     ALPHA,
@@ -94,6 +95,7 @@ class Screener:
         self.recent: dict[str, dict[Any, list[datetime]]] = defaultdict(dict)
         self.actor_by_identifier: dict[tuple[str, str], str] = {}
         self.actors: dict[str, tuple[str | None, float]] = {}
+        self.actor_first_seen: dict[str, datetime] = {}
         self.marks: list[tuple[str, str, str]] = []
         self.lines_brand_hs6: dict[tuple[str, str], tuple[float, float, str]] = {}
         self.lines_brand: dict[str, tuple[float, float, str]] = {}
@@ -103,6 +105,7 @@ class Screener:
         self.descr_log_value_per_kg: dict[Any, float] = {}
         self.red_at, self.yellow_at = RED_AT, YELLOW_AT
         self.brand_evidence = KnownGoodIndex()
+        self.rates = RateBook({})
 
     # --- loading -------------------------------------------------------------------------
     @classmethod
@@ -127,6 +130,7 @@ class Screener:
 
     def _load(self, con: duckdb.DuckDBPyConnection) -> None:
         pre = f"WITH {prelude_sql()} "
+        self.rates = RateBook.load(con)  # money in US dollars, as the feature query's join
         for key in HISTORY_KEYS:
             rows = con.sql(
                 pre + f"SELECT k_{key}, count(*), sum(seized), sum(seized_value),"
@@ -171,8 +175,12 @@ class Screener:
                 f" WHERE k_sactor IS NOT NULL AND k_{ident} IS NOT NULL GROUP BY 1"
             ).fetchall():
                 self.actor_by_identifier[(ident, k)] = actor
-        for actor, ring, risk in con.sql("SELECT actor_id, ring_id, risk FROM actors").fetchall():
+        for actor, ring, risk, first in con.sql(
+            "SELECT actor_id, ring_id, risk, first_seen FROM actors"
+        ).fetchall():
             self.actors[actor] = (ring, float(risk or 0))
+            if first is not None:
+                self.actor_first_seen[actor] = first
         self.brand_names = dict(con.sql("SELECT brand_id, name FROM brands").fetchall())
         self.marks = sorted(
             con.sql(
@@ -241,7 +249,9 @@ class Screener:
         hs6 = record.get("hs6") or None
         hs4 = hs6[:4] if hs6 else None
         origin = record.get("origin_country")
-        value = float(record.get("declared_value") or 0)
+        amount = float(record.get("declared_value") or 0)
+        converted = self.rates.convert(amount, record.get("currency"), t.date())
+        value = converted.usd if converted else math.nan  # no rate: not compared, as in SQL
         weight = float(record.get("weight_kg") or 0.001)
         pieces = float(record.get("pieces") or 1)
         keys: dict[str, Any] = {
@@ -288,10 +298,15 @@ class Screener:
             "consignee_name": record.get("consignee_name"),
             "seller_ref": keys["seller"],
             "shipper_actor_id": keys["sactor"],
+            "shipper_actor_first_seen": self.actor_first_seen.get(keys["sactor"] or ""),
             "consignee_actor_id": None,
             "ring_id": ring,
             "actor_risk_snapshot": risk,
             "declared_value": value,
+            "declared_amount": amount,
+            "declared_currency": (record.get("currency") or "USD").strip().upper(),
+            "fx_units_per_usd": converted.units_per_usd if converted else None,
+            "fx_rate_date": converted.rate_date if converted else None,
             "weight_kg": weight,
             "pieces": pieces,
             "log_value": math.log1p(value),
@@ -324,6 +339,14 @@ class Screener:
             else (self.brand_names.get(by_hs6[2]) if by_hs6 else None)
         )
         row["genuine_line"], row["genuine_min"], row["genuine_max"] = line_name, lo, hi
+        # as the feature query: a range is the parcel's own only if of a line of its HS6
+        own = self.lines_brand_hs6.get((brand_id, hs6 or "")) if brand_id else None
+        row["genuine_line_matched"] = own is not None or (line is None and by_hs6 is not None)
+        row["genuine_line_brand"] = (
+            (min(n for _, n in hits) if hits else None)
+            if line
+            else (self.brand_names.get(by_hs6[2]) if by_hs6 else None)
+        )
         row["genuine_gap"] = 1 - row["unit_value"] / lo if lo else None
         row["brand_in_description"] = float(brand_id is not None)
         # label-free windows (everything loaded counts as earlier)
@@ -418,11 +441,31 @@ class Screener:
             score=p,
             expected_value=ev,
             lane=lane,
-            reasons=[c.sentence() for c in hit] + reasons,
+            reasons=[self.lane_reason(lane, p, hit)] + [c.sentence() for c in hit] + reasons,
             lookout_hits=[c.key for c in hit if c.is_lookout],
             rule_hits=[c.key for c in hit if not c.is_lookout],
             matched_actor_ids=list(row["matched_actor_ids"]),
             model_version=self.model.version,
+        )
+
+    def lane_reason(self, lane: str, score: float, hit: list[Check]) -> str:
+        """Why the record got its lane: the checks of that lane, else its score against the
+        lane thresholds, in plain words."""
+        deciding = [c.label for c in hit if c.lane == lane]
+        if deciding:
+            return f"{lane} lane: required by {', '.join(deciding)}"
+        shown = format_score(score)
+        if lane == "red":
+            return (
+                f"red lane: score {shown} is at or above the inspection threshold {self.red_at:.3f}"
+            )
+        if lane == "yellow":
+            return (
+                f"yellow lane: score {shown} is at or above the document-check threshold "
+                f"{self.yellow_at:.3f}"
+            )
+        return (
+            f"{lane} lane: score {shown} is below the document-check threshold {self.yellow_at:.3f}"
         )
 
     def screen_batch(self, records: Iterable[Mapping[str, Any]]) -> list[ScreenResult]:

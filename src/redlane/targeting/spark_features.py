@@ -25,6 +25,7 @@ from sqlglot import exp
 
 from redlane.engine.spark import register_warehouse_views, spark_sql
 from redlane.engine.warehouse import Warehouse
+from redlane.feeds.currency import FX_DAYS, FX_TABLE, RATE_DATE_FIELDS, install_rates
 from redlane.resolve.spark_outputs import register_resolution_views_spark
 from redlane.targeting.features import INPUT_TABLES
 from redlane.targeting.model import TargetModel
@@ -64,9 +65,24 @@ def register_feature_views(
     spark: SparkSession, home: Path, warehouse_path: Path, labels: pa.Table
 ) -> None:
     """Every relation the feature query reads, as Spark temp views."""
-    register_warehouse_views(spark, Warehouse(warehouse_path), home, tables=INPUT_TABLES)
+    warehouse = Warehouse(warehouse_path)
+    register_warehouse_views(spark, warehouse, home, tables=INPUT_TABLES)
+    spark.createDataFrame(rates_by_day(warehouse)).createOrReplaceTempView(FX_DAYS)
     register_resolution_views_spark(spark, home)
     spark.createDataFrame(labels).createOrReplaceTempView("target_labels")
+
+
+def rates_by_day(warehouse: Warehouse) -> pa.Table:
+    """The exchange rates by day (:data:`~redlane.feeds.currency.FX_DAYS`), built on the driver
+    by the DuckDB code that defines them, so both engines convert with the same table; only
+    the currencies the warehouse's money is in (the default table has some 300,000 rows)."""
+    con = warehouse.connect(tables=[FX_TABLE, *RATE_DATE_FIELDS])
+    try:
+        install_rates(con)
+        used = " UNION ".join(f"SELECT DISTINCT currency FROM {t}" for t in RATE_DATE_FIELDS)
+        return con.sql(f"SELECT * FROM {FX_DAYS} WHERE currency IN ({used})").to_arrow_table()
+    finally:
+        con.close()
 
 
 def spark_features(spark: SparkSession, where: str = "") -> DataFrame:

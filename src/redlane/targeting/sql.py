@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Final
 
 from redlane.engine.sql import quote_literal
+from redlane.feeds.currency import FX_DAYS
 
 # Prior seizure rate the target encodings shrink towards (counterfeits are ~1 % of traffic).
 PRIOR_RATE: Final = 0.01
@@ -101,8 +102,31 @@ _FOLDED_COLUMNS: Final = {
 }
 
 
+def rate_join(rows: str, dated_by: str, alias: str = "fx") -> str:
+    """The rate (``alias``) of each row of ``rows`` in its ``currency`` on the date of
+    ``dated_by`` (:data:`redlane.feeds.currency.FX_DAYS`: one row per currency and day, so an
+    equi-join); none for USD, or where no rate was in force."""
+    return (
+        f"LEFT JOIN {FX_DAYS} {alias} ON {rows}.currency <> 'USD'"
+        f" AND {alias}.currency = {rows}.currency AND {alias}.day = CAST({rows}.{dated_by} AS DATE)"
+    )
+
+
+def usd(amount: str, rows: str, alias: str = "fx") -> str:
+    """``amount`` (in ``rows``' currency) in US dollars, with the rate of :func:`rate_join`;
+    NULL when it has none (the value cannot be compared)."""
+    return (
+        f"(CASE WHEN {rows}.currency = 'USD' THEN {amount}::DOUBLE"
+        f" ELSE {amount}::DOUBLE / {alias}.units_per_usd END)"
+    )
+
+
 def base_sql(shipments: str = "aed_shipments") -> str:
     """One row per shipment with its keys and raw numbers (no label anywhere).
+
+    ``declared_value`` is in US dollars (:func:`usd`); the value as filed is
+    ``declared_amount`` in ``declared_currency``, converted at ``fx_units_per_usd`` (units to
+    the dollar, published on ``fx_rate_date``), NULL for USD.
 
     The text of names, addresses and descriptions as filed is not here: the history reads only
     their keys, and the feature query joins the text back for the shipments it selects. At a
@@ -125,12 +149,15 @@ SELECT
     submitted_at AS t, expected_arrival, expected_arrival::DATE AS arrival_date,
     lower(trim(description)) AS descr,
     hs6, substr(hs6, 1, 4) AS hs4,
-    declared_value::DOUBLE AS declared_value, weight_kg::DOUBLE AS weight_kg,
+    {usd("s.declared_value", "s")} AS declared_value, weight_kg::DOUBLE AS weight_kg,
     pieces::DOUBLE AS pieces, seller_ref,
+    s.declared_value::DOUBLE AS declared_amount, s.currency AS declared_currency,
+    fx.units_per_usd AS fx_units_per_usd, fx.rate_date AS fx_rate_date,
     {keys},
     CASE WHEN hs6 IS NULL THEN NULL ELSE hs6 || '|' || origin_country END AS k_hs6_origin,
     substr(hs6, 1, 4) AS k_hs4, origin_country AS k_origin, port_of_entry AS k_port
 FROM {shipments} s
+{rate_join("s", "submitted_at")}
 {folds}
 """
 
@@ -161,7 +188,8 @@ def _actors_sql(rows: str, text_from: str = "") -> str:
     SELECT b.*,{text}
         sa.actor_id AS k_sactor, ca.actor_id AS k_cactor,
         coalesce(ar.ring_id, NULL) AS k_ring,
-        coalesce(ar.risk, 0)::DOUBLE AS actor_risk_snapshot
+        coalesce(ar.risk, 0)::DOUBLE AS actor_risk_snapshot,
+        ar.first_seen AS k_sactor_first_seen
     FROM {rows} b{join}
     LEFT JOIN pa sa ON sa.hawb = b.hawb AND sa.role = 'shipper'
     LEFT JOIN pa ca ON ca.hawb = b.hawb AND ca.role = 'consignee'
@@ -579,7 +607,7 @@ def feature_sql(
     # The text as filed: the targets carry it; every shipment's is joined at the end.
     text, text_join = ("k", "") if where else ("raw", _text_join("k", shipments))
     # Customs entries of the selected shipments only (a semi-join; the same rows come out).
-    entry_scope = " AND hawb IN (SELECT hawb FROM targets)" if where else ""
+    entry_scope = " AND c.hawb IN (SELECT hawb FROM targets)" if where else ""
     histories = ",".join(_history_cte(k, source) for k in HISTORY_KEYS)
     hist_cols = []
     for k in HISTORY_KEYS:
@@ -628,7 +656,13 @@ genuine AS (
         coalesce(lb.price_max, la.price_max, lh.price_max) AS genuine_max,
         coalesce(lb.line, la.line, lh.line) AS genuine_line,
         coalesce(bh.brand_name, bl.name) AS genuine_brand,
-        bh.brand_id IS NOT NULL AS brand_in_description
+        bh.brand_id IS NOT NULL AS brand_in_description,
+        -- whose line the range is, and whether it is a line of the parcel's own HS6 (a brand's
+        -- cheapest line of other goods is not the parcel's: reasons must not quote it as such)
+        CASE WHEN lb.line IS NOT NULL OR la.line IS NOT NULL THEN bh.brand_name ELSE bl.name END
+            AS genuine_line_brand,
+        coalesce(lb.line IS NOT NULL OR (la.line IS NULL AND lh.line IS NOT NULL), FALSE)
+            AS genuine_line_matched
     FROM {source} k
     LEFT JOIN brand_hit bh ON bh.sid = k.sid
     LEFT JOIN line_by_brand lb ON lb.brand_id = bh.brand_id AND lb.hs6 = k.hs6
@@ -637,16 +671,19 @@ genuine AS (
     LEFT JOIN brands bl ON bl.brand_id = lh.brand_id
 ),
 entries AS (
-    SELECT hawb, min(entry_type) AS entry_type, min(substr(hts10, 1, 6)) AS hts6,
-        sum(entered_value)::DOUBLE AS entered_value
-    FROM customs_entries WHERE hawb IS NOT NULL{entry_scope} GROUP BY hawb
+    SELECT c.hawb, min(c.entry_type) AS entry_type, min(substr(c.hts10, 1, 6)) AS hts6,
+        sum({usd("c.entered_value", "c")})::DOUBLE AS entered_value
+    FROM customs_entries c
+    {rate_join("c", "entry_date")}
+    WHERE c.hawb IS NOT NULL{entry_scope} GROUP BY c.hawb
 ),
 seller_listings AS (
     SELECT k.sid, count(l.listing_id)::DOUBLE AS n_listings,
         count(l.brand)::DOUBLE AS n_branded_listings,
-        min(l.price::DOUBLE / nullif(lb.price_min, 0)) AS listing_price_ratio
+        min({usd("l.price", "l")} / nullif(lb.price_min, 0)) AS listing_price_ratio
     FROM {source} k
     JOIN mp_listings l ON l.seller_id = k.seller_ref AND l.listed_at <= k.t
+    {rate_join("l", "listed_at")}
     LEFT JOIN brands br ON lower(br.name) = lower(l.brand)
     LEFT JOIN line_by_brand_any lb ON lb.brand_id = br.brand_id
     GROUP BY k.sid
@@ -674,9 +711,12 @@ SELECT
     {text}.consignee_name, k.seller_ref,
     k.k_sname, k.k_sphone, k.k_semail, k.k_saddr, k.k_cname, k.k_caddr,
     k.k_sactor AS shipper_actor_id, k.k_cactor AS consignee_actor_id, k.k_ring AS ring_id,
-    k.actor_risk_snapshot,
+    k.actor_risk_snapshot, k.k_sactor_first_seen AS shipper_actor_first_seen,
     g.genuine_brand, g.genuine_line, g.genuine_min, g.genuine_max,
-    -- numbers
+    g.genuine_line_brand, g.genuine_line_matched,
+    -- the value as filed, and the rate that converted it (NULL for USD)
+    k.declared_amount, k.declared_currency, k.fx_units_per_usd, k.fx_rate_date,
+    -- numbers (money in US dollars)
     k.declared_value, k.weight_kg, k.pieces,
     ln(1 + k.declared_value) AS log_value,
     k.declared_value / greatest(k.pieces, 1) AS unit_value,

@@ -98,6 +98,20 @@ def better(challenger: dict[str, float | None], champion: dict[str, float | None
     return a is not None and b is not None and a > b
 
 
+def not_enough_to_compare(found: int, after: datetime | None) -> str:
+    """What ``retrain`` needs and how to give it: outcomes inspected after the champion's last
+    training label (a fresh champion has seen every label there is)."""
+    since = f"after {after.isoformat()} (the champion's last training label)" if after else ""
+    return (
+        f"only {found} inspections to compare on {since or 'in the window'}: retraining needs at"
+        f" least {MIN_WINDOW} newer outcomes to compare the champion with a challenger on"
+        " (seizures and clearances among them, or nothing can be promoted). Record what"
+        " officers found with `redlane target outcomes import FILE`"
+        " (CSV carrier,hawb,port_code,outcome[,inspected_at,...];"
+        " docs/targeting.md) or POST /v1/outcomes, then run `redlane target retrain` again"
+    )
+
+
 def split_window(
     table: pa.Table, window_days: int, after: datetime | None = None
 ) -> tuple[pa.Table, pa.Table, str]:
@@ -114,10 +128,7 @@ def split_window(
     early = np.flatnonzero(times < cutoff)
     late = np.flatnonzero(times >= cutoff)
     if len(late) < MIN_WINDOW:
-        raise NotReady(
-            f"only {len(late)} inspections to compare on after "
-            f"{after or 'the window start'}; record more outcomes first"
-        )
+        raise NotReady(not_enough_to_compare(len(late), after))
     start = table.column("inspected_at")[int(late[0])].as_py()
     return (
         table.take(pa.array(early, type=pa.int64())),

@@ -27,6 +27,7 @@ from redlane.api.schemas import (
 )
 from redlane.api.state import get_state
 from redlane.store.models import Lookout, Rule
+from redlane.targeting.decisions import plan_hits
 
 router = protected_router("targeting", 404)
 
@@ -47,12 +48,26 @@ def changed(engines: Engines, session: Session) -> None:
 
 
 def _lookout_out(session: Session, lookout: Lookout) -> dict[str, Any]:
-    return queries.lookout_view(lookout, queries.usernames(session, {lookout.owner_id}))
+    return _lookout_views(session, [lookout])[0]
 
 
 def _rule_out(session: Session, rule: Rule) -> dict[str, Any]:
-    ids = {rule.owner_id} if rule.owner_id is not None else set()
-    return queries.rule_view(rule, queries.usernames(session, ids))
+    return _rule_views(session, [rule])[0]
+
+
+def _lookout_views(session: Session, rows: list[Lookout]) -> list[dict[str, Any]]:
+    names = queries.usernames(session, {r.owner_id for r in rows})
+    hits = plan_hits(session)
+    return [
+        {**queries.lookout_view(r, names), "plan_hits": hits.get(f"lookout:{r.id}", 0)}
+        for r in rows
+    ]
+
+
+def _rule_views(session: Session, rows: list[Rule]) -> list[dict[str, Any]]:
+    names = queries.usernames(session, {r.owner_id for r in rows if r.owner_id is not None})
+    hits = plan_hits(session)
+    return [{**queries.rule_view(r, names), "plan_hits": hits.get(f"rule:{r.id}", 0)} for r in rows]
 
 
 @router.get("/lookouts", response_model=list[LookoutOut], summary="Lookouts, newest first")
@@ -65,10 +80,9 @@ def list_lookouts(
     if active is not None:
         query = query.where(Lookout.active == active)
     rows = list(session.execute(query).scalars())
-    names = queries.usernames(session, {r.owner_id for r in rows})
     if rows:  # criteria name people (actors, phones, addresses): reading them is audited
         queries.audit_read(session, principal, "lookout", [r.id for r in rows], "lookout review")
-    return [queries.lookout_view(r, names) for r in rows]
+    return _lookout_views(session, rows)
 
 
 @router.post("/lookouts", response_model=LookoutOut, status_code=201, summary="New lookout")
@@ -118,7 +132,7 @@ def patch_lookout(
 @router.delete(
     "/lookouts/{lookout_id}",
     response_model=LookoutOut,
-    summary="Retire a lookout (kept, marked inactive)",
+    summary="Retire a lookout (owner, admin or a writer of its partner; kept, inactive)",
 )
 def retire_lookout(
     lookout_id: str,
@@ -145,9 +159,7 @@ def list_rules(
     query = select(Rule).order_by(Rule.id.desc())
     if active is not None:
         query = query.where(Rule.active == active)
-    rows = list(session.execute(query).scalars())
-    names = queries.usernames(session, {r.owner_id for r in rows if r.owner_id is not None})
-    return [queries.rule_view(r, names) for r in rows]
+    return _rule_views(session, list(session.execute(query).scalars()))
 
 
 @router.post("/rules", response_model=RuleOut, status_code=201, summary="New rule")
@@ -194,7 +206,9 @@ def patch_rule(
 
 
 @router.delete(
-    "/rules/{rule_id}", response_model=RuleOut, summary="Retire a rule (kept, marked inactive)"
+    "/rules/{rule_id}",
+    response_model=RuleOut,
+    summary="Retire a rule (owner, admin or an analyst of its partner; kept, inactive)",
 )
 def retire_rule(
     rule_id: str,

@@ -31,6 +31,7 @@ from redlane.api.web.kit import (
     render,
 )
 from redlane.store.models import Plan, Port
+from redlane.targeting.reasons import format_score
 
 router = page_router()
 
@@ -39,6 +40,12 @@ def _ports_for(session: Session, principal: Principal) -> list[str]:
     if principal.role == CUSTOMS_OFFICER:
         return sorted(principal.ports)
     return sorted(session.execute(select(Port.port_code)).scalars())
+
+
+def with_score_text(item: dict[str, Any]) -> dict[str, Any]:
+    """A plan item with its score as people read it (``score_text``: three decimals, never
+    1.000 for a score short of certainty); ``score`` stays the number, for sorting."""
+    return {**item, "score_text": format_score(float(item["score"]))}
 
 
 SORTS: Final = {
@@ -98,7 +105,7 @@ def queue(
                 or any(needle in str(r).lower() for r in i["reasons"])
             ]
         key, reverse = SORTS.get(sort, SORTS["rank"])
-        items = sorted(items, key=key, reverse=reverse)
+        items = [with_score_text(i) for i in sorted(items, key=key, reverse=reverse)]
     return render(
         request,
         "queue.html",
@@ -135,7 +142,7 @@ def export_holds(
                 i["carrier"],
                 i["hawb"],
                 i["lane"],
-                f"{i['score']:.4f}",
+                format_score(i["score"]),
                 f"{i['expected_value']:.2f}",
                 i["selected_by"],
                 " | ".join(map(str, i["reasons"])),
@@ -176,7 +183,7 @@ def shipment(
         request,
         "shipment.html",
         principal,
-        s=data,
+        s={**data, "plans": [with_score_text(p) for p in data["plans"]]},
         port=port,
         saved=saved,
         may_see_actors=allowed(ACTORS, principal),

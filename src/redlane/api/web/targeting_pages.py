@@ -9,6 +9,7 @@ from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from redlane.api import actions, queries
 from redlane.api.auth import Access
@@ -19,6 +20,7 @@ from redlane.api.schemas import LookoutIn, LookoutPatch, RuleIn, RulePatch, reco
 from redlane.api.state import get_state
 from redlane.api.web.kit import TARGETING, check_csrf, page_access, page_router, render
 from redlane.store.models import Lookout, Rule
+from redlane.targeting import decisions
 
 router = page_router()
 
@@ -38,16 +40,45 @@ def targeting(
         queries.audit_read(
             session, principal, "lookout", [x.id for x in lookouts], "lookout review"
         )
+    hits = decisions.plan_hits(session)
+    may_write_rules = principal.role in (TARGETING_ANALYST, ADMIN)
+    may_write_lookouts = principal.role in (TARGETING_ANALYST, INVESTIGATOR, ADMIN)
     return render(
         request,
         "targeting.html",
         principal,
-        rules=[queries.rule_view(r, names) for r in rules],
-        lookouts=[queries.lookout_view(x, names) for x in lookouts],
-        may_write_rules=principal.role in (TARGETING_ANALYST, ADMIN),
-        may_write_lookouts=principal.role in (TARGETING_ANALYST, INVESTIGATOR, ADMIN),
+        rules=[
+            _row(session, principal, r, queries.rule_view(r, names), hits, may_write_rules)
+            for r in rules
+        ],
+        lookouts=[
+            _row(session, principal, x, queries.lookout_view(x, names), hits, may_write_lookouts)
+            for x in lookouts
+        ],
+        may_write_rules=may_write_rules,
+        may_write_lookouts=may_write_lookouts,
+        from_start=decisions.FROM_START,
         saved=saved,
     )
+
+
+def _row(
+    session: Session,
+    principal: Principal,
+    row: Rule | Lookout,
+    view: dict[str, Any],
+    hits: dict[str, int],
+    may_write: bool,
+) -> dict[str, Any]:
+    """A rule's or lookout's view with its hits in stored plans and whether this user may
+    retire it (the decision's own rule: owner, admin, or a writer of its partner)."""
+    label = "rule" if isinstance(row, Rule) else "lookout"
+    retirable = (
+        may_write
+        and row.active
+        and decisions.may_retire(principal, row, decisions.owning_partner(session, row))
+    )
+    return {**view, "plan_hits": hits.get(f"{label}:{row.id}", 0), "may_retire": retirable}
 
 
 def _form_criteria(text: str) -> dict[str, Any]:
@@ -82,8 +113,9 @@ def lookout_submit(
     csrf: Annotated[str, Form()] = "",
     kind: Annotated[str, Form()] = "actor",
     criteria: Annotated[str, Form()] = "",
-    lane: Annotated[str, Form()] = "red",
+    lane: Annotated[str, Form()] = decisions.DEFAULT_LANE,
     reason: Annotated[str, Form()] = "",
+    valid_from: Annotated[str, Form()] = "",
     valid_to: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(request, principal, csrf)
@@ -94,6 +126,7 @@ def lookout_submit(
                 "criteria": _form_criteria(criteria),
                 "lane": lane,
                 "reason": reason,
+                "valid_from": valid_from or None,
                 "valid_to": valid_to or None,
             }
         )
@@ -115,8 +148,9 @@ def rule_submit(
     csrf: Annotated[str, Form()] = "",
     name: Annotated[str, Form()] = "",
     criteria: Annotated[str, Form()] = "",
-    lane: Annotated[str, Form()] = "yellow",
+    lane: Annotated[str, Form()] = decisions.DEFAULT_LANE,
     reason: Annotated[str, Form()] = "",
+    valid_from: Annotated[str, Form()] = "",
     valid_to: Annotated[str, Form()] = "",
 ) -> Response:
     check_csrf(request, principal, csrf)
@@ -127,6 +161,7 @@ def rule_submit(
                 "criteria": _form_criteria(criteria),
                 "lane": lane,
                 "reason": reason,
+                "valid_from": valid_from or None,
                 "valid_to": valid_to or None,
             }
         )
