@@ -396,3 +396,186 @@ def test_seizure_notices_are_the_holders_own_and_audited(
             )
         ]
     assert served and served[-1]["brands"] == ["acme-1"]
+
+
+# --- GS1 identifiers (docs/brands.md "GS1 identifiers") -----------------------------------------
+GS1_BOOTS = "9506000134352"  # EAN-13; kept as GTIN-14 09506000134352
+GS1_CAPS = "https://id.gs1.org/01/9506000134369"
+
+
+def test_product_lines_carry_gtins_with_check_digits_verified(
+    service: Service, brands: dict[str, Any]
+) -> None:
+    c, auth = service.client, service.auth("rights")
+    bad = c.post(
+        "/v1/brands/ACME-1/product-lines",
+        json={
+            "name": "belts",
+            "hs6": "420330",
+            "price_min": 1,
+            "price_max": 2,
+            "gtins": [GS1_BOOTS[:-1] + "3"],
+        },
+        headers=auth,
+    )
+    assert bad.status_code == 422
+    assert "gtins[0]" in bad.json()["detail"]
+    assert "wrong check digit: expected 2, got 3" in bad.json()["detail"]
+    r = c.post(
+        "/v1/brands/ACME-1/product-lines",
+        json={
+            "name": "boots",
+            "hs6": "640391",
+            "price_min": 90,
+            "price_max": 300,
+            "gtins": [GS1_BOOTS],
+        },
+        headers=auth,
+    )
+    assert r.status_code == 201 and r.json()["gtins"] == ["09506000134352"], r.text
+    r = c.post(
+        "/v1/brands/ACME-1/product-lines",
+        json={
+            "name": "caps",
+            "hs6": "650500",
+            "price_min": 9,
+            "price_max": 30,
+            "gtins": [GS1_CAPS],
+        },
+        headers=auth,
+    )
+    assert r.status_code == 201 and r.json()["gtins"] == ["09506000134369"], r.text
+    # A GTIN names one product: Zenith cannot register Acme's, and is not told whose it is.
+    taken = c.post(
+        "/v1/brands/ZEN-1/product-lines",
+        json={
+            "name": "boots",
+            "hs6": "640391",
+            "price_min": 1,
+            "price_max": 2,
+            "gtins": ["(01)09506000134352"],
+        },
+        headers=service.auth("rights_b"),
+    )
+    assert taken.status_code == 422 and "already registered" in taken.json()["detail"]
+    assert "ACME" not in taken.text.upper()
+    detail = c.get("/v1/brands/ACME-1", headers=auth).json()
+    lines = {line["name"]: line["gtins"] for line in detail["product_lines"]}
+    assert lines["boots"] == ["09506000134352"] and lines["caps"] == ["09506000134369"]
+    assert "belts" not in lines  # the refused line was not half-made
+
+
+def test_an_sgtin_authenticates_as_product_line_and_unit_serial(
+    service: Service, brands: dict[str, Any]
+) -> None:
+    c, officer = service.client, service.auth("officer")
+    r = c.post(
+        "/v1/brands/ACME-1/codes",
+        json={"codes": ["BOOT-0001-AA"], "product_line": "boots"},
+        headers=service.auth("rights"),
+    )
+    assert r.status_code == 201, r.text
+    context = {"kind": "shipment", "ref": "EXPR/JFK-GS1-1", "port_code": "JFK"}
+    r = c.post(
+        "/v1/authenticate",
+        json={
+            "codes": [
+                "(01)09506000134352(21)BOOT0001AA",  # the genuine unit, printed form
+                "https://id.gs1.org/01/09506000134352/21/BOOT9999ZZ",  # serial never enrolled
+                "]d2010950600013435221BOOT0001AA",  # the same unit scanned again
+                "(01)09506000134369(21)BOOT0001AA",  # a real serial under another line's GTIN
+                "BOOT-0001-AA",  # the brand's own code form still works
+            ],
+            "context": context,
+        },
+        headers=officer,
+    )
+    assert r.status_code == 200, r.text
+    results = r.json()["results"]
+    assert [x["verdict"] for x in results] == [
+        "genuine",
+        "unknown",
+        "genuine",
+        "unknown",
+        "genuine",
+    ]
+    assert [x["product_line"] for x in results] == ["boots", "boots", "boots", "caps", None]
+    assert results[0]["gtin"] == "09506000134352" and results[0]["brand_id"] == "ACME-1"
+    assert "BOOT0001" not in r.text and "BOOT9999" not in r.text  # serials never echoed
+    # Zenith's holder does not see Acme's GTINs: the same SGTIN is unknown, no line named.
+    r = c.post(
+        "/v1/authenticate",
+        json={
+            "codes": ["(01)09506000134352(21)BOOT0001AA"],
+            "context": {"kind": "test_buy", "ref": "TB-Z-1"},
+            "record": False,
+        },
+        headers=service.auth("rights_b"),
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["results"][0] | {"seen_before": []} == {
+        "position": 0,
+        "verdict": "unknown",
+        "brand_id": None,
+        "seen_before": [],
+        "gtin": "09506000134352",
+        "product_line": None,
+    }
+
+
+def test_a_wrong_gs1_check_digit_is_a_clear_422(service: Service, brands: dict[str, Any]) -> None:
+    r = service.client.post(
+        "/v1/authenticate",
+        json={
+            "codes": ["ACME-0001-XK", "(01)09506000134353(21)BOOT0001AA"],
+            "context": {"kind": "shipment", "ref": "EXPR/JFK-GS1-2", "port_code": "JFK"},
+        },
+        headers=service.auth("officer"),
+    )
+    assert r.status_code == 422
+    detail = r.json()["detail"]
+    assert detail.startswith("codes[1]: ") and "wrong check digit: expected 2, got 3" in detail
+    assert "BOOT0001" not in r.text
+    r = service.client.post(
+        "/v1/authenticate",
+        json={
+            "codes": ["09506000134352"],
+            "format": "gs1",
+            "context": {"kind": "shipment", "ref": "EXPR/JFK-GS1-2", "port_code": "JFK"},
+        },
+        headers=service.auth("officer"),
+    )
+    assert r.status_code == 422 and "serial (AI 21)" in r.json()["detail"]
+
+
+def test_a_rights_holder_enrols_sgtins_under_their_gtins_line(
+    service: Service, brands: dict[str, Any]
+) -> None:
+    c, rights = service.client, service.auth("rights")
+    r = c.post(
+        "/v1/brands/ACME-1/codes",
+        json={"codes": ["https://id.gs1.org/01/09506000134369/21/CAPS0001XY"]},
+        headers=rights,
+    )
+    assert r.status_code == 201 and r.json()["enrolled"] == 1, r.text
+    context = {"kind": "shipment", "ref": "EXPR/JFK-GS1-3", "port_code": "JFK"}
+    r = c.post(
+        "/v1/authenticate",
+        json={
+            "codes": ["(01)09506000134369(21)CAPS0001XY", "(01)09506000134352(21)CAPS0001XY"],
+            "context": context,
+        },
+        headers=service.auth("officer"),
+    )
+    assert [x["verdict"] for x in r.json()["results"]] == ["genuine", "unknown"], r.text
+    # A GTIN no line of the brand has, or another line than the one named, is refused.
+    for body, problem in (
+        ({"codes": ["(01)04012345678901(21)CAPS0002XY"]}, "not a product line of Acme"),
+        (
+            {"codes": ["(01)09506000134369(21)CAPS0003XY"], "product_line": "boots"},
+            "is product line 'caps'",
+        ),
+    ):
+        r = c.post("/v1/brands/ACME-1/codes", json=body, headers=rights)
+        assert r.status_code == 422 and problem in r.json()["detail"], r.text
+        assert r.json()["detail"].startswith("codes[0]: ")

@@ -38,6 +38,7 @@ TABLES = {
     "brands",
     "brand_trademarks",
     "brand_product_lines",
+    "brand_gtins",
     "brand_parties",
     "brand_guides",
     "brand_guide_images",

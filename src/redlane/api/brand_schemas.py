@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -27,7 +27,13 @@ class TrademarkIn(BaseModel):
 class ProductLineIn(BaseModel):
     model_config = ConfigDict(
         json_schema_extra={
-            "example": {"name": "headphones", "hs6": "851830", "price_min": 149, "price_max": 399}
+            "example": {
+                "name": "headphones",
+                "hs6": "851830",
+                "price_min": 149,
+                "price_max": 399,
+                "gtins": ["09506000134352"],
+            }
         }
     )
     name: str = Field(min_length=1, max_length=200)
@@ -35,6 +41,12 @@ class ProductLineIn(BaseModel):
     price_min: float = Field(ge=0)
     price_max: float = Field(ge=0)
     currency: str = Field(default="USD", min_length=3, max_length=3)
+    gtins: list[Annotated[str, Field(max_length=500)]] = Field(
+        default_factory=list,
+        max_length=1000,
+        description="GS1 GTINs of the line's trade items: 8, 12, 13 or 14 digits, an element "
+        "string (01)… or a Digital Link URI; check digits verified, kept as GTIN-14",
+    )
 
 
 class PartyIn(BaseModel):
@@ -68,6 +80,10 @@ class CodesIn(BaseModel):
     codes: list[str] = Field(min_length=1, max_length=codes.MAX_CODES_PER_CALL)
     product_line: str | None = Field(default=None, max_length=200)
     batch: str = Field(default="", max_length=100)
+    format: Literal["auto", "code", "gs1"] = Field(
+        default="auto",
+        description="as for /v1/authenticate: an SGTIN enrols its serial under its GTIN's line",
+    )
 
 
 class ContextIn(BaseModel):
@@ -86,10 +102,21 @@ class AuthenticateIn(BaseModel):
             }
         }
     )
-    codes: list[str] = Field(min_length=1, max_length=codes.MAX_SCANS_PER_CALL)
+    codes: list[str] = Field(
+        min_length=1,
+        max_length=codes.MAX_SCANS_PER_CALL,
+        description="codes read off goods: the brand's own codes, or GS1 SGTINs (GTIN + serial)"
+        " as an element string (01)…(21)… (with or without parentheses, FNC1, symbology"
+        " identifier) or a Digital Link URI",
+    )
     brand_id: str | None = Field(default=None, max_length=128)
     context: ContextIn
     record: bool = True
+    format: Literal["auto", "code", "gs1"] = Field(
+        default="auto",
+        description="auto: GS1 when unmistakably GS1 (parentheses, ]-identifier, FNC1, URI, or"
+        " 01+GTIN-14+21…), else an own code; code: always own codes; gs1: always GS1",
+    )
 
 
 class FlagIn(BaseModel):
@@ -124,3 +151,25 @@ class ConfirmIn(BaseModel):
 
 class MemberIn(BaseModel):
     username: str = Field(min_length=1, max_length=100)
+
+
+class GtinRefusalOut(BaseModel):
+    """A feed GTIN the sync did not take, and why."""
+
+    brand_id: str
+    product_line: str
+    gtin: str
+    problem: str
+
+
+class SyncOut(BaseModel):
+    """What one copy of the recordations feed into the registry did."""
+
+    holders: int
+    brands: int
+    trademarks: int
+    product_lines: int
+    parties: int
+    parties_resolved: int
+    gtins: int
+    gtins_refused: list[GtinRefusalOut]

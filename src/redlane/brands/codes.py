@@ -29,6 +29,8 @@ from typing import Any, Final
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from redlane.brands import gs1
+from redlane.brands.registry import line_of_gtin
 from redlane.brands.scope import (
     BrandScope,
     audit_act,
@@ -118,22 +120,29 @@ def enrol(
     *,
     product_line: str | None = None,
     batch: str = "",
+    code_format: str = "auto",
 ) -> Enrolment:
-    """Enrol genuine units' codes for a brand the caller owns. Re-enrolling is a no-op."""
+    """Enrol genuine units' codes for a brand the caller owns. Re-enrolling is a no-op.
+
+    An SGTIN (see :func:`read_code`) enrols its serial under the product line its GTIN is
+    registered to, which must be one of this brand's (and ``product_line``, when named)."""
     brand = brand_to_change(session, scope, brand_ref)
     if not codes:
         raise CodeError("no codes given")
     if len(codes) > MAX_CODES_PER_CALL:
         raise CodeError(f"at most {MAX_CODES_PER_CALL:,} codes per call")
     line_id = _line_id(session, brand, product_line)
-    hashes = sorted({code_hash(key, c) for c in codes})
+    lines: dict[str, int | None] = {}
+    for position, (reading, digest) in enumerate(_readings(key, codes, code_format)):
+        lines.setdefault(digest, _enrolment_line(session, brand, reading, line_id, position))
+    hashes = sorted(lines)
     known = _enrolled(session, brand.id, hashes)
     new = [h for h in hashes if h not in known]
     session.add_all(
         BrandCode(
             brand_id=brand.id,
             code_hash=h,
-            product_line_id=line_id,
+            product_line_id=lines[h],
             batch=batch,
             enrolled_by=scope.caller.name,
         )
@@ -150,6 +159,26 @@ def enrol(
         {"received": len(codes), "enrolled": len(new), "batch": batch},
     )
     return Enrolment(brand.brand_ref, len(codes), len(new), len(hashes) - len(new))
+
+
+def _enrolment_line(
+    session: Session, brand: Brand, reading: Reading, line_id: int | None, position: int
+) -> int | None:
+    """The product line a code is enrolled with: an SGTIN's GTIN decides it."""
+    if reading.gtin is None:
+        return line_id
+    found = line_of_gtin(session, reading.gtin, [brand.id])
+    if found is None:
+        raise CodeError(
+            f"codes[{position}]: GTIN {reading.gtin} is not a product line of {brand.name}"
+            " (add it to the line's gtins first)"
+        )
+    if line_id is not None and found[1].id != line_id:
+        raise CodeError(
+            f"codes[{position}]: GTIN {reading.gtin} is product line {found[1].name!r},"
+            " not the one named"
+        )
+    return found[1].id
 
 
 def _line_id(session: Session, brand: Brand, name: str | None) -> int | None:
@@ -209,6 +238,9 @@ class CodeResult:
     verdict: str
     brand_id: str | None
     seen_before: list[dict[str, Any]] = field(default_factory=list)
+    # For a GS1 reading: its GTIN-14 and the product line it is registered to (caller's scope).
+    gtin: str | None = None
+    product_line: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -216,7 +248,45 @@ class CodeResult:
             "verdict": self.verdict,
             "brand_id": self.brand_id,
             "seen_before": self.seen_before,
+            "gtin": self.gtin,
+            "product_line": self.product_line,
         }
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A code read off goods as authentication uses it: the unit's code (a brand's own code, or
+    the serial of an SGTIN) and, for GS1, the GTIN-14 naming its product line."""
+
+    code: str
+    gtin: str | None = None
+
+
+def read_code(raw: str, code_format: str = "auto") -> Reading:
+    """``code_format``: ``auto`` reads GS1 what is unmistakably GS1 (:func:`gs1.is_marked_gs1`)
+    and everything else as an own code; ``code`` and ``gs1`` force one reading."""
+    if code_format not in gs1.CODE_FORMATS:
+        raise CodeError(f"format must be one of {', '.join(gs1.CODE_FORMATS)}, not {code_format!r}")
+    if code_format == "code" or (code_format == "auto" and not gs1.is_marked_gs1(raw)):
+        return Reading(raw)
+    unit = gs1.read(raw)
+    if unit.serial is None:
+        raise CodeError(
+            f"GTIN {unit.gtin} names a product, not a unit: the unit's serial (AI 21) is needed"
+        )
+    return Reading(unit.serial, unit.gtin)
+
+
+def _readings(key: bytes, codes: Sequence[str], code_format: str) -> list[tuple[Reading, str]]:
+    """Every code read and hashed before anything is recorded; a bad one is named by position."""
+    found: list[tuple[Reading, str]] = []
+    for position, raw in enumerate(codes):
+        try:
+            reading = read_code(raw, code_format)
+            found.append((reading, code_hash(key, reading.code)))
+        except RedlaneError as err:
+            raise CodeError(f"codes[{position}]: {err.detail}") from err
+    return found
 
 
 def authenticate(
@@ -228,28 +298,35 @@ def authenticate(
     *,
     brand_ref: str | None = None,
     record: bool = True,
+    code_format: str = "auto",
 ) -> list[CodeResult]:
     """The verdict on each code (see the module), recording the scans when ``record``.
 
-    A rights holder checks only against its own brands: another brand's codes are ``unknown``
-    to it and another holder's sightings are never shown."""
+    A code may be a GS1 SGTIN (see :func:`read_code`): its GTIN names the product line, and its
+    serial is the unit's code, genuine only if enrolled for that line's brand with that line
+    (or with no line). A rights holder checks only against its own brands: another brand's codes
+    are ``unknown`` to it and another holder's sightings are never shown."""
     if not codes:
         raise CodeError("no codes given")
     if len(codes) > MAX_SCANS_PER_CALL:
         raise CodeError(f"at most {MAX_SCANS_PER_CALL} codes per call")
+    readings = _readings(key, codes, code_format)
     claimed = brand_in_scope(session, scope, brand_ref) if brand_ref else None
     allowed = [claimed.id] if claimed is not None else brand_ids(session, scope)
     results: list[CodeResult] = []
-    brands: dict[int, Brand] = {}
-    for position, raw in enumerate(codes):
-        digest = code_hash(key, raw)
-        owner = _owner(session, digest, allowed)
-        if owner is not None:
-            brands.setdefault(owner.id, owner)
+    for position, (reading, digest) in enumerate(readings):
+        line = line_of_gtin(session, reading.gtin, allowed) if reading.gtin else None
+        if reading.gtin is None:
+            owner = _owner(session, digest, allowed)
+        else:
+            owner = _owner(session, digest, [line[0].id], line[1].id) if line else None
         result = _verdict(session, scope, digest, owner, context, position)
+        if reading.gtin is not None:
+            result.gtin, result.product_line = reading.gtin, line[1].name if line else None
         results.append(result)
         if record:
-            brand_id = owner.id if owner is not None else (claimed.id if claimed else None)
+            claimed_id = line[0].id if line else (claimed.id if claimed else None)
+            brand_id = owner.id if owner is not None else claimed_id
             session.add(
                 BrandCodeScan(
                     code_hash=digest,
@@ -271,21 +348,33 @@ def authenticate(
         context.kind,
         [context.ref],
         "authentication codes checked" + (" and recorded" if record else ""),
-        {"brand": brand_ref, "counts": counts, "recorded": record},
+        {
+            "brand": brand_ref,
+            "counts": counts,
+            "recorded": record,
+            "gs1": sum(r.gtin is not None for r, _ in readings),
+        },
     )
     return results
 
 
-def _owner(session: Session, digest: str, allowed: list[int]) -> Brand | None:
+def _owner(
+    session: Session, digest: str, allowed: list[int], line_id: int | None = None
+) -> Brand | None:
+    """The brand that enrolled the code, among ``allowed``; with ``line_id`` (an SGTIN's GTIN),
+    only if the code was enrolled for that product line or for none."""
     if not allowed:
         return None
-    return session.execute(
+    query = (
         select(Brand)
         .join(BrandCode, BrandCode.brand_id == Brand.id)
         .where(BrandCode.code_hash == digest, Brand.id.in_(allowed))
-        .order_by(Brand.id)
-        .limit(1)
-    ).scalar_one_or_none()
+    )
+    if line_id is not None:
+        query = query.where(
+            BrandCode.product_line_id.is_(None) | (BrandCode.product_line_id == line_id)
+        )
+    return session.execute(query.order_by(Brand.id).limit(1)).scalar_one_or_none()
 
 
 def _verdict(

@@ -11,7 +11,8 @@ live against the current run. That actor id is what makes a shipper a known-good
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any, Final
 
@@ -19,12 +20,14 @@ import duckdb
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from redlane.brands import gs1
 from redlane.brands.scope import BrandScope, Caller, audit_act, brand_to_change, require_holder
 from redlane.errors import NotFound, RedlaneError
 from redlane.policy.roles import RIGHTS_HOLDER
 from redlane.store.brand_models import (
     PARTY_ROLES,
     Brand,
+    BrandGtin,
     BrandParty,
     BrandProductLine,
     BrandTrademark,
@@ -145,11 +148,12 @@ def brand_detail(session: Session, brand: Brand) -> dict[str, Any]:
     parties = session.execute(
         select(BrandParty).where(BrandParty.brand_id == brand.id).order_by("party_ref")
     ).scalars()
+    gtins = brand_gtins(session, brand.id)
     return {
         **brand_summary(brand),
         "rights_holder": holder.name if holder else None,
         "trademarks": [_trademark_json(t) for t in marks],
-        "product_lines": [line_json(p) for p in lines],
+        "product_lines": [line_json(p, gtins.get(p.id, [])) for p in lines],
         "authorised_parties": [party_json(p) for p in parties],
     }
 
@@ -165,7 +169,7 @@ def _trademark_json(t: BrandTrademark) -> dict[str, Any]:
     }
 
 
-def line_json(p: BrandProductLine) -> dict[str, Any]:
+def line_json(p: BrandProductLine, gtins: Sequence[str] = ()) -> dict[str, Any]:
     return {
         "id": p.id,
         "name": p.name,
@@ -173,7 +177,56 @@ def line_json(p: BrandProductLine) -> dict[str, Any]:
         "price_min": p.price_min,
         "price_max": p.price_max,
         "currency": p.currency,
+        "gtins": sorted(gtins),
     }
+
+
+def brand_gtins(session: Session, brand_id: int) -> dict[int, list[str]]:
+    """Product line id → its GTIN-14s."""
+    found: dict[int, list[str]] = {}
+    for line_id, gtin in session.execute(
+        select(BrandGtin.product_line_id, BrandGtin.gtin).where(BrandGtin.brand_id == brand_id)
+    ).all():
+        found.setdefault(int(line_id), []).append(str(gtin))
+    return found
+
+
+def line_of_gtin(
+    session: Session, gtin: str, brand_ids: Sequence[int]
+) -> tuple[Brand, BrandProductLine] | None:
+    """The brand and product line a GTIN-14 is registered to, among ``brand_ids`` only."""
+    if not brand_ids:
+        return None
+    row = session.execute(
+        select(Brand, BrandProductLine)
+        .join(BrandGtin, BrandGtin.brand_id == Brand.id)
+        .join(BrandProductLine, BrandProductLine.id == BrandGtin.product_line_id)
+        .where(BrandGtin.gtin == gtin, Brand.id.in_(brand_ids))
+    ).first()
+    return (row[0], row[1]) if row is not None else None
+
+
+def valid_gtins(raw: Sequence[str], field_name: str = "gtins") -> list[str]:
+    """Each GTIN of a product line, in any GS1 form, as GTIN-14; the first bad one is refused
+    with its position and the problem."""
+    found: list[str] = []
+    for position, text in enumerate(raw):
+        try:
+            gtin = gs1.read_gtin(text)
+        except gs1.GS1Error as err:
+            raise RegistryError(f"{field_name}[{position}]: {err.detail}") from err
+        if gtin not in found:
+            found.append(gtin)
+    return found
+
+
+def _refuse_taken_gtins(session: Session, gtins: Sequence[str]) -> None:
+    if not gtins:
+        return
+    taken = session.execute(select(BrandGtin.gtin).where(BrandGtin.gtin.in_(gtins))).scalars()
+    for gtin in taken:
+        # A GTIN names one product worldwide; which brand holds it is not said (isolation).
+        raise RegistryError(f"GTIN {gtin} is already registered to a product line")
 
 
 def party_json(p: BrandParty) -> dict[str, Any]:
@@ -234,8 +287,11 @@ def add_product_line(
     price_min: float,
     price_max: float,
     currency: str = "USD",
+    gtins: Sequence[str] = (),
 ) -> BrandProductLine:
+    """A product line of a brand the caller owns; ``gtins`` in any GS1 form (see ``gs1``)."""
     brand = brand_to_change(session, scope, brand_ref)
+    gtin14s = valid_gtins(gtins)
     code = re.sub(r"[\s.]", "", hs6)
     if not re.fullmatch(r"\d{6}", code):
         raise RegistryError(f"hs6 must be 6 digits (dots and spaces ignored), not {hs6!r}")
@@ -248,6 +304,7 @@ def add_product_line(
     ).first()
     if exists:
         raise RegistryError(f"{brand.name} already has a product line {name!r}")
+    _refuse_taken_gtins(session, gtin14s)
     line = BrandProductLine(
         brand_id=brand.id,
         name=name,
@@ -258,6 +315,11 @@ def add_product_line(
     )
     session.add(line)
     session.flush()
+    session.add_all(
+        BrandGtin(gtin=g, brand_id=brand.id, product_line_id=line.id, source="portal")
+        for g in gtin14s
+    )
+    session.flush()
     audit_act(
         session,
         scope.caller,
@@ -265,7 +327,7 @@ def add_product_line(
         "brand",
         [brand.brand_ref],
         f"product line {name}",
-        line_json(line),
+        line_json(line, gtin14s),
     )
     return line
 
@@ -352,8 +414,11 @@ class SyncSummary:
     product_lines: int = 0
     parties: int = 0
     parties_resolved: int = 0
+    gtins: int = 0
+    # GTINs of the feed's product lines not taken: {brand_id, product_line, gtin, problem}.
+    gtins_refused: list[dict[str, str]] = field(default_factory=list)
 
-    def to_json(self) -> dict[str, int]:
+    def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
 
@@ -386,7 +451,7 @@ def sync_recordations(
     summary.holders = len({b.rights_holder_id for b in brands.values()})
     summary.brands = len(brands)
     summary.trademarks = _sync_trademarks(session, con, brands)
-    summary.product_lines = _sync_lines(session, con, brands)
+    summary.product_lines = _sync_lines(session, con, brands, summary)
     summary.parties, summary.parties_resolved = _sync_parties(session, con, brands)
     audit_act(
         session,
@@ -429,11 +494,21 @@ def _sync_trademarks(
     return len(rows)
 
 
-def _sync_lines(session: Session, con: duckdb.DuckDBPyConnection, brands: dict[str, Brand]) -> int:
+def _sync_lines(
+    session: Session,
+    con: duckdb.DuckDBPyConnection,
+    brands: dict[str, Brand],
+    summary: SyncSummary,
+) -> int:
+    # Batches loaded before product lines had GTINs have no such column.
+    columns = {str(c[0]) for c in con.execute("DESCRIBE product_lines").fetchall()}
+    gtins_sql = "flatten(list(gtins))" if "gtins" in columns else "[]::VARCHAR[]"
     rows = _rows(
         con,
         "SELECT brand_id, product_line, any_value(hs6) hs6, min(price_min) price_min,"
-        " max(price_max) price_max, any_value(currency) currency FROM product_lines GROUP BY ALL",
+        " max(price_max) price_max, any_value(currency) currency,"
+        f" {gtins_sql} gtins FROM product_lines GROUP BY brand_id, product_line"
+        " ORDER BY brand_id, product_line",
     )
     for row in rows:
         brand = brands.get(row["brand_id"])
@@ -450,8 +525,64 @@ def _sync_lines(session: Session, con: duckdb.DuckDBPyConnection, brands: dict[s
             session.add(line)
         line.hs6, line.currency = row["hs6"], row["currency"] or "USD"
         line.price_min, line.price_max = float(row["price_min"]), float(row["price_max"])
+        session.flush()
+        _sync_line_gtins(session, brand, line, [g for g in row["gtins"] or [] if g], summary)
     session.flush()
     return len(rows)
+
+
+def _sync_line_gtins(
+    session: Session, brand: Brand, line: BrandProductLine, raw: list[str], summary: SyncSummary
+) -> None:
+    """The feed's GTINs of one line: valid ones registered, the line's feed GTINs no longer
+    listed removed, bad or already-taken ones refused into ``summary.gtins_refused``."""
+    wanted: list[str] = []
+    for text in raw:
+        try:
+            gtin = gs1.read_gtin(text)
+        except gs1.GS1Error as err:
+            _refuse_gtin(summary, brand, line, text, err.detail)
+            continue
+        if gtin not in wanted:
+            wanted.append(gtin)
+    held = {
+        g.gtin: g
+        for g in session.execute(
+            select(BrandGtin).where(
+                BrandGtin.gtin.in_(wanted) | (BrandGtin.product_line_id == line.id)
+            )
+        ).scalars()
+    }
+    for gtin, row in held.items():
+        if row.product_line_id == line.id and row.source == "recordations" and gtin not in wanted:
+            session.delete(row)
+    for gtin in wanted:
+        holder = held.get(gtin)
+        if holder is None:
+            session.add(
+                BrandGtin(
+                    gtin=gtin, brand_id=brand.id, product_line_id=line.id, source="recordations"
+                )
+            )
+        elif holder.product_line_id != line.id:
+            _refuse_gtin(
+                summary,
+                brand,
+                line,
+                gtin,
+                f"GTIN {gtin} is already registered to another product line",
+            )
+            continue
+        summary.gtins += 1
+    session.flush()
+
+
+def _refuse_gtin(
+    summary: SyncSummary, brand: Brand, line: BrandProductLine, gtin: str, problem: str
+) -> None:
+    summary.gtins_refused.append(
+        {"brand_id": brand.brand_ref, "product_line": line.name, "gtin": gtin, "problem": problem}
+    )
 
 
 def _party_actors(con: duckdb.DuckDBPyConnection) -> dict[str, str]:

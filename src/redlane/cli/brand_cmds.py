@@ -38,8 +38,14 @@ def sync(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
     console.print(
         f"{summary.brands} brands of {summary.holders} rights holders: {summary.trademarks} "
         f"recordations, {summary.product_lines} product lines, {summary.parties} authorised "
-        f"parties ({summary.parties_resolved} resolved to actors)"
+        f"parties ({summary.parties_resolved} resolved to actors), {summary.gtins} GTINs"
     )
+    for refused in summary.gtins_refused:
+        err_console.print(
+            f"GTIN refused: brand {refused['brand_id']}, product line {refused['product_line']}:"
+            f" {refused['problem']}",
+            markup=False,
+        )
 
 
 @brands_app.command("link")

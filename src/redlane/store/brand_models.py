@@ -111,6 +111,23 @@ class BrandProductLine(Base):
     currency: Mapped[str] = mapped_column(String(3), default="USD")
 
 
+class BrandGtin(Base):
+    """A GS1 GTIN (as GTIN-14) of a product line's trade items (migration ``0008``).
+
+    A GTIN names one product worldwide, so it belongs to one product line of one brand."""
+
+    __tablename__ = "brand_gtins"
+    __table_args__ = (one_of("source", SOURCES),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    gtin: Mapped[str] = mapped_column(String(14), unique=True)
+    brand_id: Mapped[int] = mapped_column(ForeignKey("brands.id", ondelete="CASCADE"), index=True)
+    product_line_id: Mapped[int] = mapped_column(
+        ForeignKey("brand_product_lines.id", ondelete="CASCADE"), index=True
+    )
+    source: Mapped[str] = mapped_column(String(16), default="portal")
+
+
 class BrandParty(Base):
     """An authorised manufacturer, licensee, exporter or distributor of a brand.
 

@@ -27,6 +27,7 @@ from redlane.api.brand_schemas import (
     MemberIn,
     PartyIn,
     ProductLineIn,
+    SyncOut,
     TrademarkIn,
 )
 from redlane.api.brand_views import (
@@ -137,7 +138,7 @@ def add_product_line(
     line = registry.add_product_line(
         session, brand_scope(session, principal), brand_id, **body.model_dump()
     )
-    return registry.line_json(line)
+    return registry.line_json(line, registry.brand_gtins(session, line.brand_id).get(line.id, []))
 
 
 @router.post(
@@ -287,6 +288,7 @@ def enrol_codes(
         body.codes,
         product_line=body.product_line,
         batch=body.batch,
+        code_format=body.format,
     )
     return result.to_json()
 
@@ -328,6 +330,7 @@ def authenticate(
         context,
         brand_ref=body.brand_id,
         record=body.record,
+        code_format=body.format,
     )
     counts = {v: sum(r.verdict == v for r in results) for v in SCAN_VERDICTS}
     return {
@@ -427,9 +430,9 @@ def sync(
     request: Request,
     principal: Annotated[Principal, Depends(ADMINS)],
     session: SessionDep,
-) -> dict[str, int]:
+) -> SyncOut:
     with records_con(get_state(request)) as con:
-        return registry.sync_recordations(session, con, principal).to_json()
+        return SyncOut.model_validate(registry.sync_recordations(session, con, principal).to_json())
 
 
 @router.post(
