@@ -14,6 +14,7 @@ the part that uses it.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -183,3 +184,9 @@ def env_name(group: type[BaseSettings], field: str) -> str:
     if isinstance(alias, str):
         return alias
     return f"{group.model_config.get('env_prefix', '')}{field}".upper()
+
+
+def named_variable(name: str) -> str | None:
+    """The value of an environment variable the user named on the command line (a key handed
+    over as ``--key-env NAME``), not one of redlane's own settings; None when unset."""
+    return os.environ.get(name)

@@ -6,6 +6,7 @@ import typer
 
 from redlane import __version__
 from redlane.cli.actors_cmds import actors_app
+from redlane.cli.admin_cmds import agreements_app  # also registers `audit list`
 from redlane.cli.bench_cmds import bench_app
 from redlane.cli.brand_cmds import brands_app
 from redlane.cli.case_cmds import case_app
@@ -14,6 +15,7 @@ from redlane.cli.db_cmds import audit_app, db_app
 from redlane.cli.demo_cmd import demo
 from redlane.cli.kcs_cmds import kcs_app
 from redlane.cli.names_cmds import names_app
+from redlane.cli.pprl_cmds import pprl_app
 from redlane.cli.resolve_cmds import eval_app, match, network_app, resolve_app
 from redlane.cli.serve_cmds import serve, users_app, worker
 from redlane.cli.sim_audit_cmd import audit as _sim_audit  # noqa: F401  (registers `sim audit`)
@@ -71,6 +73,8 @@ app.command()(match)
 app.add_typer(case_app, name="case")
 app.add_typer(brands_app, name="brands")
 app.add_typer(webhooks_app, name="webhooks")
+app.add_typer(agreements_app, name="agreements")
+app.add_typer(pprl_app, name="pprl")
 
 
 def main() -> None:

@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any, Final
 from uuid import UUID
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import ColumnElement, Row, Select, cast, column, exists, func, select
 from sqlalchemy.orm import Session
 
 from redlane.store.models import AuditEntry
@@ -111,6 +111,101 @@ def head(session: Session) -> tuple[int, str] | None:
         select(AuditEntry.seq, AuditEntry.hash).order_by(AuditEntry.seq.desc()).limit(1)
     ).first()
     return None if row is None else (row.seq, row.hash)
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What to read of the log; every field given narrows (``None``: any). ``since`` is
+    inclusive, ``until`` exclusive; ``object_id`` matches one of an entry's ``object_ids``."""
+
+    actor: str | None = None
+    action: str | None = None
+    object_type: str | None = None
+    object_id: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+
+    def to_json(self) -> dict[str, str]:
+        """The filters given, as text (for the audit entry that records the read itself)."""
+        out: dict[str, str] = {}
+        for name in ("actor", "action", "object_type", "object_id", "since", "until"):
+            value = getattr(self, name)
+            if value is not None:
+                out[name] = iso_utc(value) if isinstance(value, datetime) else str(value)
+        return out
+
+
+@dataclass(frozen=True)
+class AuditPage:
+    """Entries newest first; ``next_before`` is the cursor of the following (older) page."""
+
+    entries: list[AuditEntry]
+    next_before: int | None
+
+
+def entry_json(entry: AuditEntry) -> dict[str, Any]:
+    return {
+        "seq": entry.seq,
+        "at": iso_utc(entry.at),
+        "actor": entry.actor,
+        "partner_id": entry.partner_id,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_ids": list(entry.object_ids or []),
+        "reason": entry.reason,
+        "details": dict(entry.details or {}),
+        "hash": entry.hash,
+    }
+
+
+def read_page(
+    session: Session, where: AuditFilter, *, limit: int = 50, before: int | None = None
+) -> AuditPage:
+    """One page of entries matching ``where``, newest first, older than seq ``before``."""
+    if limit < 1:
+        raise ValueError("limit must be at least 1")
+    stmt = _filtered(select(AuditEntry), session, where)
+    if before is not None:
+        stmt = stmt.where(AuditEntry.seq < before)
+    rows = list(session.scalars(stmt.order_by(AuditEntry.seq.desc()).limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return AuditPage(rows, rows[-1].seq if more else None)
+
+
+def count(session: Session, where: AuditFilter) -> int:
+    """How many entries match ``where``."""
+    stmt = _filtered(select(func.count()).select_from(AuditEntry), session, where)
+    return int(session.execute(stmt).scalar_one())
+
+
+def _filtered(stmt: Select[Any], session: Session, where: AuditFilter) -> Select[Any]:
+    if where.actor is not None:
+        stmt = stmt.where(AuditEntry.actor == where.actor)
+    if where.action is not None:
+        stmt = stmt.where(AuditEntry.action == where.action)
+    if where.object_type is not None:
+        stmt = stmt.where(AuditEntry.object_type == where.object_type)
+    if where.since is not None:
+        stmt = stmt.where(AuditEntry.at >= where.since)
+    if where.until is not None:
+        stmt = stmt.where(AuditEntry.at < where.until)
+    if where.object_id is not None:
+        stmt = stmt.where(_has_object_id(session, where.object_id))
+    return stmt
+
+
+def _has_object_id(session: Session, object_id: str) -> ColumnElement[bool]:
+    """``object_id`` is one element of the JSON list ``object_ids``, in the backend's JSON."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import JSONB
+
+        return func.jsonb_exists(cast(AuditEntry.object_ids, JSONB), object_id)
+    if dialect == "sqlite":
+        elements = func.json_each(AuditEntry.object_ids).table_valued("value")
+        return exists(select(1).select_from(elements).where(column("value") == object_id))
+    raise NotImplementedError(f"no JSON list filter for {dialect}")
 
 
 # What the chain covers; ``seq`` is left out because PostgreSQL may skip numbers.

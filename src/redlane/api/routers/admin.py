@@ -1,15 +1,17 @@
-"""Accounts and machine keys (admins only). Every change is audited; secrets are shown once."""
+"""Accounts, machine keys, data-sharing agreements and the audit log (admins only). Every call
+is audited; secrets are shown once."""
 
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
+from redlane.api import admin_views
 from redlane.api.auth import access
 from redlane.api.deps import SessionDep
 from redlane.api.problems import Problem
@@ -203,3 +205,162 @@ def revoke_key(
         return _key_out(revoke_api_key(session, parsed, actor=principal.name))
     except UserError as e:
         raise Problem(404, str(e)) from e
+
+
+class AgreementIn(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "from_partner": "carrier",
+                "to_partner": "marketplace",
+                "stage": "seizure",
+                "allowed": {"aed_shipments": ["hawb", "seller_ref", "description"]},
+                "reason": "seizure notices to the marketplace",
+            }
+        }
+    )
+    from_partner: str = Field(min_length=1, max_length=32)
+    to_partner: str = Field(min_length=1, max_length=32)
+    stage: str = Field(default="any", max_length=32)
+    allowed: dict[str, list[str]] = Field(
+        description="Record kind -> field names shared (['*'] for all)"
+    )
+    valid_from: datetime | None = Field(default=None, description="Default: now")
+    valid_to: datetime | None = Field(default=None, description="Default: open-ended")
+    reason: str = Field(default="", max_length=500, description="Kept in the audit log")
+
+
+class AgreementExpire(BaseModel):
+    reason: str = Field(default="", max_length=500, description="Kept in the audit log")
+    at: datetime | None = Field(default=None, description="When it ends (default: now)")
+
+
+class AgreementOut(BaseModel):
+    id: int
+    from_partner: str
+    to_partner: str
+    stage: str
+    allowed: dict[str, list[str]]
+    valid_from: datetime
+    valid_to: datetime | None
+    created_at: datetime
+    status: str = Field(description="in_force, pending or expired, now")
+
+
+class AuditEntryOut(BaseModel):
+    seq: int
+    at: datetime
+    actor: str
+    partner_id: str | None
+    action: str
+    object_type: str
+    object_ids: list[str]
+    reason: str
+    details: dict[str, Any]
+    hash: str
+
+
+class AuditPageOut(BaseModel):
+    entries: list[AuditEntryOut]
+    next_before: int | None = Field(description="Pass as `before` for the next (older) page")
+
+
+class AuditVerifyOut(BaseModel):
+    ok: bool
+    entries: int
+    first_bad_seq: int | None
+    problem: str
+    head_seq: int | None
+    head_hash: str | None
+
+
+@router.get("/agreements", response_model=list[AgreementOut], summary="Data-sharing agreements")
+def list_agreements(
+    principal: Annotated[Principal, Depends(ADMINS)],
+    session: SessionDep,
+    partner: Annotated[str | None, Query(description="Either side is this partner")] = None,
+    status: Annotated[str | None, Query(description="in_force, pending or expired")] = None,
+) -> list[dict[str, Any]]:
+    return admin_views.list_agreements(session, principal, partner, status)
+
+
+@router.post(
+    "/agreements",
+    response_model=AgreementOut,
+    status_code=201,
+    summary="Add an agreement (in force for the next read)",
+)
+def add_agreement(
+    body: AgreementIn,
+    principal: Annotated[Principal, Depends(ADMINS)],
+    session: SessionDep,
+) -> dict[str, Any]:
+    return admin_views.add_agreement(
+        session,
+        principal,
+        from_partner=body.from_partner,
+        to_partner=body.to_partner,
+        stage=body.stage,
+        allowed=body.allowed,
+        valid_from=body.valid_from,
+        valid_to=body.valid_to,
+        reason=body.reason,
+    )
+
+
+@router.post(
+    "/agreements/{agreement_id}/expire",
+    response_model=AgreementOut,
+    summary="End an agreement (its fields are withheld from the next read)",
+)
+def expire_agreement(
+    agreement_id: str,
+    body: AgreementExpire,
+    principal: Annotated[Principal, Depends(ADMINS)],
+    session: SessionDep,
+) -> dict[str, Any]:
+    parsed = record_id(agreement_id)
+    if parsed is None:
+        raise Problem(404, f"no agreement {agreement_id!r}")
+    return admin_views.expire_agreement(session, principal, parsed, body.reason, body.at)
+
+
+@router.get("/audit", response_model=AuditPageOut, summary="The audit log, newest first (audited)")
+def read_audit(
+    principal: Annotated[Principal, Depends(ADMINS)],
+    session: SessionDep,
+    actor: Annotated[str | None, Query(max_length=100)] = None,
+    action: Annotated[str | None, Query(max_length=64)] = None,
+    object_type: Annotated[str | None, Query(max_length=64)] = None,
+    object_id: Annotated[str | None, Query(max_length=200)] = None,
+    since: Annotated[datetime | None, Query(description="From (inclusive, ISO 8601)")] = None,
+    until: Annotated[datetime | None, Query(description="Before (exclusive, ISO 8601)")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+    before: Annotated[int | None, Query(ge=1, description="Cursor: `next_before`")] = None,
+) -> dict[str, Any]:
+    where = audit.AuditFilter(
+        actor=actor,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        since=_utc(since),
+        until=_utc(until),
+    )
+    return admin_views.read_audit_log(session, principal, where, limit, before)
+
+
+@router.get(
+    "/audit/verify", response_model=AuditVerifyOut, summary="Check the audit log's hash chain"
+)
+def verify_audit(
+    principal: Annotated[Principal, Depends(ADMINS)],
+    session: SessionDep,
+) -> dict[str, Any]:
+    return admin_views.verify_audit_log(session, principal)
+
+
+def _utc(moment: datetime | None) -> datetime | None:
+    """A time without a zone is read as UTC (as on the command line)."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)

@@ -10,6 +10,8 @@ from fastapi import FastAPI
 
 from redlane.api.problems import set_html_renderer
 from redlane.api.web import (
+    action_pages,
+    admin_pages,
     brand_pages,
     case_pages,
     console,
@@ -29,4 +31,6 @@ def install(app: FastAPI) -> None:
     app.include_router(queue_pages.router)
     app.include_router(targeting_pages.router)
     app.include_router(webhook_pages.router)
+    app.include_router(action_pages.router)
+    app.include_router(admin_pages.router)
     set_html_renderer(app, error_page)

@@ -61,6 +61,9 @@ TARGETING = Access([INVESTIGATOR, TARGETING_ANALYST, CUSTOMS_OFFICER])
 DASHBOARD = Access([CUSTOMS_OFFICER, TARGETING_ANALYST, INVESTIGATOR], partners=["customs", "ipcc"])
 QUARANTINE = Access([CARRIER_LIAISON, MARKETPLACE_ANALYST, RIGHTS_HOLDER, TARGETING_ANALYST])
 CASES_NAV = Access([INVESTIGATOR, TARGETING_ANALYST])
+ADMIN_ONLY = Access([])
+MARKETPLACE_ACTIONS = Access([MARKETPLACE_ANALYST], partners=["marketplace"])
+CARRIER_ACTIONS = Access([CARRIER_LIAISON], partners=["carrier"])
 
 NAV: Final = (
     ("Port queue", "/console/queue", QUEUE),
@@ -73,6 +76,10 @@ NAV: Final = (
     ("Quarantine", "/console/quarantine", QUARANTINE),
     ("Cases", "/console/cases", CASES_NAV),
     ("Webhooks", "/console/webhooks", Access(USER_ROLES)),
+    ("Marketplace actions", "/console/actions/marketplace", MARKETPLACE_ACTIONS),
+    ("Carrier holds", "/console/actions/carrier", CARRIER_ACTIONS),
+    ("Agreements", "/console/agreements", ADMIN_ONLY),
+    ("Audit log", "/console/audit", ADMIN_ONLY),
 )
 
 
