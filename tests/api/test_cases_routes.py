@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import zipfile
+from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
+import pytest
 from sqlalchemy import select
 
+from redlane.api import case_views
+from redlane.cases.records import TimelineEvent
 from redlane.store.case_models import CustodyEvent, EvidenceItem
 from redlane.store.db import session_scope
 from redlane.store.models import AuditEntry
 from tests.api.conftest import Service
+from tests.api.test_console import console_login
 
 NOBODY_ELSE = ("officer", "marketplace", "carrier", "rights")
 
@@ -272,3 +279,131 @@ def test_console_download_keeps_any_uploaded_name_safe_in_the_header(service: Se
         assert stored is not None
         assert unquote(encoded) == stored.original_filename
         assert "付款" in stored.original_filename
+
+
+# A case's timeline a page at a time, filtered by kind and dates, in the API and the console.
+# The seeded world links one record to a case; a busy case (the issue's had 639 events) is made
+# by adding events to what the case's records give, at the one place both readers get them.
+KINDS = ("aed_shipments", "inspections", "mp_listings")
+BUSY = 120  # events added: 40 of each kind, one a day from 2026-01-01
+
+
+def busy_events() -> list[TimelineEvent]:
+    start = date(2026, 1, 1)
+    return [
+        TimelineEvent(
+            (start + timedelta(days=i)).isoformat() + "T09:00:00",
+            KINDS[i % 3],
+            f"K-{i:03d}",
+            f"busy event {i:03d}",
+        )
+        for i in range(BUSY)
+    ]
+
+
+@pytest.fixture
+def busy_case(service: Service, monkeypatch: pytest.MonkeyPatch) -> int:
+    real = case_views.case_content
+
+    def with_busy_timeline(*args: Any, **kwargs: Any) -> Any:
+        detail, linked, policy = real(*args, **kwargs)
+        linked.timeline = sorted(linked.timeline + busy_events(), key=lambda e: e.at)
+        return detail, linked, policy
+
+    monkeypatch.setattr(case_views, "case_content", with_busy_timeline)
+    return open_case(service, title="Busy ring")
+
+
+def _summaries(body: dict[str, Any]) -> list[str]:
+    return [e["summary"] for e in body["timeline"] if e["summary"].startswith("busy")]
+
+
+def test_api_pages_and_filters_the_timeline(service: Service, busy_case: int) -> None:
+    get = service.client.get
+    auth = service.auth("investigator")
+    whole = get(f"/v1/cases/{busy_case}", headers=auth).json()
+    assert whole["timeline_total"] == BUSY + 1 and len(whole["timeline"]) == BUSY + 1
+
+    r = get(
+        f"/v1/cases/{busy_case}",
+        params={"timeline_per_page": 50, "timeline_page": 2},
+        headers=auth,
+    )
+    assert r.status_code == 200, r.text
+    page = r.json()["timeline_page"]
+    assert (page["page"], page["pages"], page["matched"], page["first"]) == (2, 3, BUSY + 1, 51)
+    assert len(r.json()["timeline"]) == 50
+
+    r = get(
+        f"/v1/cases/{busy_case}",
+        params={
+            "timeline_kind": "inspections",
+            "timeline_since": "2026-01-10",
+            "timeline_until": "2026-01-31",
+        },
+        headers=auth,
+    )
+    body = r.json()
+    # inspections are the events i = 1, 4, 7, …; days 10..31 of January are i = 9..30
+    assert _summaries(body) == [f"busy event {i:03d}" for i in range(10, 31, 3)]
+    assert {e["table"] for e in body["timeline"]} == {"inspections"}
+    assert body["timeline_total"] == BUSY + 1
+
+
+@pytest.mark.parametrize(
+    ("params", "named"),
+    [
+        ({"timeline_since": "last tuesday"}, "since"),
+        ({"timeline_until": "2026-02-30"}, "until"),
+        ({"timeline_since": "2026-03-01", "timeline_until": "2026-02-01"}, "after until"),
+        ({"timeline_kind": "emails"}, "'emails'"),
+    ],
+)
+def test_api_refuses_bad_timeline_filters(
+    service: Service, busy_case: int, params: dict[str, str], named: str
+) -> None:
+    r = service.client.get(
+        f"/v1/cases/{busy_case}", params=params, headers=service.auth("investigator")
+    )
+    assert r.status_code == 422
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert named in r.json()["detail"]
+
+
+def test_console_timeline_pages_keep_their_filters(service: Service, busy_case: int) -> None:
+    client = console_login(service, "investigator")
+    html = client.get(f"/console/cases/{busy_case}").text
+    # the seeded world's one event, then the busy ones
+    assert html.count('<span class="kind">') == case_views.TIMELINE_PAGE == 50
+    assert re.findall(r"busy event (\d{3})", html)[-1] == "048"
+    assert "Page 1 of 3" in html and "Events 1–50 of 121" in html
+    assert 'rel="prev"' not in html
+
+    html = client.get(
+        f"/console/cases/{busy_case}", params={"kind": ["mp_listings"], "since": "2026-02-01"}
+    ).text
+    # listings are i = 2, 5, 8, …; February starts at i = 31: 30 events, one page
+    assert re.findall(r"busy event (\d{3})", html) == [f"{i:03d}" for i in range(32, BUSY, 3)]
+    assert "Page 1 of" not in html and "30 matching (121 in all)" in html
+    assert 'value="mp_listings" checked' in html and 'value="2026-02-01"' in html
+
+    html = client.get(
+        f"/console/cases/{busy_case}", params={"kind": ["inspections", "mp_listings"]}
+    ).text
+    next_link = re.search(r'<a href="([^"]+)" rel="next">', html)
+    assert next_link and "Page 1 of 2" in html
+    url = next_link.group(1).replace("&amp;", "&")
+    assert "kind=inspections&kind=mp_listings&page=2" in url
+    second = client.get(url).text
+    assert "Page 2 of 2" in second and 'rel="prev"' in second and 'rel="next"' not in second
+    # the 51st of inspections (i = 1, 4, …) and listings (i = 2, 5, …) in time order is i = 76
+    assert re.findall(r"busy event (\d{3})", second)[0] == "076"
+
+
+def test_console_bad_timeline_filter_is_a_page_not_a_traceback(
+    service: Service, busy_case: int
+) -> None:
+    client = console_login(service, "investigator")
+    r = client.get(f"/console/cases/{busy_case}", params={"since": "yesterday"})
+    assert r.status_code == 422
+    assert "is not a date (YYYY-MM-DD)" in r.text and "Traceback" not in r.text

@@ -10,8 +10,11 @@ by :mod:`redlane.cases.service` / :mod:`redlane.cases.evidence` in the same tran
 from __future__ import annotations
 
 import io
+import math
 import zipfile
-from datetime import UTC, datetime
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Final, Literal
 from urllib.parse import quote
@@ -25,6 +28,7 @@ from redlane.api.roles import ADMIN, INVESTIGATOR, TARGETING_ANALYST, Principal
 from redlane.api.state import ServiceState
 from redlane.cases import evidence, service
 from redlane.cases.package import case_content, export_case
+from redlane.cases.records import TimelineEvent
 from redlane.cases.workflow import TRANSITIONS
 from redlane.config import Settings
 from redlane.policy import Policy, Viewer
@@ -34,6 +38,18 @@ from redlane.store.case_models import EvidenceItem
 CASE_WORKERS: Final = (INVESTIGATOR,)
 CASE_READERS: Final = (INVESTIGATOR, TARGETING_ANALYST)
 TIMELINE_LIMIT: Final = 500
+# The console shows a case's timeline a page at a time (a case had 639 events on one page).
+TIMELINE_PAGE: Final = 50
+# Event kinds are the source tables; how the console names them.
+TIMELINE_KINDS: Final = {
+    "aed_shipments": "advance data",
+    "customs_entries": "customs entries",
+    "inspections": "inspections",
+    "mp_sellers": "seller accounts",
+    "mp_listings": "listings",
+    "mp_takedowns": "takedowns",
+    "social_posts": "social posts",
+}
 MAX_EVIDENCE_BYTES: Final = 50 * 1024 * 1024
 
 
@@ -58,11 +74,96 @@ def list_view(session: Session, principal: Principal) -> list[dict[str, Any]]:
     return cases
 
 
+@dataclass(frozen=True)
+class TimelineQuery:
+    """Which timeline events a reader asks for: kinds (none: all), a date range (inclusive,
+    on the event's day) and a page of ``per_page`` events."""
+
+    kinds: tuple[str, ...] = ()
+    since: date | None = None
+    until: date | None = None
+    page: int = 1
+    per_page: int = TIMELINE_LIMIT
+
+    @classmethod
+    def parse(
+        cls,
+        *,
+        kinds: list[str] | None = None,
+        since: str = "",
+        until: str = "",
+        page: int = 1,
+        per_page: int | None = None,
+    ) -> TimelineQuery:
+        """From query parameters as typed; a bad value is a 422 naming the parameter."""
+        chosen = tuple(k for k in (kinds or []) if k)
+        unknown = [k for k in chosen if k not in TIMELINE_KINDS]
+        if unknown:
+            raise Problem(
+                422,
+                f"timeline kind {', '.join(map(repr, unknown))} is not one of "
+                f"{', '.join(TIMELINE_KINDS)}",
+            )
+        query = cls(
+            kinds=chosen,
+            since=_day("since", since),
+            until=_day("until", until),
+            page=max(page, 1),
+            per_page=per_page or TIMELINE_PAGE,
+        )
+        if query.since and query.until and query.since > query.until:
+            raise Problem(422, f"timeline since {query.since} is after until {query.until}")
+        return query
+
+    def matches(self, event: TimelineEvent) -> bool:
+        day = event.at[:10]
+        return (
+            (not self.kinds or event.table in self.kinds)
+            and (self.since is None or day >= self.since.isoformat())
+            and (self.until is None or day <= self.until.isoformat())
+        )
+
+
+def _day(name: str, text: str) -> date | None:
+    if not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise Problem(422, f"timeline {name} {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def timeline_page(events: list[TimelineEvent], query: TimelineQuery) -> dict[str, Any]:
+    """One page of the events the query matches (a page past the end shows the last one), the
+    counts per kind over all events, and where the page sits."""
+    matched = [e for e in events if query.matches(e)]
+    pages = max(1, math.ceil(len(matched) / query.per_page))
+    page = min(query.page, pages)
+    start = (page - 1) * query.per_page
+    return {
+        "events": [e.to_json() for e in matched[start : start + query.per_page]],
+        "matched": len(matched),
+        "page": page,
+        "pages": pages,
+        "per_page": query.per_page,
+        "first": start + 1 if matched else 0,
+        "kinds": list(query.kinds),
+        "since": query.since.isoformat() if query.since else "",
+        "until": query.until.isoformat() if query.until else "",
+        "kind_counts": dict(Counter(e.table for e in events)),
+    }
+
+
 def detail_view(
-    session: Session, state: ServiceState, principal: Principal, case_id: int
+    session: Session,
+    state: ServiceState,
+    principal: Principal,
+    case_id: int,
+    timeline_query: TimelineQuery | None = None,
 ) -> dict[str, Any]:
     """The case (targets, assignees, notes, evidence with custody) plus the records it links
-    to, disclosed to the caller: actors, seizures and the timeline."""
+    to, disclosed to the caller: actors, seizures and the timeline (by default its first
+    :data:`TIMELINE_LIMIT` events; ``timeline_query`` filters and pages it)."""
     detail, linked, _policy = case_content(
         session, settings_for(state), case_id, viewer_of(principal)
     )
@@ -71,8 +172,10 @@ def detail_view(
         for a in linked.actors
     ]
     detail["seizures"] = linked.seizures
-    detail["timeline"] = [e.to_json() for e in linked.timeline[:TIMELINE_LIMIT]]
+    paged = timeline_page(linked.timeline, timeline_query or TimelineQuery())
+    detail["timeline"] = paged.pop("events")
     detail["timeline_total"] = len(linked.timeline)
+    detail["timeline_page"] = paged
     detail["transitions"] = list(TRANSITIONS.get(detail["status"], ()))
     audit_read(
         session,

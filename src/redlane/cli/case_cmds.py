@@ -9,7 +9,14 @@ import typer
 from rich.table import Table
 
 from redlane.cli.audit_log import cli_actor
-from redlane.cli.common import console, err_console, print_json, settings, store_session
+from redlane.cli.common import (
+    console,
+    err_console,
+    fitting_table,
+    print_json,
+    settings,
+    store_session,
+)
 
 case_app = typer.Typer(
     help="Cases: targets, status, notes, evidence with chain of custody, signed exports.",
@@ -61,11 +68,11 @@ def list_cases(
     if as_json:
         print_json(cases)
         return
-    table = Table(title="Cases")
-    for col in ("id", "status", "title", "updated"):
-        table.add_column(col)
-    for c in cases:
-        table.add_row(str(c["id"]), c["status"], c["title"], c["updated_at"][:19])
+    table = fitting_table(
+        "Cases",
+        [("id", "number"), ("status", "key"), ("title", "text"), ("updated", "key")],
+        [[str(c["id"]), c["status"], c["title"], c["updated_at"][:19]] for c in cases],
+    )
     console.print(table)
 
 
@@ -110,11 +117,11 @@ def show(
             f"{item['original_filename']} ({item['sha256'][:12]}…, {len(item['custody'])} "
             "custody events)"
         )
-    table = Table(title="Timeline")
-    for col in ("when", "source", "what"):
-        table.add_column(col)
-    for e in linked.timeline[:50]:
-        table.add_row(e.at[:19], e.table, e.summary)
+    table = fitting_table(
+        "Timeline",
+        [("when", "key"), ("source", "key"), ("what", "text")],
+        [[e.at[:19], e.table, e.summary] for e in linked.timeline[:50]],
+    )
     console.print(table)
 
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 from redlane.config import Settings, get_settings
 from redlane.engine.warehouse import Warehouse
@@ -20,6 +21,49 @@ if TYPE_CHECKING:
 
 console = Console()
 err_console = Console(stderr=True)
+
+
+# What a table column holds: an identifier, code, status or time ("key"), a number, or free text.
+ColumnKind = Literal["key", "number", "text"]
+# The narrowest a free-text column is squeezed to before key columns give up their full width.
+TEXT_MIN_WIDTH: Final = 12
+# A column's share of the borders and padding of a Rich table ("│ value "), and the last "│".
+_CELL_CHROME: Final = 3
+
+
+def fitting_table(
+    title: str,
+    columns: Sequence[tuple[str, ColumnKind]],
+    rows: Sequence[Sequence[str]],
+    *,
+    width: int | None = None,
+) -> Table:
+    """A table that fits the terminal (``console.width`` unless ``width``) without cutting any
+    value into "…" (Rich's default for a word wider than its column).
+
+    Keys and numbers keep their full width, one line each, while free text wraps (breaking a
+    word only when it is wider than its column) to give them room. When even that cannot fit,
+    on a very narrow terminal, keys wrap too: onto a second line, never shortened."""
+    room = (width or console.width) - _CELL_CHROME * len(columns) - 1
+    full = [
+        max([len(name), *(len(str(row[i])) for row in rows)])
+        for i, (name, _kind) in enumerate(columns)
+    ]
+    needed = sum(
+        TEXT_MIN_WIDTH if kind == "text" else full[i] for i, (_name, kind) in enumerate(columns)
+    )
+    keys_fit = needed <= room
+    table = Table(title=title)
+    for i, (name, kind) in enumerate(columns):
+        table.add_column(
+            name,
+            overflow="fold",
+            justify="right" if kind == "number" else "left",
+            min_width=full[i] if kind != "text" and keys_fit else None,
+        )
+    for row in rows:
+        table.add_row(*(str(cell) for cell in row))
+    return table
 
 
 def settings() -> Settings:

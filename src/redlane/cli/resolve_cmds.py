@@ -11,7 +11,14 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from redlane.cli.audit_log import record
-from redlane.cli.common import console, err_console, fail, print_json, settings
+from redlane.cli.common import (
+    console,
+    err_console,
+    fail,
+    fitting_table,
+    print_json,
+    settings,
+)
 from redlane.errors import RedlaneError
 
 STEPS = ("parties", "normalise", "train", "score", "cluster", "network", "publish")
@@ -138,17 +145,26 @@ def explain(
     if as_json:
         print_json(result.to_json())
         return
-    table = Table(title=f"match probability {result.match_probability:.4f}")
-    for column in ("field", party_a, party_b, "level", "Bayes factor"):
-        table.add_column(column)
-    for level in result.levels:
-        table.add_row(
-            level["field"],
-            str(level["left"]),
-            str(level["right"]),
-            str(level["label"]),
-            f"{level['bayes_factor']:.3g}",
-        )
+    table = fitting_table(
+        f"match probability {result.match_probability:.4f}",
+        [
+            ("field", "key"),
+            (party_a, "text"),
+            (party_b, "text"),
+            ("level", "text"),
+            ("Bayes factor", "number"),
+        ],
+        [
+            [
+                level["field"],
+                str(level["left"]),
+                str(level["right"]),
+                str(level["label"]),
+                f"{level['bayes_factor']:.3g}",
+            ]
+            for level in result.levels
+        ],
+    )
     console.print(table)
     if html is not None:
         console.print(f"charts written to {html}")
@@ -268,17 +284,20 @@ def network_show(
     if as_json:
         print_json(hood.to_json())
         return
-    table = Table(title=f"network around {actor_id}")
-    for column in ("actor", "name", "ring", "risk", "why"):
-        table.add_column(column)
-    for node in sorted(hood.nodes, key=lambda n: -n["risk"]):
-        table.add_row(
-            node["id"],
-            str(node["label"]),
-            str(node["ring_id"] or ""),
-            f"{node['risk']:.2f}",
-            "; ".join(node["reasons"][:2]),
-        )
+    table = fitting_table(
+        f"network around {actor_id}",
+        [("actor", "key"), ("name", "text"), ("ring", "key"), ("risk", "number"), ("why", "text")],
+        [
+            [
+                node["id"],
+                str(node["label"]),
+                str(node["ring_id"] or ""),
+                f"{node['risk']:.2f}",
+                "; ".join(node["reasons"][:2]),
+            ]
+            for node in sorted(hood.nodes, key=lambda n: -n["risk"])
+        ],
+    )
     console.print(table)
     if html is not None:
         console.print(f"graph written to {html}")

@@ -11,6 +11,7 @@ import duckdb
 import igraph as ig
 
 from redlane.errors import NotFound
+from redlane.network.labels import Box, LabelSpec, place_labels
 
 
 @dataclass(frozen=True)
@@ -96,9 +97,30 @@ def _layout(hood: Neighbourhood) -> dict[str, tuple[float, float]]:
     }
 
 
+# The SVG's size, and its labels' (11 px sans-serif) estimated width per character and height.
+WIDTH, HEIGHT = 820, 600
+CHAR_PX, LINE_PX = 6.5, 13.0
+
+
+def _radius(node: dict[str, Any]) -> float:
+    return float(8 + min(12, node["parties"] ** 0.5))
+
+
+def _label_boxes(hood: Neighbourhood, pos: dict[str, tuple[float, float]]) -> dict[str, Box]:
+    """Where each node's label goes: the centre first, then by risk; a label that would cover
+    another label or node is left out (the node's tooltip still names it)."""
+    ranked = sorted(hood.nodes, key=lambda n: (n["id"] != hood.center, -n["risk"], n["id"]))
+    specs = [
+        LabelSpec(n["id"], *pos[n["id"]], _radius(n), CHAR_PX * len(str(n["id"])), LINE_PX)
+        for n in ranked
+    ]
+    return place_labels(specs, Box(0, 0, WIDTH, HEIGHT))
+
+
 def neighbourhood_html(hood: Neighbourhood) -> str:
     """SVG with hover details and draggable-free focus: click a node to highlight its edges."""
     pos = _layout(hood)
+    labels = _label_boxes(hood, pos)
     parts = []
     for e in hood.edges:
         (x1, y1), (x2, y2) = pos[e["source"]], pos[e["target"]]
@@ -115,12 +137,18 @@ def neighbourhood_html(hood: Neighbourhood) -> str:
             f"{n['id']} {n['label'] or ''} ring {n['ring_id'] or '-'} risk {n['risk']:.2f}\n"
             + "\n".join(n["reasons"])
         )
-        radius = 8 + min(12, n["parties"] ** 0.5)
+        radius = _radius(n)
         stroke = ' stroke="#000" stroke-width="3"' if n["id"] == hood.center else ""
+        box = labels.get(n["id"])
+        text = (
+            f'<text x="{box.x0:.1f}" y="{box.y1 - 3:.1f}">{html.escape(n["id"])}</text>'
+            if box is not None
+            else ""
+        )
         parts.append(
             f'<g class="node" tabindex="0" data-id="{n["id"]}"><circle cx="{x:.1f}" cy="{y:.1f}" '
             f'r="{radius:.1f}" fill="rgb({red},60,60)"{stroke}><title>{title}</title></circle>'
-            f'<text x="{x + radius + 2:.1f}" y="{y + 4:.1f}">{html.escape(n["id"])}</text></g>'
+            f"{text}</g>"
         )
     data = html.escape(json.dumps(hood.to_json()))
     return f"""<!doctype html><html lang="en"><meta charset="utf-8">
@@ -130,7 +158,7 @@ text{{font-size:11px}} .node:focus circle{{stroke:#06c;stroke-width:3}}</style>
 <h1>Network around {html.escape(hood.center)}</h1>
 <p>{len(hood.nodes)} actors, {len(hood.edges)} links. Hover for details; click or press Enter on
 an actor to highlight its links. Colour: risk.</p>
-<svg id="graph" width="820" height="600" role="img" aria-label="actor network">
+<svg id="graph" width="{WIDTH}" height="{HEIGHT}" role="img" aria-label="actor network">
 {"".join(parts)}</svg>
 <script type="application/json" id="network-data">{data}</script>
 <script>

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import Depends, File, Form, Request, UploadFile
+from fastapi import Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -90,8 +90,24 @@ def get_case(
     case_id: RecordId,
     principal: Annotated[Principal, Depends(CASE_READERS)],
     session: SessionDep,
+    timeline_kind: Annotated[
+        list[str] | None, Query(description="only events from these source tables")
+    ] = None,
+    timeline_since: Annotated[str, Query(description="events on or after (YYYY-MM-DD)")] = "",
+    timeline_until: Annotated[str, Query(description="events on or before (YYYY-MM-DD)")] = "",
+    timeline_page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    timeline_per_page: Annotated[int, Query(ge=1, le=case_views.TIMELINE_LIMIT)] = (
+        case_views.TIMELINE_LIMIT
+    ),
 ) -> dict[str, Any]:
-    return case_views.detail_view(session, get_state(request), principal, case_id)
+    query = case_views.TimelineQuery.parse(
+        kinds=timeline_kind,
+        since=timeline_since,
+        until=timeline_until,
+        page=timeline_page,
+        per_page=timeline_per_page,
+    )
+    return case_views.detail_view(session, get_state(request), principal, case_id, query)
 
 
 @router.post("/cases/{case_id}/status", summary="Move a case along its workflow")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import Depends, File, Form, Request, UploadFile
+from fastapi import Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from redlane.api import case_views
@@ -66,8 +67,13 @@ def case_page(
     principal: Annotated[Principal, Depends(page_access(CASES))],
     session: SessionDep,
     saved: str = "",
+    kind: Annotated[list[str] | None, Query()] = None,
+    since: str = "",
+    until: str = "",
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
 ) -> HTMLResponse:
-    detail = case_views.detail_view(session, get_state(request), principal, case_id)
+    query = case_views.TimelineQuery.parse(kinds=kind, since=since, until=until, page=page)
+    detail = case_views.detail_view(session, get_state(request), principal, case_id, query)
     return render(
         request,
         "case.html",
@@ -76,7 +82,25 @@ def case_page(
         saved=saved,
         may_work=case_views.may_work(principal),
         kinds=EVIDENCE_KINDS,
+        timeline_kinds=case_views.TIMELINE_KINDS,
+        pager=timeline_pager(case_id, detail["timeline_page"]),
     )
+
+
+def timeline_pager(case_id: int, paged: dict[str, Any]) -> dict[str, str]:
+    """Links to the timeline's previous and next pages, keeping its filters (anchored at the
+    timeline, so the page opens where the reader was)."""
+    filters: list[tuple[str, str | int]] = [("kind", k) for k in paged["kinds"]]
+    filters += [(name, paged[name]) for name in ("since", "until") if paged[name]]
+
+    def link(page: int) -> str:
+        return f"/console/cases/{case_id}?{urlencode([*filters, ('page', page)])}#tl"
+
+    current = int(paged["page"])
+    return {
+        "previous": link(current - 1) if current > 1 else "",
+        "next": link(current + 1) if current < int(paged["pages"]) else "",
+    }
 
 
 @router.post("/cases/{case_id}/notes")

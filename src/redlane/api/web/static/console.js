@@ -8,6 +8,8 @@
     return el ? JSON.parse(el.textContent) : null;
   }
 
+  var MAX_LABELS = 25;
+
   function drawGraph() {
     var box = document.getElementById("graph");
     var data = readJson("graph-data");
@@ -17,22 +19,43 @@
       box.dataset.rendered = "missing";
       return;
     }
+    // Labels must stay readable: in a crowded network only the centre and the riskiest actors
+    // are labelled (the rest on hover), labels are cut to one short line, the layout keeps room
+    // for them, and link kinds show on hover instead of on every edge.
+    var labelled = {};
+    data.nodes.slice().sort(function (a, b) { return (b.risk || 0) - (a.risk || 0); })
+      .slice(0, MAX_LABELS).forEach(function (n) { labelled[n.id] = true; });
+    labelled[data.center] = true;
     var elements = data.nodes.map(function (n) {
-      return { data: { id: n.id, label: n.label, risk: n.risk || 0, center: n.id === data.center ? 1 : 0 } };
+      return { data: { id: n.id, label: n.label || n.id, risk: n.risk || 0,
+        center: n.id === data.center ? 1 : 0, labelled: labelled[n.id] ? 1 : 0 } };
     }).concat(data.edges.map(function (e, i) {
       return { data: { id: "e" + i, source: e.source, target: e.target, kind: e.kind } };
     }));
+    var crowded = elements.length > 60;
+    var layout = crowded
+      ? { name: "grid", avoidOverlap: true, avoidOverlapPadding: 16, nodeDimensionsIncludeLabels: true, animate: false }
+      : { name: "cose", animate: false, nodeDimensionsIncludeLabels: true, padding: 24,
+          nodeRepulsion: function () { return 800000; }, idealEdgeLength: function () { return 90; } };
     var cy = window.cytoscape({
       container: box,
       elements: elements,
-      layout: { name: elements.length > 60 ? "grid" : "cose", animate: false },
+      layout: layout,
       style: [
-        { selector: "node", style: { label: "data(label)", "font-size": 10, width: 18, height: 18,
+        { selector: "node", style: { label: "", "font-size": 10, width: 18, height: 18,
+          "text-valign": "bottom", "text-margin-y": 3, "text-wrap": "ellipsis", "text-max-width": "120px",
+          "text-background-color": "#ffffff", "text-background-opacity": 0.85, "text-background-padding": "1px",
           "background-color": "mapData(risk, 0, 1, #98a2b3, #b42318)" } },
+        { selector: "node[labelled = 1], node.hover", style: { label: "data(label)" } },
+        { selector: "node.hover", style: { "z-index": 10 } },
         { selector: "node[center = 1]", style: { width: 30, height: 30, "border-width": 3, "border-color": "#101828" } },
-        { selector: "edge", style: { width: 1.5, "line-color": "#98a2b3", label: "data(kind)", "font-size": 8 } }
+        { selector: "edge", style: { width: 1.5, "line-color": "#98a2b3", label: "", "font-size": 8,
+          "text-rotation": "autorotate", "text-background-color": "#ffffff", "text-background-opacity": 0.85 } },
+        { selector: "edge.hover, edge:selected", style: { label: "data(kind)", "line-color": "#475467" } }
       ]
     });
+    cy.on("mouseover", "node, edge", function (evt) { evt.target.addClass("hover"); });
+    cy.on("mouseout", "node, edge", function (evt) { evt.target.removeClass("hover"); });
     cy.on("tap", "node", function (evt) {
       var id = evt.target.id();
       if (id !== data.center) window.location.href = "/console/actors/" + encodeURIComponent(id);
