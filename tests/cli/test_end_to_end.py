@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -63,24 +60,3 @@ def test_reingesting_the_world_changes_nothing(small_world: Path, home: Path):
         assert {f["status"] for f in again} == {"already_ingested"}
     after = json.loads(runner.invoke(app, ["status", "--json"]).stdout)
     assert after["tables"] == before["tables"] and after["batches"] == before["batches"]
-
-
-@pytest.mark.slow
-def test_demo_runs_end_to_end_in_a_fresh_home(tmp_path: Path):
-    env = {**os.environ, "REDLANE_HOME": str(tmp_path / "home")}
-    cmd = [
-        sys.executable,
-        "-m",
-        "redlane.cli",
-        "demo",
-        "--no-serve",
-        "--scale",
-        "3000",
-        "--days",
-        "3",
-    ]
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr[-3000:]
-    assert "Where to look next" in done.stdout
-    again = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
-    assert again.returncode == 0 and "0 rows added" in again.stdout
