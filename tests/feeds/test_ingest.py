@@ -360,6 +360,25 @@ def test_jsonl_record_with_an_escape_and_a_bad_byte_names_the_first_fields_fault
 
 
 @pytest.mark.parametrize(
+    ("written", "reason"),
+    [(b"caf\xe9", "invalid UTF-8 bytes"), (b"caf\\ud800", "lone surrogate escape")],
+)
+def test_a_list_field_given_a_bare_string_with_a_unicode_fault_names_that_field(
+    written, reason, tmp_path, warehouse
+):
+    """A list field written as a bare string that also holds a bad byte or a lone surrogate:
+    the record is refused for that field's Unicode fault (found by the fuzzer)."""
+    spec = TABLES["mp_sellers"]
+    obj = {"record_type": "seller", **valid_record(spec, 1), "other_stores": "HERE"}
+    path = tmp_path / "mp.jsonl"
+    path.write_bytes(json.dumps(obj).encode("utf-8").replace(b"HERE", written) + b"\n")
+    [result] = ingest_paths([path], warehouse)
+    [bad] = quarantine_rows(warehouse)
+    assert bad["field"] == "other_stores" and bad["reason"].startswith(reason)
+    assert result.quarantined == 1
+
+
+@pytest.mark.parametrize(
     ("name", "content", "message"),
     [
         ("empty.csv", "", "file is empty"),

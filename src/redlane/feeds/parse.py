@@ -496,7 +496,19 @@ class _Twin:
 
     def text(self, spec_field: FieldSpec) -> str | None:
         value = {**self.extra, **self.obj}.get(spec_field.name)
-        return scalar_text(value, spec_field.kind == "list")
+        return _unicode_probe(value, scalar_text(value, spec_field.kind == "list"))
+
+
+def _unicode_probe(value: Any, text: str | None) -> str | None:
+    """The text to look for surrogates in: the field's text, or, for a list field whose value
+    is not a list of strings (read as :data:`NOT_A_LIST`), every string inside the value, so a
+    bad byte in ``"other_stores": "caf\xe9"`` is still named as that field's fault."""
+    if text != NOT_A_LIST:
+        return text
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (RecursionError, ValueError):
+        return text
 
 
 def _json_record_values(
@@ -521,10 +533,11 @@ def _json_record_values(
             text = scalar_text(value, spec_field.kind == "list")
         except TypeError as e:
             raise _FieldProblem(name, f"expected a single value, found {e}") from None
-        if text is not None and _SURROGATE.search(text):
-            held_bad_bytes = twin is not None and twin.text(spec_field) != text
+        probe = _unicode_probe(value, text)
+        if probe is not None and _SURROGATE.search(probe):
+            held_bad_bytes = twin is not None and twin.text(spec_field) != probe
             reason = INVALID_UTF8 if held_bad_bytes else LONE_SURROGATE
-            raise _FieldProblem(name, reason, printable(text))
+            raise _FieldProblem(name, reason, printable(probe))
         values[name] = text
     return values
 
