@@ -72,8 +72,6 @@ def _free_port() -> int:
 def serve_world(home: Path, prepare: Callable[[str, Path], None] | None = None) -> Iterator[str]:
     """The seeded test world served by uvicorn on a free loopback port; yields its base URL.
     ``prepare(database_url, home)`` adds to the world before the service starts."""
-    import uvicorn
-
     home.mkdir()
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("REDLANE_HOME", str(home))
@@ -83,23 +81,33 @@ def serve_world(home: Path, prepare: Callable[[str, Path], None] | None = None) 
         url, _world = build_world(home)
         if prepare is not None:
             prepare(url, home)
-        app = create_app(home, url, engines=FakeEngines(home))
-        port = _free_port()
-        server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 20
-        while not server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("server did not start")
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-        server.should_exit = True
-        thread.join(10)
+        with served(create_app(home, url, engines=FakeEngines(home))) as base_url:
+            yield base_url
         dispose_engine(url)
         get_settings.cache_clear()
+
+
+@contextmanager
+def served(app: Any) -> Iterator[str]:
+    """``app`` served by uvicorn on a free loopback port; yields its base URL."""
+    import uvicorn
+
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("server did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
 
 
 @pytest.fixture(scope="module")

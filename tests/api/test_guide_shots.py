@@ -13,8 +13,6 @@ under CI=true.
 from __future__ import annotations
 
 import os
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,7 +25,7 @@ from redlane.api.app import create_app
 from redlane.config import get_settings
 from redlane.store.db import dispose_engine
 from tests.api.seed import PASSWORD
-from tests.api.test_browser import _free_port, _need_browser, _need_vendor, new_page, serve_world
+from tests.api.test_browser import _need_browser, _need_vendor, new_page, serve_world, served
 from tests.api.test_browser import browser as browser  # noqa: F401 (fixture)
 
 GUIDE_IMG = Path(__file__).resolve().parents[2] / "docs" / "guide" / "img"
@@ -127,29 +125,14 @@ def _seed_guide_extras(url: str, home: Path) -> None:
 @contextmanager
 def _serve_home(home: Path) -> Iterator[str]:
     """An existing home (a demo's) served by uvicorn on a free loopback port."""
-    import uvicorn
-
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("REDLANE_HOME", str(home))
         mp.delenv("REDLANE_DATABASE_URL", raising=False)
         mp.delenv("REDLANE_WAREHOUSE_DIR", raising=False)
         get_settings.cache_clear()
         url = get_settings().database
-        app = create_app(home, url)
-        port = _free_port()
-        server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 60
-        while not server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("server did not start")
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-        server.should_exit = True
-        thread.join(10)
+        with served(create_app(home, url)) as base_url:
+            yield base_url
         dispose_engine(url)
         get_settings.cache_clear()
 

@@ -7,14 +7,13 @@ audited. The command-line user acts as the local operator (``cli:<login>`` in th
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
 from redlane.cli.audit_log import cli_actor
-from redlane.cli.common import console, print_json, store_session
+from redlane.cli.common import console, parse_time, print_json, store_session
 from redlane.cli.db_cmds import audit_app
 
 agreements_app = typer.Typer(
@@ -23,20 +22,6 @@ agreements_app = typer.Typer(
 )
 
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON to stdout.")]
-
-
-def parse_time(value: str | None, option: str) -> datetime | None:
-    """An ISO 8601 date or time; one without a zone is read as UTC."""
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(
-            f"{value!r} is not ISO 8601; use e.g. 2026-01-31 or 2026-01-31T08:00Z",
-            param_hint=option,
-        ) from None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 def _when(value: str | None) -> str:

@@ -6,6 +6,7 @@ import json
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, Literal
 
 import typer
@@ -123,3 +124,17 @@ def store_session(*, readonly: bool = False, code: int = 1) -> Iterator[Session]
         url = migrated_store()
         with session_scope(url, readonly=readonly) as session:
             yield session
+
+
+def parse_time(value: str | None, option: str) -> datetime | None:
+    """An ISO 8601 date or time; one without a zone is read as UTC."""
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{value!r} is not ISO 8601; use e.g. 2026-01-31 or 2026-01-31T08:00Z",
+            param_hint=option,
+        ) from None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)

@@ -285,7 +285,7 @@ def _play_day(truth: Any, day: date, files: list[Path], held_out: int) -> list[s
 
 
 def _retrain() -> None:
-    from redlane.cli.audit_log import record
+    from redlane.cli.target_cmds import audit_retrain
     from redlane.errors import NotReady
     from redlane.lab.demo_days import retrain_champion
 
@@ -295,13 +295,7 @@ def _retrain() -> None:
     except NotReady as exc:
         console.print(f"[yellow]no retrain:[/] {exc}")
         return
-    record(
-        "target.retrain",
-        "model",
-        [result.challenger_version],
-        "promoted" if result.promoted else "kept the champion",
-        result.to_dict(),
-    )
+    audit_retrain(result)
     table = Table(title=f"champion vs challenger on inspections from {result.window_from[:16]}")
     for column in ("model", "version", "AUC (IPW)", "log loss (IPW)"):
         table.add_column(column)

@@ -6,7 +6,7 @@ import json
 from dataclasses import asdict
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
@@ -26,6 +26,9 @@ from redlane.targeting import decisions
 from redlane.targeting.outcomes import import_outcomes
 from redlane.targeting.reasons import format_score
 from redlane.targeting.rules import COUNTERFEIT_PACK, gouging_rules
+
+if TYPE_CHECKING:
+    from redlane.targeting.training import Comparison
 
 target_app = typer.Typer(
     help="Targeting: explained risk scores, rules, lookouts and inspection plans.",
@@ -142,13 +145,7 @@ def retrain_cmd(
     with exit_on_error(FAILED), console.status("training the challenger"):
         migrated_store()
         result = retrain(settings().home, _features(), window_days, _weighting(weighting), seed)
-    record(
-        "target.retrain",
-        "model",
-        [result.challenger_version],
-        "promoted" if result.promoted else "kept the champion",
-        result.to_dict(),
-    )
+    audit_retrain(result)
     if as_json:
         print_json(result.to_dict())
         return
@@ -541,3 +538,15 @@ def rules_retire(
     with store_session(code=FAILED) as session:
         decisions.retire_rule(session, _operator(), rule_id)
     console.print(f"rule {rule_id} retired", highlight=False)
+
+
+def audit_retrain(result: Comparison) -> None:
+    """The audit entry of a retrain (champion kept or challenger promoted), the CLI's and the
+    demo's alike."""
+    record(
+        "target.retrain",
+        "model",
+        [result.challenger_version],
+        "promoted" if result.promoted else "kept the champion",
+        result.to_dict(),
+    )

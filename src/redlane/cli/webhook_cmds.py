@@ -5,14 +5,20 @@ deliverer (``docs/webhooks.md``). The command-line user acts as the local operat
 from __future__ import annotations
 
 import threading
-from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
 from rich.table import Table
 
 from redlane.cli.audit_log import cli_actor
-from redlane.cli.common import console, err_console, migrated_store, print_json, store_session
+from redlane.cli.common import (
+    console,
+    err_console,
+    migrated_store,
+    parse_time,
+    print_json,
+    store_session,
+)
 from redlane.events import delivery, webhooks
 from redlane.store.event_models import WebhookDelivery, WebhookSubscription
 
@@ -125,19 +131,6 @@ def remove(
     console.print(f"subscription {subscription_id} of {partner} removed")
 
 
-def _since(value: str | None) -> datetime | None:
-    """An ISO 8601 time; one without a zone is read as UTC."""
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise typer.BadParameter(
-            "use ISO 8601, e.g. 2026-01-31T08:00Z", param_hint="--since"
-        ) from None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
-
-
 @webhooks_app.command("replay")
 def replay(
     delivery_id: Annotated[
@@ -151,7 +144,7 @@ def replay(
     ] = None,
 ) -> None:
     """Send deliveries again, under the same webhook-id (receivers dedupe on it)."""
-    when = _since(since)
+    when = parse_time(since, "--since")
     with store_session() as session:
         count = webhooks.replay(
             session,
