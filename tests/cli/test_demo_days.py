@@ -118,6 +118,21 @@ def test_partners_act_takedown_flag_and_code(demo_home: Path) -> None:
     assert "cloned" in scans  # the second parcel carried a code already seen on the first
 
 
+@pytest.mark.slow
+def test_the_worker_pass_fills_the_partners_action_feeds(demo_home: Path) -> None:
+    """The carrier's holds and the marketplace's notices pages have messages after the demo."""
+    topics = {
+        (str(partner), str(topic))
+        for partner, topic in _rows(
+            demo_home, "SELECT DISTINCT partner_id, topic FROM partner_messages"
+        )
+    }
+    assert ("carrier", "hold") in topics
+    assert ("marketplace", "seizure_notice") in topics
+    pending = _rows(demo_home, "SELECT count(*) FROM outbox_events WHERE done_at IS NULL")
+    assert pending == [(0,)]
+
+
 def test_the_last_days_are_held_back_from_the_history(tmp_path: Path) -> None:
     world = tmp_path / "world"
     for name in (

@@ -191,3 +191,31 @@ def test_a_published_resolution_run_is_an_event(tmp_path: Path) -> None:
     pointer.write_text(json.dumps({"run_id": "r2"}), encoding="utf-8")
     assert watcher.poll() == 1
     assert [k for _i, k, _n, _d in rows(url)] == ["resolution.run"]
+
+
+def test_worker_once_handles_what_is_pending_and_exits(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`redlane worker --once`: a scheduler's pass; every due event handled, none left."""
+    from typer.testing import CliRunner
+
+    from redlane.cli import app
+    from redlane.config import get_settings
+
+    url = make_store(tmp_path)
+    with session_scope(url) as session:
+        record_outcome(
+            session,
+            {"carrier": "EXPR", "hawb": "H1", "port_code": "JFK", "outcome": "seized"},
+            "officer",
+        )
+    monkeypatch.setenv("REDLANE_HOME", str(tmp_path))
+    monkeypatch.delenv("REDLANE_DATABASE_URL", raising=False)
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(app, ["worker", "--once"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert "1 events handled" in result.output
+    assert [(kind, done) for _id, kind, _n, done in rows(url)] == [("outcome.recorded", True)]

@@ -114,6 +114,9 @@ def demo(
     stage.rule("The rights holder: authentication codes and a flag")
     _brand_protection(world, seed, truth, seized)
 
+    stage.rule("Events: holds to the carrier, notices to the marketplace and rights holders")
+    _events()
+
     stage.rule("Open a case on the riskiest ring and export its evidence package")
     _case()
     console.print(
@@ -352,6 +355,30 @@ def _brand_protection(world: Path, seed: int, truth: Any, seized: list[str]) -> 
             f"accepted it as lookout {done.lookout_id}",
             highlight=False,
         )
+
+
+def _events() -> None:
+    """One pass of the event worker (``redlane worker --once``), as the service's worker would
+    have run through the days: the partners' action feeds fill from the plans and findings."""
+    from sqlalchemy import func, select
+
+    from redlane.events.worker import handle_pending
+    from redlane.store.db import session_scope
+    from redlane.store.event_models import PartnerMessage
+
+    s = settings()
+    handled = handle_pending(s.home, s.database, s.warehouse_path)
+    with session_scope(s.database, readonly=True) as session:
+        counts = session.execute(
+            select(PartnerMessage.partner_id, PartnerMessage.topic, func.count())
+            .group_by(PartnerMessage.partner_id, PartnerMessage.topic)
+            .order_by(PartnerMessage.partner_id, PartnerMessage.topic)
+        ).all()
+    console.print(f"{handled} events handled by the worker")
+    table = Table("partner", "message", "count")
+    for partner, topic, count in counts:
+        table.add_row(str(partner), str(topic), f"{count:,}")
+    console.print(table)
 
 
 def _case() -> None:

@@ -70,6 +70,14 @@ def worker(
         bool, typer.Option(help="Also deliver webhooks (--no-deliver: another worker does).")
     ] = True,
     quiet: Annotated[bool, typer.Option(help="Log warnings only.")] = False,
+    once: Annotated[
+        bool,
+        typer.Option(
+            "--once",
+            help="Handle the events pending now (outbox), then exit: for a scheduler. "
+            "Webhooks are left to `redlane webhooks deliver`.",
+        ),
+    ] = False,
     with_parent: Annotated[
         bool, typer.Option(hidden=True, help="Stop when the process that started it ends.")
     ] = False,
@@ -86,6 +94,12 @@ def worker(
     if transport not in TRANSPORTS:
         raise fail(ValueError(f"--transport must be one of {', '.join(TRANSPORTS)}"))
     url = _prepare()
+    if once:
+        from redlane.events.worker import handle_pending
+
+        handled = handle_pending(settings().home, url, settings().warehouse_path)
+        console.print(f"{handled} events handled")
+        return
     logging.basicConfig(
         level=logging.WARNING if quiet else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

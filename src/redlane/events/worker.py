@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Final
 from redlane.events import delivery, inflight
 from redlane.events.handlers import Interdiction
 from redlane.events.sources import SourceWatcher
-from redlane.events.transport import OutboxTransport, Transport
+from redlane.events.transport import OutboxTransport, Transport, handle_one, worker_name
+from redlane.store import outbox
 from redlane.store.db import session_scope
 
 if TYPE_CHECKING:
@@ -128,3 +129,21 @@ def run_worker(
         stop.set()
         for thread in threads:
             thread.join(timeout=10)
+
+
+def handle_pending(home: Path, database_url: str, warehouse: Path, batch: int = 50) -> int:
+    """One pass of the worker, for a deployment that runs it from a scheduler and for the demo:
+    derive the events of new batches and runs, then handle every event due in the outbox, and
+    return how many were handled. Webhooks are not delivered here (``redlane webhooks
+    deliver`` does); a handler that fails leaves its event for a retry, as the worker does."""
+    holder = ScreenerHolder(home, warehouse)
+    interdiction = Interdiction(database_url, warehouse, holder.get, holder.reload)
+    SourceWatcher(database_url, home, warehouse).poll()
+    handled = 0
+    worker = worker_name()
+    while True:
+        with session_scope(database_url) as session:
+            claimed = outbox.claim(session, worker, batch)
+        if not claimed:
+            return handled
+        handled += sum(handle_one(database_url, event, interdiction.handle) for event in claimed)
