@@ -112,7 +112,9 @@ def test_a_parcel_held_in_flight_is_in_its_carriers_holds_until_released(setting
     }
     result = ScreenResult("H-AIR-1", 0.9, 10.0, "red", ["lookout"], ["lookout:1"])
     with session_scope(settings.database) as session:
-        decision = inflight.Decision(result, True, "red-lane hit: lookout:1")
+        decision = inflight.Decision(
+            result, True, "held by identifier lookout 1 (red lane): ring phone"
+        )
         inflight.upsert(session, record, decision, set(), event_id=1)
     holds = _feeds(settings, "carrier")["holds"]
     assert [(h["hawb"], h["status"], h["awb"]) for h in holds][-1] == ("H-AIR-1", "hold", "176-9")

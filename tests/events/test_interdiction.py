@@ -36,6 +36,9 @@ class FakeCheck:
     key: str
     lane: str
 
+    def sentence(self) -> str:  # as targeting.rules.Check words it
+        return f"identifier lookout 1 ({self.lane} lane): ring phone"
+
 
 def actor_of(record: dict[str, Any]) -> str:
     """The stand-in's resolution: the record's actor, else one actor per seller account."""
@@ -261,7 +264,7 @@ def test_a_red_lookout_on_a_phone_holds_exactly_the_parcels_with_that_phone(
     assert sorted(screener.screened) == ["P2", "P5"]
     reasons = held(url)
     assert sorted(reasons) == ["P2", "P5"]
-    assert reasons["P2"] == "red-lane hit: lookout:1"
+    assert reasons["P2"] == "held by identifier lookout 1 (red lane): ring phone"
 
 
 def test_a_seizure_holds_the_parcels_that_share_its_actor_and_releases_the_seized_one(

@@ -121,11 +121,12 @@ class Interdiction:
         screener = self.screener()
         row = screener.features(record)
         result = screener.screen(record, row)
-        red_checks = {c.key for c in screener.checks if c.lane == "red"}
-        mandatory = sorted(set(result.lookout_hits + result.rule_hits) & red_checks)
+        red_checks = {c.key: c for c in screener.checks if c.lane == "red"}
+        mandatory = sorted(set(result.lookout_hits + result.rule_hits) & set(red_checks))
         hold_reason = trigger
         if hold_reason is None and mandatory:
-            hold_reason = f"red-lane hit: {', '.join(mandatory)}"
+            # the carrier and the officer read this: the check's name and reason, not its key
+            hold_reason = "held by " + "; ".join(red_checks[k].sentence() for k in mandatory)
         if hold_reason is not None:
             result.lane = "red"
         decision = inflight.Decision(result, hold_reason is not None, hold_reason)
