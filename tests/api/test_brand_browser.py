@@ -63,9 +63,11 @@ def test_rights_holder_officer_and_analyst(
     page.fill("#line-form input[name=hs6]", "6404.11")
     page.fill("#line-form input[name=price_min]", "80")
     page.fill("#line-form input[name=price_max]", "220")
+    page.fill("#line-form textarea[name=gtins]", "(01)09506000134352")
     page.click("#line-form button")
     page.wait_for_url("**saved=product-line")
     assert "640411" in page.inner_text("#product-lines")
+    assert "09506000134352" in page.inner_text("#product-lines")  # read as a GTIN-14
     page.fill("#guide-form input[name=title]", "Genuine Acme sneakers")
     page.fill("#guide-form textarea[name=body]", "8 stitches per inch; hologram on the tongue.")
     page.click("#guide-form button")
@@ -76,10 +78,13 @@ def test_rights_holder_officer_and_analyst(
     page.click("#guides button")
     page.wait_for_url("**saved=image")
     assert page.locator("#guides img").count() == 1
-    page.fill("#codes-form textarea[name=codes]", "ACME-0001-XK\nACME-0002-QZ")
+    page.fill(
+        "#codes-form textarea[name=codes]",
+        "ACME-0001-XK\nACME-0002-QZ\n(01)09506000134352(21)SN0000042",
+    )
     page.click("#codes-form button")
-    page.wait_for_url("**saved=2-codes")
-    assert "2 enrolled" in page.inner_text("#code-summary")
+    page.wait_for_url("**saved=3-codes")
+    assert "3 enrolled" in page.inner_text("#code-summary")
     page.screenshot(path=str(shots / "console-brand.png"), full_page=True)
     page.click("nav >> text=Brands")
     page.wait_for_url("**/console/brands")
@@ -107,9 +112,14 @@ def test_rights_holder_officer_and_analyst(
     officer.screenshot(path=str(shots / "console-shipment-guide.png"), full_page=True)
     officer.click("text=Check authentication codes on these goods")
     officer.wait_for_url(re.compile(r".*/console/authenticate\?ref=EXPR.*JFK-RED-1.*"))
-    officer.fill("#authenticate-form textarea[name=codes]", "acme 0002 qz")
+    officer.fill(
+        "#authenticate-form textarea[name=codes]",
+        "acme 0002 qz\nhttps://id.gs1.org/01/09506000134352/21/SN0000042",
+    )
     officer.click("#authenticate-form button")
-    assert officer.locator("#verdicts tr[data-verdict=genuine]").count() == 1
+    assert officer.locator("#verdicts tr[data-verdict=genuine]").count() == 2
+    # the SGTIN, scanned as a Digital Link, is read as the line's GTIN and its serial
+    assert "09506000134352 sneakers" in officer.inner_text("#verdicts")
     officer.fill("#authenticate-form input[name=ref]", "EXPR/JFK-RED-2")
     officer.fill("#authenticate-form textarea[name=codes]", "ACME-0002-QZ\nNOT-OURS-77")
     officer.click("#authenticate-form button")

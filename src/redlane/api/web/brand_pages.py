@@ -144,6 +144,7 @@ def line_add(
     hs6: Annotated[str, Form(max_length=12)] = "",
     price_min: Annotated[float, Form(ge=0)] = 0,
     price_max: Annotated[float, Form(ge=0)] = 0,
+    gtins: Annotated[str, Form(max_length=20_000)] = "",
 ) -> Response:
     check_csrf(request, principal, csrf)
     with domain_errors():
@@ -155,6 +156,8 @@ def line_add(
             hs6=hs6,
             price_min=price_min,
             price_max=price_max,
+            # one per line: a Digital Link or an element string holds no line break
+            gtins=[g.strip() for g in gtins.splitlines() if g.strip()],
         )
     return _back(f"/console/brands/{brand_ref}", "product-line")
 
