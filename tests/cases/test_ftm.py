@@ -120,6 +120,8 @@ def test_imported_lookouts_screen_and_plan_and_move_the_parcels_in_flight(
         "k_caddr": None,
     }
     assert check_matches(check, row)
+    # like a lookout made in the CLI, it applies to parcels already arrived (a replay, history)
+    assert check.valid_from is not None and check.valid_from.year < 2000
     assert check_matches(check, {**row, "k_sname": "someoneelse", "k_sphone": "51234567"})
     assert not check_matches(check, {**row, "k_sname": "someoneelse"})
     # the plan's SQL path compiles it too (it used to stop `redlane target plan`)

@@ -24,8 +24,7 @@ from sqlalchemy.orm import Session
 
 from redlane.cases.records import Linked
 from redlane.store import audit, outbox
-from redlane.store.models import LANES, Lookout, User
-from redlane.store.sqltypes import utcnow
+from redlane.store.models import FROM_START, LANES, Lookout, User
 
 PREFIX: Final = "redlane"
 PUBLISHER: Final = "redlane"
@@ -235,7 +234,6 @@ def import_lookouts(
     }
     result = ImportResult()
     dataset = path.name
-    now = utcnow()
     with path.open(encoding="utf-8") as f:
         for number, line in enumerate(f, start=1):
             if not line.strip():
@@ -259,7 +257,7 @@ def import_lookouts(
                 criteria=criteria,
                 lane=lane,
                 reason=reason or f"FollowTheMoney {proxy.schema.name} {proxy.caption} ({dataset})",
-                valid_from=now,
+                valid_from=FROM_START,
                 valid_to=None,
                 active=True,
             )

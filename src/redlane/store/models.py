@@ -11,7 +11,7 @@ modules, and :mod:`redlane.store.schema` gathers them all.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Final, Literal
 
 from sqlalchemy import (
@@ -39,6 +39,9 @@ CaseStatus = Literal["lead", "investigation", "referred_prosecution", "civil_act
 
 LANES: Final = ("red", "yellow", "green", "notify")
 LOOKOUT_KINDS: Final = ("actor", "identifier", "pattern")
+# ``valid_from`` of a rule or lookout made without one (CLI, API, FtM import): before any parcel,
+# so it applies to all the data, past arrivals included (validity is read at each arrival).
+FROM_START: Final = datetime(1970, 1, 1, tzinfo=UTC)
 SELECTED_BY: Final = ("rule", "lookout", "model", "exploration")
 OUTCOMES: Final = ("cleared", "seized", "other_violation")
 CASE_STATUSES: Final = (

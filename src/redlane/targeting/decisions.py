@@ -41,6 +41,7 @@ from sqlalchemy.orm import Session
 from redlane.errors import NotFound, RedlaneError
 from redlane.policy.roles import INVESTIGATOR, TARGETING_ANALYST
 from redlane.store import audit, outbox
+from redlane.store.models import FROM_START as FROM_START  # the default start, re-exported
 from redlane.store.models import LOOKOUT_KINDS, AuditEntry, Lookout, Rule, User
 from redlane.store.partners import ensure_default_partners
 from redlane.targeting.features import (
@@ -67,8 +68,6 @@ RULE_FIELDS: Final = ("name", "criteria", "lane", "reason", "active", "valid_fro
 LOOKOUT_FIELDS: Final = ("criteria", "lane", "reason", "active", "valid_from", "valid_to")
 # The lane of a rule or lookout created without one: the CLI, the API and the console alike.
 DEFAULT_LANE: Final = "red"
-# ``valid_from`` of a row created without one: before any parcel, so it applies to all the data.
-FROM_START: Final = datetime(1970, 1, 1, tzinfo=UTC)
 # Rules belong to customs' selectivity: a rule with no owner (shipped) is customs'.
 RULE_PARTNER: Final = "customs"
 # Who, besides the owner and admins, may retire a row their partner owns: the roles that write
