@@ -27,6 +27,12 @@ def run(*args: str) -> str:
     return result.output
 
 
+def column(table: str, index: int) -> str:
+    """The text of one column of a printed table, its folded lines joined back together."""
+    cells = [line.split("│")[index + 1].strip() for line in table.splitlines() if "│" in line]
+    return "".join(cells)
+
+
 def test_case_list_and_timeline_fit_80_columns(settings: object, narrow: None) -> None:  # noqa: F811
     run("case", "open", "--ring", "R1", "--title", TITLE)
     run("case", "status", "1", "investigation")
@@ -61,3 +67,47 @@ def test_fitting_table_never_cuts_a_value(width: int) -> None:
     assert max(len(line) for line in text.splitlines()) <= width
     if width == 80:
         assert all(value in text for value in (rows[0][0], rows[0][1], rows[0][3]))
+
+
+def test_ingest_and_lookout_tables_fit_80_columns(
+    tmp_path: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch, narrow: None
+) -> None:
+    """The ingest report and the lookouts list: a long file name and criteria wrap, whole."""
+    from pathlib import Path
+
+    from redlane.config import get_settings
+    from redlane.model.spec import FEEDS
+    from tests.utils.feed_files import write_valid_feed
+
+    home = Path(str(tmp_path)) / "home"
+    monkeypatch.setenv("REDLANE_HOME", str(home))
+    monkeypatch.delenv("REDLANE_DATABASE_URL", raising=False)
+    monkeypatch.delenv("REDLANE_WAREHOUSE_DIR", raising=False)
+    get_settings.cache_clear()
+    try:
+        carrier = next(f for f in FEEDS if f.kind == "carrier")
+        written = write_valid_feed(Path(str(tmp_path)), carrier)
+        long_name = written.with_name("aed_express_hub_frankfurt_night_shift_20250602.csv")
+        written.rename(long_name)
+        # the table is on stdout (the progress bars, on stderr, are not tables)
+        result = runner.invoke(app, ["ingest", str(long_name)])
+        assert result.exit_code == 0, result.output
+        ingested = result.stdout
+        assert max(len(line) for line in ingested.splitlines()) <= 80, ingested
+        assert "…" not in ingested, ingested
+        assert long_name.name in column(ingested, 0)
+        run(
+            "target",
+            "lookouts",
+            "add",
+            "--kind",
+            "identifier",
+            "--criteria",
+            '{"identifier": "email", "value": "orders.department@best-deals-outlet.example.com"}',
+            "--reason",
+            "ring mailbox",
+        )
+        listed = run("target", "lookouts", "list")
+        assert "orders.department@best-deals-outlet.example.com" in column(listed, 2)
+    finally:
+        get_settings.cache_clear()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Final
 
 import typer
 from duckdb import DuckDBPyConnection
@@ -13,9 +13,11 @@ from rich.table import Table
 
 from redlane.cli.audit_log import record
 from redlane.cli.common import (
+    ColumnKind,
     console,
     err_console,
     fail,
+    fitting_table,
     print_error,
     print_json,
     settings,
@@ -84,22 +86,22 @@ def report_ingest(results: list[FileResult], as_json: bool = False) -> None:
         raise typer.Exit(1)
 
 
+# File names wrap rather than being cut (cli.common.fitting_table); the counts keep their width.
+INGEST_COLUMNS: Final[list[tuple[str, ColumnKind]]] = [
+    ("file", "text"),
+    ("feed", "key"),
+    ("status", "key"),
+    ("records", "number"),
+    ("loaded", "number"),
+    ("quarantined", "number"),
+    ("duplicates", "number"),
+    ("rows/s", "number"),
+]
+
+
 def ingest_table(results: list[FileResult]) -> None:
-    table = Table(title="Ingest")
-    for col in (
-        "file",
-        "feed",
-        "status",
-        "records",
-        "loaded",
-        "quarantined",
-        "duplicates",
-        "rows/s",
-    ):
-        table.add_column(col, justify="right" if col not in ("file", "feed", "status") else "left")
-    for r in results:
-        rate = f"{r.records / r.seconds:,.0f}" if r.seconds > 0 and r.status == "loaded" else ""
-        table.add_row(
+    rows = [
+        (
             Path(r.path).name,
             r.feed or "",
             r.status,
@@ -107,8 +109,11 @@ def ingest_table(results: list[FileResult]) -> None:
             f"{r.loaded:,}",
             f"{r.quarantined:,}",
             f"{r.duplicates:,}",
-            rate,
+            f"{r.records / r.seconds:,.0f}" if r.seconds > 0 and r.status == "loaded" else "",
         )
+        for r in results
+    ]
+    table = fitting_table("Ingest", INGEST_COLUMNS, rows)
     total_s = sum(r.seconds for r in results)
     records = sum(r.records for r in results if r.status == "loaded")
     table.add_section()

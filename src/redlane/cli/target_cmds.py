@@ -6,16 +6,18 @@ import json
 from dataclasses import asdict
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Final
 
 import typer
 from rich.table import Table
 
 from redlane.cli.audit_log import cli_actor, record
 from redlane.cli.common import (
+    ColumnKind,
     console,
     err_console,
     exit_on_error,
+    fitting_table,
     migrated_store,
     print_json,
     settings,
@@ -267,22 +269,23 @@ def plan_cmd(
     if as_json:
         print_json(result.to_dict())
         return
-    table = Table(
-        title=f"plan {result.plan_id}: {port} {day}, {result.shipments:,} shipments, capacity "
-        f"{capacity} red / {documents} yellow, exploration quota {result.exploration_quota}"
+    table = fitting_table(
+        f"plan {result.plan_id}: {port} {day}, {result.shipments:,} shipments, capacity "
+        f"{capacity} red / {documents} yellow, exploration quota {result.exploration_quota}",
+        PLAN_COLUMNS,
+        [
+            (
+                str(item.rank),
+                item.lane,
+                item.hawb,
+                item.selected_by,
+                format_score(item.score),
+                f"{item.expected_value:,.0f}",
+                "\n".join(item.reasons),
+            )
+            for item in result.items
+        ],
     )
-    for name in ("#", "lane", "hawb", "by", "score", "value", "reasons"):
-        table.add_column(name)
-    for item in result.items:
-        table.add_row(
-            str(item.rank),
-            item.lane,
-            item.hawb,
-            item.selected_by,
-            format_score(item.score),
-            f"{item.expected_value:,.0f}",
-            "\n".join(item.reasons),
-        )
     console.print(table)
     if result.mandatory_over_capacity:
         console.print(
@@ -383,15 +386,31 @@ def rules_list(
     if as_json:
         print_json(rows)
         return
-    table = Table(title="rules")
     columns = ["id", "name", "owner", "lane", "active", "valid", "plan_hits"]
     if stats:
         columns += ["hits", "inspected", "seized", "hit_rate"]
-    for name in columns:
-        table.add_column(name)
-    for row in rows:
-        table.add_row(*_cells({**row, "valid": _validity(row)}, columns))
-    console.print(table)
+    cells = [_cells({**row, "valid": _validity(row)}, columns) for row in rows]
+    console.print(fitting_table("rules", [(c, _column_kind(c)) for c in columns], cells))
+
+
+# The plan table's columns: reasons wrap, the rest keep their width (cli.common.fitting_table).
+PLAN_COLUMNS: Final[list[tuple[str, ColumnKind]]] = [
+    ("#", "number"),
+    ("lane", "key"),
+    ("hawb", "key"),
+    ("by", "key"),
+    ("score", "number"),
+    ("value", "number"),
+    ("reasons", "text"),
+]
+_TEXT_COLUMNS: Final = frozenset({"name", "criteria", "reason", "owner"})
+_NUMBER_COLUMNS: Final = frozenset({"id", "plan_hits", "hits", "inspected", "seized", "hit_rate"})
+
+
+def _column_kind(name: str) -> ColumnKind:
+    if name in _TEXT_COLUMNS:
+        return "text"
+    return "number" if name in _NUMBER_COLUMNS else "key"
 
 
 def _cells(row: dict[str, Any], columns: list[str]) -> list[str]:
@@ -399,10 +418,11 @@ def _cells(row: dict[str, Any], columns: list[str]) -> list[str]:
 
 
 def _validity(row: dict[str, Any]) -> str:
-    """``start → …`` for a row applying from the start of the data with no end."""
+    """``start → no end`` for a row applying from the start of the data with no end (not
+    "…", which reads as a value cut short)."""
     start, end = row["valid_from"], row["valid_to"]
     begins = "start" if start == decisions.FROM_START else start.date().isoformat()
-    return f"{begins} → {end.date().isoformat() if end else '…'}"
+    return f"{begins} → {end.date().isoformat() if end else 'no end'}"
 
 
 @rules_app.command("add")
@@ -471,19 +491,20 @@ def lookouts_list(as_json: AsJson = False) -> None:
     if as_json:
         print_json(rows)
         return
-    table = Table(title="lookouts")
     columns = ["id", "kind", "criteria", "lane", "owner", "active", "valid", "plan_hits", "reason"]
-    for name in columns:
-        table.add_column(name)
-    for row in rows:
-        shown = {
-            **row,
-            "criteria": json.dumps(row["criteria"], ensure_ascii=False),
-            "owner": f"{row['owner'] or '-'} ({row['partner_id']})",
-            "valid": _validity(row),
-        }
-        table.add_row(*_cells(shown, columns))
-    console.print(table)
+    cells = [
+        _cells(
+            {
+                **row,
+                "criteria": json.dumps(row["criteria"], ensure_ascii=False),
+                "owner": f"{row['owner'] or '-'} ({row['partner_id']})",
+                "valid": _validity(row),
+            },
+            columns,
+        )
+        for row in rows
+    ]
+    console.print(fitting_table("lookouts", [(c, _column_kind(c)) for c in columns], cells))
 
 
 @lookouts_app.command("add")
