@@ -8,7 +8,7 @@ from redlane.names.align import Alignment, align, features, reasons
 from redlane.names.model import load_model
 from redlane.names.prepare import Family, Prepared, prepare
 
-__all__ = ["SCHEMAS", "NameScore", "compare", "family_of", "feature_vector"]
+__all__ = ["SCHEMAS", "NameScore", "compare", "family_of", "feature_vector", "probability"]
 
 #: Entity schemata (FollowTheMoney names) and the name family each is compared as.
 SCHEMAS: dict[str, Family] = {
@@ -45,15 +45,25 @@ def feature_vector(a: Prepared, b: Prepared) -> tuple[list[float], Alignment]:
     return features(al), al
 
 
-def _score(a: Prepared, b: Prepared, family: Family) -> NameScore:
+def probability(a: Prepared, b: Prepared, family: Family) -> tuple[float, Alignment | None]:
+    """The score of two prepared names and the alignment behind it (None if either is empty).
+
+    The reasons are left to the caller: a batch scorer only wants the number.
+    """
     if a.empty or b.empty:
-        same = bool(a.raw) and a.raw == b.raw
-        return NameScore(1.0 if same else 0.0, same, ["exact match" if same else "empty name"])
+        return (1.0 if bool(a.raw) and a.raw == b.raw else 0.0), None
     x, al = feature_vector(a, b)
     p = load_model().probability(family, x)
     if a.key == b.key and a.forms == b.forms:
         p = max(p, _IDENTICAL_FLOOR)
-    p = min(1.0, max(0.0, p))
+    return min(1.0, max(0.0, p)), al
+
+
+def _score(a: Prepared, b: Prepared, family: Family) -> NameScore:
+    p, al = probability(a, b, family)
+    if al is None:
+        same = p == 1.0
+        return NameScore(p, same, ["exact match" if same else "empty name"])
     return NameScore(p, p >= MATCH_THRESHOLD, reasons(al))
 
 
