@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 import sys
 import tempfile
@@ -116,3 +117,32 @@ def score_pairs(
             tmp.unlink(missing_ok=True)
     if sys.stderr.isatty():
         err_console.print(f"wrote {out}", highlight=False)
+
+
+@names_app.command("bench")
+def bench(
+    pairs: int = typer.Option(20_000, "--pairs", min=10, help="Generated pairs per run."),
+    runs: int = typer.Option(3, "--runs", min=1, help="Fresh processes per mode (median)."),
+    signatures: Path | None = typer.Option(
+        None,
+        "--signatures",
+        help="A resolution run's signatures (Parquet file or folder); default: the current run.",
+    ),
+    resolution_pairs: int = typer.Option(
+        1_000_000, "--resolution-pairs", min=1, help="At most this many blocked pairs."
+    ),
+    json_out: Path | None = typer.Option(None, "--json", help="Also write the figures here."),
+) -> None:
+    """Pairs per second of the name comparator on one core (CPU time, fresh processes).
+
+    Headline: the name pairs a resolution compares (Splink's blocking over the run's
+    signatures) through the batch scorer; also generated pairs through the batch scorer and
+    through compare(). See docs/names.md "Speed".
+    """
+    from redlane.names import bench as name_bench
+
+    figures = name_bench.measure(pairs, runs, signatures, resolution_pairs)
+    sys.stdout.write(name_bench.report(figures))
+    if json_out is not None:
+        json_out.parent.mkdir(parents=True, exist_ok=True)
+        json_out.write_text(json.dumps(figures, indent=1) + "\n", encoding="utf-8")

@@ -15,7 +15,7 @@ The score is ``compare(name1, name2, schema).score``, bit for bit (tests/names/t
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pyarrow as pa
@@ -32,14 +32,12 @@ DEFAULT_SCHEMA = "LegalEntity"  # compare()'s default
 MAX_ENTRIES = 500_000
 _UNREADABLE = -1  # a name rigour cannot read: scores 0, as in compare()
 
-Column = Sequence[Any] | pa.Array | pa.ChunkedArray | np.ndarray
+Column: TypeAlias = Sequence[Any] | pa.Array | pa.ChunkedArray | np.ndarray
 
 
 def _values(column: Column) -> list[Any]:
-    if isinstance(column, pa.Array | pa.ChunkedArray):
-        return column.to_pylist()
-    if isinstance(column, np.ndarray):
-        return column.tolist()
+    if isinstance(column, pa.Array | pa.ChunkedArray | np.ndarray):
+        return list(column.tolist() if isinstance(column, np.ndarray) else column.to_pylist())
     return list(column)
 
 

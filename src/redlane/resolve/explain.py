@@ -11,6 +11,7 @@ import duckdb
 from splink import DuckDBAPI, Linker
 
 from redlane.errors import NotFound, NotReady
+from redlane.names.duckdb_udf import FUNCTION_NAME, register_duckdb
 from redlane.resolve.outputs import current_run_dir, table_source
 
 
@@ -57,6 +58,8 @@ def explain_pair(
     model = json.loads((run_dir / "model.json").read_text("utf-8"))
     model["retain_intermediate_calculation_columns"] = True
     model["retain_matching_columns"] = True
+    if f"{FUNCTION_NAME}(" in json.dumps(model):  # a model with name-score levels
+        register_duckdb(con)
     db = DuckDBAPI(connection=con)
     linker = Linker(db.register("signatures", dataset_display_name="signatures"), model)
     records = []

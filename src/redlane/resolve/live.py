@@ -22,11 +22,17 @@ from rapidfuzz.distance import JaroWinkler, Levenshtein
 
 from redlane import normalize
 from redlane.errors import NotReady
+from redlane.names import compare
 from redlane.resolve.cluster import majority_actor_sql
 from redlane.resolve.infrastructure import HeldValue, is_scoped, load_values, scope_record
 from redlane.resolve.outputs import current_run_dir, table_paths, table_source
 from redlane.resolve.prepare import name_key, registry_key
-from redlane.resolve.splink_model import INFRA_LEVEL_LABEL, OTHER_NUMBER_LABEL, STREET_MAX_EDITS
+from redlane.resolve.splink_model import (
+    INFRA_LEVEL_LABEL,
+    NAME_SCORE_SCHEMA,
+    OTHER_NUMBER_LABEL,
+    STREET_MAX_EDITS,
+)
 
 EXACT_INDEXED = (
     "phone",
@@ -130,6 +136,7 @@ Predicate = Callable[[dict[str, str | None], dict[str, str | None]], bool]
 _EXACT = re.compile(r"^Exact match on (\w+)$")
 _JW = re.compile(r"^Jaro-Winkler distance of (\w+) >= ([0-9.]+)$")
 _LEV = re.compile(r"^Levenshtein distance of (\w+) <= ([0-9]+)$")
+_NAME_SCORE = re.compile(r"^Name score of (\w+) >= ([0-9.]+)$")  # splink_model.name_score_label
 
 
 def _both(column: str, test: Callable[[str, str], bool]) -> Predicate:
@@ -161,6 +168,9 @@ def level_predicate(label: str, column: str) -> Predicate:
     if found := _JW.match(label):
         threshold = float(found.group(2))
         return _both(found.group(1), lambda a, b: _jw(a, b) >= threshold)
+    if found := _NAME_SCORE.match(label):
+        cut = float(found.group(2))
+        return _both(found.group(1), lambda a, b: compare(a, b, NAME_SCORE_SCHEMA).score >= cut)
     if found := _LEV.match(label):
         edits = int(found.group(2))
         return _both(found.group(1), lambda a, b: Levenshtein.distance(a, b) <= edits)

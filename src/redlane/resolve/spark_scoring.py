@@ -30,6 +30,7 @@ import pyarrow.compute as pc
 
 from redlane.engine.spark import spark_session, spark_settings
 from redlane.errors import RedlaneError
+from redlane.names.duckdb_udf import register_spark
 from redlane.resolve.splink_model import build_settings, load_settings, tf_columns
 
 if TYPE_CHECKING:
@@ -57,12 +58,15 @@ def jaro_winkler_arrow(left: pa.Array, right: pa.Array) -> pa.Array:
 
 
 def register_similarity_functions(spark: SparkSession) -> None:
-    """Replace the jar's ``jaro_winkler`` with DuckDB's (see the module docstring)."""
+    """Replace the jar's ``jaro_winkler`` with DuckDB's (see the module docstring) and add
+    ``name_score``, the same name comparator as on DuckDB."""
     from pyspark.sql import functions
 
     # arrow_udf is new in PySpark 4.1 and missing from its type stubs.
     arrow_udf = functions.arrow_udf  # type: ignore[attr-defined]
     spark.udf.register("jaro_winkler", arrow_udf(jaro_winkler_arrow, "double"))
+    # redlane's name comparator, for the name-score levels (settings.json "name_score").
+    register_spark(spark)
 
 
 def spark_model_settings(model_path: Path, data: dict[str, Any] | None = None) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from splink import comparison_library as cl
 from splink.internals.comparison_creator import ComparisonCreator
 from splink.internals.exceptions import SplinkException
 
+from redlane.names.duckdb_udf import FUNCTION_NAME, register_duckdb
 from redlane.resolve.infrastructure import KINDS as INFRA_COLUMNS
 from redlane.resolve.infrastructure import scoped_level_sql
 
@@ -26,6 +27,9 @@ logger = logging.getLogger(__name__)
 NAME_JW_STRONG = 0.95
 NAME_SORTED_JW = 0.9
 NAME_JW_WEAK = 0.85
+# Levels on redlane's name comparator (settings.json: "name_score": true on the name comparison).
+NAME_SCORE_CUTS = (0.95, 0.8, 0.5)
+NAME_SCORE_SCHEMA = "LegalEntity"
 ADDRESS_MAX_EDITS = 3
 ADDRESS_JW = 0.9
 # Two addresses on the same street of the same town with other numbers: another house.
@@ -53,6 +57,41 @@ def load_settings() -> dict[str, Any]:
 
 def _tf(level: Any, column: str, tf: bool) -> Any:
     return level.configure(tf_adjustment_column=column) if tf else level
+
+
+def name_score_sql(column: str) -> str:
+    """The name comparator on the two sides of a pair (redlane.names.duckdb_udf's function).
+    Parties carry no schema: their names are compared as ``LegalEntity`` (person or company)."""
+    return f"{FUNCTION_NAME}({column}_l, {column}_r, '{NAME_SCORE_SCHEMA}')"
+
+
+def name_score_label(column: str, cut: float) -> str:
+    """The chart label of a name-score level; live.level_predicate reads it back."""
+    return f"Name score of {column} >= {cut}"
+
+
+def uses_name_score(data: dict[str, Any]) -> bool:
+    return any(spec.get("name_score") for spec in data["comparisons"])
+
+
+def _name_score_comparison(column: str, tf: bool) -> ComparisonCreator:
+    # The exact levels stay first (they carry term frequencies); the comparator's calibrated
+    # score replaces the Jaro-Winkler levels.
+    return cl.CustomComparison(
+        output_column_name=column,
+        comparison_levels=[
+            cll.NullLevel(column),
+            _tf(cll.ExactMatchLevel(column), column, tf),
+            _tf(cll.ExactMatchLevel("name_sorted"), "name_sorted", tf),
+            _tf(cll.ExactMatchLevel("name_joined"), "name_joined", tf),
+            *(
+                cll.CustomLevel(f"{name_score_sql(column)} >= {cut}", name_score_label(column, cut))
+                for cut in NAME_SCORE_CUTS
+            ),
+            cll.ElseLevel(),
+        ],
+        comparison_description="normalised name, redlane's name comparator",
+    )
 
 
 def _name_comparison(column: str, tf: bool) -> ComparisonCreator:
@@ -143,6 +182,8 @@ def _email_comparison(column: str, tf: bool) -> ComparisonCreator:
 
 def build_comparison(spec: dict[str, Any]) -> ComparisonCreator:
     column, kind, tf = spec["column"], spec["kind"], bool(spec.get("tf", False))
+    if kind == "name" and spec.get("name_score"):
+        return _name_score_comparison(column, tf)
     if kind == "name":
         return _name_comparison(column, tf)
     if kind == "address":
@@ -179,6 +220,8 @@ def train_linker(
 ) -> TrainedLinker:
     """A Splink linker over ``table`` on ``con``, with u by sampling and m by EM."""
     data = data or load_settings()
+    if uses_name_score(data):
+        register_duckdb(con)
     db = DuckDBAPI(connection=con)
     sdf = db.register(table, dataset_display_name=table)
     linker = Linker(sdf, build_settings(data))
@@ -268,6 +311,8 @@ def new_pairs(
     con.execute(empty)
     if not con.execute("SELECT count(*) FROM sigs_new_only").fetchall()[0][0]:
         return out
+    if uses_name_score(data):
+        register_duckdb(con)
     db = DuckDBAPI(connection=con)
     linker = Linker(
         db.register("signatures_all", dataset_display_name="signatures_all"), str(model_path)
