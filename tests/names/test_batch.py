@@ -61,13 +61,15 @@ def test_order_is_kept_and_one_schema_serves_all_rows() -> None:
     forward = score_pairs(left, right, "Company")
     backward = score_pairs(left[::-1], right[::-1], "Company")
     assert forward.tolist() == backward.tolist()[::-1]
-    assert forward.tolist() == [compare(a, b, "Company").score for a, b in zip(left, right)]
+    assert forward.tolist() == [
+        compare(a, b, "Company").score for a, b in zip(left, right, strict=True)
+    ]
     assert forward[0] > 0.9 > forward[1]
 
 
 def test_arrow_and_numpy_columns() -> None:
     left, right = ["Ivan Petrov", "Maria Lopez"], ["Petrov Ivan", "Mario Lopez"]
-    expected = [compare(a, b, "Person").score for a, b in zip(left, right)]
+    expected = [compare(a, b, "Person").score for a, b in zip(left, right, strict=True)]
     assert score_pairs(pa.array(left), pa.chunked_array([right]), "Person").tolist() == expected
     assert score_pairs(np.array(left), np.array(right), np.array(["Person"] * 2)).tolist() == (
         expected
