@@ -64,6 +64,8 @@ def _pair(al: Alignment, i: int, j: int, sim: float, kind: str) -> None:
 def _joined(al: Alignment, xs: tuple[Token, ...], ys: tuple[Token, ...], flip: bool) -> None:
     """Runs of 2–4 adjacent unmatched tokens of ``xs`` that spell one unmatched token of ``ys``."""
     sim_x, sim_y = (al.sim_b, al.sim_a) if flip else (al.sim_a, al.sim_b)
+    if sum(not s for s in sim_x) < 2:  # no run of two unmatched tokens: nothing to find
+        return
     for j, y in enumerate(ys):
         if sim_y[j] or len(y.text) < 4 or y.numeric:
             continue
