@@ -170,3 +170,22 @@ def test_jaro_winkler_levels_stay_the_default() -> None:
     assert name.get("name_score") is False
     levels = build_comparison(name).get_comparison("duckdb").as_dict()["comparison_levels"]
     assert not any("name_score" in str(level.get("sql_condition")) for level in levels)
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_spark_function_is_the_same() -> None:
+    from redlane.engine.spark import spark_session
+    from redlane.resolve.spark_scoring import register_similarity_functions
+
+    spark = spark_session()
+    register_similarity_functions(spark)
+    rows = [
+        ("Acme Trading Co., Ltd.", "ACME TRADING", "Company"),
+        ("Ivan Petrov", "Petrov Ivan", "Person"),
+        (None, "Acme", "Company"),
+    ]
+    frame = spark.createDataFrame(rows, "a string, b string, s string")
+    frame.createOrReplaceTempView("name_pairs")
+    got = [r[0] for r in spark.sql("SELECT name_score(a, b, s) FROM name_pairs").collect()]
+    assert got == [compare(a, b, s).score if a else None for a, b, s in rows]

@@ -8,19 +8,22 @@ import os
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from redlane import csv_export
 from redlane.cli.common import err_console, fail
-from redlane.names import SCHEMAS, compare
+from redlane.names import MATCH_THRESHOLD, SCHEMAS
+from redlane.names import batch as name_batch
 
 names_app = typer.Typer(help="Compare person, company and vessel names.", no_args_is_help=True)
 
 COLUMNS = ("id", "schema", "name1", "name2")
 DEFAULT_SCHEMA = "LegalEntity"
 PROGRESS_MIN_ROWS = 5_000
+SCORE_BATCH = 2_000  # rows scored at a time
 
 
 @names_app.callback()
@@ -31,6 +34,17 @@ def _names() -> None:
 def _count_rows(path: Path) -> int:
     with path.open("rb") as f:
         return max(sum(1 for _ in f) - 1, 0)
+
+
+def _write_scores(writer: Any, batch: list[tuple[str, str, str, str]]) -> None:
+    """Score rows with the batch scorer (compare()'s score, names and pairs that repeat scored
+    once) and write them; empties ``batch``."""
+    scores = name_batch.score_pairs(
+        [r[1] for r in batch], [r[2] for r in batch], [r[3] for r in batch]
+    )
+    for (row_id, *_), score in zip(batch, scores.tolist(), strict=True):
+        writer.writerow((row_id, f"{score:.4f}", "true" if score >= MATCH_THRESHOLD else "false"))
+    batch.clear()
 
 
 @names_app.command("score-pairs")
@@ -84,6 +98,7 @@ def score_pairs(
                 writer = csv_export.writer(sink, lineterminator="\n")
                 writer.writerow(("id", "score", "match"))
                 line = 1
+                batch: list[tuple[str, str, str, str]] = []
                 try:
                     for n, row in enumerate(reader, start=1):
                         line = reader.line_num
@@ -104,13 +119,15 @@ def score_pairs(
                                 soft_wrap=True,
                             )
                             schema = DEFAULT_SCHEMA
-                        result = compare(row[index["name1"]], row[index["name2"]], schema)
-                        match = "true" if result.match else "false"
-                        writer.writerow((row[index["id"]], f"{result.score:.4f}", match))
-                        if n % 1000 == 0:
+                        batch.append(
+                            (row[index["id"]], row[index["name1"]], row[index["name2"]], schema)
+                        )
+                        if len(batch) >= SCORE_BATCH:
+                            _write_scores(writer, batch)
                             progress.update(task, completed=n)
                 except (csv.Error, UnicodeDecodeError) as exc:
                     raise fail(f"{label}:{line + 1}: unreadable row: {exc}", 1) from None
+                _write_scores(writer, batch)
                 progress.update(task, completed=total)
             tmp.replace(out)
         finally:

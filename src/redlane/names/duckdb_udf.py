@@ -55,10 +55,15 @@ def register_duckdb(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _name_score_spark(names1: pa.Array, names2: pa.Array, schemas: pa.Array) -> pa.Array:
+    # PySpark picks the UDF's kind from these annotations: exactly pa.Array, no unions.
+    return score_arrow(names1, names2, schemas)
+
+
 def register_spark(spark: SparkSession) -> None:
     """The same function on Spark, through a vectorised Arrow UDF (PySpark 4.1+)."""
     from pyspark.sql import functions
 
     # arrow_udf is new in PySpark 4.1 and missing from its type stubs.
     arrow_udf = functions.arrow_udf  # type: ignore[attr-defined]
-    spark.udf.register(FUNCTION_NAME, arrow_udf(name_score_arrow, "double"))
+    spark.udf.register(FUNCTION_NAME, arrow_udf(_name_score_spark, "double"))
