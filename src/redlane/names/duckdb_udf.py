@@ -14,8 +14,6 @@ import duckdb
 import pyarrow as pa
 from duckdb.func import FunctionNullHandling, PythonUDFType
 
-from redlane.names.batch import score_arrow
-
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
@@ -29,6 +27,10 @@ def name_score_arrow(
     names2: pa.Array | pa.ChunkedArray,
     schemas: pa.Array | pa.ChunkedArray,
 ) -> pa.Array:
+    # Imported here: resolution imports this module for its constants, and needs the
+    # comparator only when a model has name-score levels.
+    from redlane.names.batch import score_arrow
+
     def flat(column: pa.Array | pa.ChunkedArray) -> pa.Array:
         return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
 
@@ -57,7 +59,7 @@ def register_duckdb(con: duckdb.DuckDBPyConnection) -> None:
 
 def _name_score_spark(names1: pa.Array, names2: pa.Array, schemas: pa.Array) -> pa.Array:
     # PySpark picks the UDF's kind from these annotations: exactly pa.Array, no unions.
-    return score_arrow(names1, names2, schemas)
+    return name_score_arrow(names1, names2, schemas)
 
 
 def register_spark(spark: SparkSession) -> None:
