@@ -24,6 +24,12 @@ from rapidfuzz.distance import OSA, Levenshtein
 from rapidfuzz.fuzz import ratio
 
 from redlane.names.prepare import Prepared, Token
+from redlane.names.structure import (
+    STRUCTURE_FEATURES,
+    name_order_moved,
+    structure_features,
+    structure_reasons,
+)
 
 __all__ = ["FEATURES", "Alignment", "align", "features", "reasons"]
 
@@ -144,6 +150,8 @@ def align(a: Prepared, b: Prepared) -> Alignment:
                 kind = "nickname" if category == "NICK" else "variant"
                 if category == "SYMBOL":
                     kind = "synonym"
+                elif category == "NUM":
+                    kind = "number"  # 7/seven, III/3/third, XIV/14
                 _pair(al, i, j, _SYMBOL_SIM.get(category, 0.9), kind)
                 if _gendered(x.text, y.text):
                     al.add("ending")
@@ -230,6 +238,9 @@ FEATURES: tuple[str, ...] = (
     "single_token",
     "initial_conflict",
     "scripts_differ",
+    # person-name structure (redlane.names.structure) and numbers written another way
+    *STRUCTURE_FEATURES,
+    "number_forms",
 )
 
 
@@ -285,7 +296,14 @@ def features(al: Alignment) -> list[float]:
         float(min(len(a.tokens), len(b.tokens)) == 1),
         float(init_a > 0 and init_b > 0),
         float(a.scripts != b.scripts),
+        *structure_features(a, b, _pairs(al), al.sim_a, al.sim_b),
+        float(min(k.get("number", 0), 3)),
     ]
+
+
+def _pairs(al: Alignment) -> dict[int, int]:
+    """a-index → b-index of the words paired one to one."""
+    return dict(zip(al.order_a, al.order_b, strict=True))
 
 
 def _in_order(al: Alignment) -> bool:
@@ -336,8 +354,13 @@ def reasons(al: Alignment) -> list[str]:
         out.append("one typo" if typos == 1 and al.edits == 1 else "typos")
     if k.get("joined"):
         out.append("joined words")
+    if k.get("number"):
+        out.append("number written differently")
     if not same_core and len(al.order_a) > 1 and not _in_order(al):
         out.append("word order")
+        if name_order_moved(a, b, _pairs(al)):
+            out.append("name order")
+    out += structure_reasons(a, b, _pairs(al), al.sim_a, al.sim_b)
     un_a = [t for t, s in zip(a.tokens, al.sim_a, strict=True) if not s]
     un_b = [t for t, s in zip(b.tokens, al.sim_b, strict=True) if not s]
     if any(t.numeric for t in un_a) or any(t.numeric for t in un_b):
