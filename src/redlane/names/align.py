@@ -137,7 +137,7 @@ def align(a: Prepared, b: Prepared) -> Alignment:
         for j, y in enumerate(tb):
             if al.sim_b[j]:
                 continue
-            if x.skeleton == y.skeleton and not (x.numeric or y.numeric):
+            if x.skeleton == y.skeleton and not (x.text.isdigit() or y.text.isdigit()):
                 _pair(al, i, j, 0.95, "lookalike")
                 break
             shared = (
@@ -164,10 +164,11 @@ def align(a: Prepared, b: Prepared) -> Alignment:
     # 5. typos, best pairs first
     candidates: list[tuple[float, int, int, int]] = []
     for i, x in enumerate(ta):
-        if al.sim_a[i] or x.numeric:
+        if al.sim_a[i] or x.text.isdigit():
             continue
         for j, y in enumerate(tb):
-            if al.sim_b[j] or y.numeric:
+            # a number word may carry a typo (eigth), but two numbers never match as one
+            if al.sim_b[j] or y.text.isdigit() or (x.numeric and y.numeric):
                 continue
             lx, ly = len(x.text), len(y.text)
             budget = _BUDGET[lx if lx < ly else ly] if (lx if lx < ly else ly) < 10 else 3

@@ -274,7 +274,7 @@ def _numbers(tokens: list[Token], family: Family) -> list[Token]:
             continue
         value_ = number_value(token.text, roman=len(tokens) > 1 and i > 0)
         if value_ is None and family == "vessel" and i == len(tokens) - 1 and i > 0:
-            value_ = roman_value(token.text) if len(token.text) > 1 else None
+            value_ = roman_value(token.text)  # a vessel's number slot: "Star V", "Star XI"
         if value_ is not None:
             numeric = token.numeric or not person
             token = token._replace(

@@ -31,11 +31,14 @@ def _relation_evidence(
         in_a = [i for i, r in enumerate(pa.roles) if r == role]
         in_b = [j for j, r in enumerate(pb.roles) if r == role]
         if in_a and in_b:
-            # each side has a word in the slot that found no partner in the other's slot: a
-            # substitution (Wali Mohammad / Noor Mohammad) or words swapped between slots
-            wanted = set(in_b)
-            partners = {pairs[i] for i in in_a if pairs.get(i) in wanted}
-            if len(partners) < len(in_a) and len(partners) < len(in_b):
+            # each side has a word in the slot that is unmatched or paired outside the other's
+            # slot: a substitution (Wali Mohammad / Noor Mohammad) or words swapped between
+            # slots. Words matched as parts of joined words have no 1:1 pair and are not lost.
+            set_a, set_b = set(in_a), set(in_b)
+            inverse = {j: i for i, j in pairs.items()}
+            lost_a = any(not sim_a[i] or (i in pairs and pairs[i] not in set_b) for i in in_a)
+            lost_b = any(not sim_b[j] or (j in inverse and inverse[j] not in set_a) for j in in_b)
+            if lost_a and lost_b:
                 conflicts.append(role)
         elif in_a or in_b:
             # the slot's words unmatched: one name says who the father is, the other doesn't

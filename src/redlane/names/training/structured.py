@@ -22,7 +22,7 @@ from dataclasses import replace
 
 from anyascii import anyascii
 
-from redlane.names.numerals import roman_of, words_of
+from redlane.names.numerals import roman_is_unambiguous, roman_of, words_of
 from redlane.names.training.noise import render, typo
 from redlane.names.training.pairs import Pair, _brand_word, _faker, _group
 
@@ -205,7 +205,9 @@ def _east_asian(rng: random.Random, seed: int) -> tuple[Pair, ...]:
     return (Pair("Person", render(rng, base), render(rng, other), 0, "given_syllable", group),)
 
 
-def _number_form(rng: random.Random, value: int) -> str:
+def _number_form(rng: random.Random, value: int, last_slot: bool = False) -> str:
+    """Digits, words or a Roman numeral; a one-letter Roman numeral (I, V, X) only where the
+    parser reads it as one (a vessel's last word)."""
     roll = rng.random()
     if roll < 0.35:
         return str(value)
@@ -214,7 +216,10 @@ def _number_form(rng: random.Random, value: int) -> str:
         joiner = rng.choice([" ", "-"]) if len(words) == 2 else " "
         text = joiner.join(words)
         return text.title() if rng.random() < 0.5 else text.upper()
-    if value < 40 and roll < 0.9:
+    # "II" alone is read as a legal form by split_legal_forms (rigour's database): companies
+    # get Roman numerals of three letters or more
+    roman = roman_of(value) if value < 40 else ""
+    if roll < 0.9 and roman and (last_slot or (roman_is_unambiguous(roman) and len(roman) > 2)):
         return roman_of(value).upper()
     return str(value)
 
@@ -224,15 +229,16 @@ def _numbered(rng: random.Random, seed: int, schema: str) -> tuple[Pair, ...]:
     words = [_brand_word(rng, seed) for _ in range(rng.choice([1, 2]))]
     value = rng.choice([rng.randint(1, 12), rng.randint(1, 39), rng.randint(1, 999)])
     tail = ["Ltd"] if schema != "Vessel" and rng.random() < 0.5 else []
-    base = [*words, _number_form(rng, value), *tail]
+    last = schema == "Vessel"
+    base = [*words, _number_form(rng, value, last), *tail]
     group = _group(words[0])
     if rng.random() < 0.5:
-        other = [*words, _number_form(rng, value), *tail]
+        other = [*words, _number_form(rng, value, last), *tail]
         return (Pair(schema, render(rng, base), render(rng, other), 1, "number_words", group),)
     other_value = value + rng.choice([-2, -1, 1, 1, 2, 10])
     if other_value <= 0:
         return ()
-    other = [*words, _number_form(rng, other_value), *tail]
+    other = [*words, _number_form(rng, other_value, last), *tail]
     return (Pair(schema, render(rng, base), render(rng, other), 0, "number_words_differ", group),)
 
 

@@ -125,7 +125,8 @@ def fit_family(
     intercept = float(b - np.sum(w * mean / scale))
     # Platt scaling on dev: p = sigmoid(a * z + c), folded into the coefficients.
     z = xd @ coef + intercept
-    slope, c = _logistic(z.reshape(-1, 1), yd, signs=False, l2=1e-6)
+    # a little L2 keeps the slope finite when dev is perfectly separated (vessels can be)
+    slope, c = _logistic(z.reshape(-1, 1), yd, signs=False, l2=1.0)
     a = float(slope[0])
     return [float(v) for v in coef * a], intercept * a + c
 
