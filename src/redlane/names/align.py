@@ -164,11 +164,11 @@ def align(a: Prepared, b: Prepared) -> Alignment:
     # 5. typos, best pairs first
     candidates: list[tuple[float, int, int, int]] = []
     for i, x in enumerate(ta):
-        if al.sim_a[i] or x.text.isdigit():
+        if al.sim_a[i] or (x.numeric and x.text.isdigit()):
             continue
         for j, y in enumerate(tb):
             # a number word may carry a typo (eigth), but two numbers never match as one
-            if al.sim_b[j] or y.text.isdigit() or (x.numeric and y.numeric):
+            if al.sim_b[j] or (y.numeric and (x.numeric or y.text.isdigit())):
                 continue
             lx, ly = len(x.text), len(y.text)
             budget = _BUDGET[lx if lx < ly else ly] if (lx if lx < ly else ly) < 10 else 3
@@ -297,7 +297,7 @@ def features(al: Alignment) -> list[float]:
         float(min(len(a.tokens), len(b.tokens)) == 1),
         float(init_a > 0 and init_b > 0),
         float(a.scripts != b.scripts),
-        *structure_features(a, b, _pairs(al), al.sim_a, al.sim_b),
+        *structure_features(a, b, (al.order_a, al.order_b), al.sim_a, al.sim_b),
         float(min(k.get("number", 0), 3)),
     ]
 
@@ -361,7 +361,7 @@ def reasons(al: Alignment) -> list[str]:
         out.append("word order")
         if name_order_moved(a, b, _pairs(al)):
             out.append("name order")
-    out += structure_reasons(a, b, _pairs(al), al.sim_a, al.sim_b)
+    out += structure_reasons(a, b, (al.order_a, al.order_b), al.sim_a, al.sim_b)
     un_a = [t for t, s in zip(a.tokens, al.sim_a, strict=True) if not s]
     un_b = [t for t, s in zip(b.tokens, al.sim_b, strict=True) if not s]
     if any(t.numeric for t in un_a) or any(t.numeric for t in un_b):

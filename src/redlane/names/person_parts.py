@@ -124,6 +124,7 @@ class PersonParts(NamedTuple):
 
     roles: tuple[str, ...]
     generation: int
+    related: bool = False  # has a father, grandfather, spouse or clan slot, or a generation
 
     def has(self, role: str) -> bool:
         return role in self.roles
@@ -226,4 +227,5 @@ def parse_person(texts: tuple[str, ...], comma_first: bool = False) -> PersonPar
                 first_given = False
             else:
                 roles[i] = MIDDLE
-    return PersonParts(tuple(roles), generation)
+    related = bool(generation) or any(r in RELATIONS for r in roles)
+    return PersonParts(tuple(roles), generation, related)

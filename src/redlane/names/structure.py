@@ -48,26 +48,36 @@ def _relation_evidence(
 
 
 def structure_features(
-    a: Prepared, b: Prepared, pairs: dict[int, int], sim_a: list[float], sim_b: list[float]
+    a: Prepared,
+    b: Prepared,
+    order: tuple[list[int], list[int]],
+    sim_a: list[float],
+    sim_b: list[float],
 ) -> tuple[float, float, float]:
-    """relation_conflict, relation_one_side, generation_conflict (``pairs``: a-index → b-index
+    """relation_conflict, relation_one_side, generation_conflict (``order``: a- and b-indices
     of the words paired one to one)."""
     pa, pb = a.parts, b.parts
-    if pa is None or pb is None:
+    if pa is None or pb is None or not (pa.related or pb.related):
         return _NONE
+    pairs = dict(zip(*order, strict=True))
     conflicts, one_side = _relation_evidence(pa, pb, pairs, sim_a, sim_b)
     generation = pa.generation and pb.generation and pa.generation != pb.generation
     return float(min(len(conflicts), 2)), float(min(one_side, 2)), float(bool(generation))
 
 
 def structure_reasons(
-    a: Prepared, b: Prepared, pairs: dict[int, int], sim_a: list[float], sim_b: list[float]
+    a: Prepared,
+    b: Prepared,
+    order: tuple[list[int], list[int]],
+    sim_a: list[float],
+    sim_b: list[float],
 ) -> list[str]:
     """``father's name differs`` (father, grandfather or husband slot), ``clan differs``,
     ``generation differs``."""
     pa, pb = a.parts, b.parts
-    if pa is None or pb is None:
+    if pa is None or pb is None or not (pa.related or pb.related):
         return []
+    pairs = dict(zip(*order, strict=True))
     conflicts, _ = _relation_evidence(pa, pb, pairs, sim_a, sim_b)
     out: list[str] = []
     if any(role != CLAN for role in conflicts):
