@@ -108,6 +108,30 @@ def test_compare_uses_structure(name1: str, name2: str, same: bool, reason: str)
     assert reason in result.reasons, result
 
 
+def test_east_asian_given_syllable() -> None:
+    """A Korean given name is its syllables together: one differing is another person."""
+    assert not compare("Kim Jong Un", "Kim Jong Il", "Person").match
+    assert compare("Kim Jong Un", "Kim Jong-un", "Person").match
+    parts = prepare("Kim Jong Un", "person").parts
+    assert parts is not None and parts.east_asian
+    western = prepare("John Smith", "person").parts
+    assert western is not None and not western.east_asian
+
+
+def test_ancestor_added_to_a_chain_is_no_conflict() -> None:
+    """One name skips an ancestor the other lists: the shared name moved slots, nothing was
+    substituted, so no "father's name differs"."""
+    result = compare("Osama bin Laden", "Osama bin Mohammed bin Laden", "Person")
+    assert "father's name differs" not in result.reasons
+    swapped = compare("Ahmed bin Hassan bin Ali", "Ahmed bin Ali bin Hassan", "Person")
+    assert "father's name differs" in swapped.reasons and not swapped.match
+
+
+def test_markers_weigh_as_particles() -> None:
+    tokens = prepare("Gul Mohammad s/o Wali Mohammad", "person").tokens
+    assert [t.generic for t in tokens] == [False, False, True, True, False, False]
+
+
 def test_structure_changes_the_score() -> None:
     """A differing father's slot costs more than a differing plain middle word."""
     father = compare("Gul Mohammad s/o Wali Mohammad", "Gul Mohammad s/o Noor Mohammad", "Person")

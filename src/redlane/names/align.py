@@ -26,6 +26,7 @@ from rapidfuzz.fuzz import ratio
 from redlane.names.prepare import Prepared, Token
 from redlane.names.structure import (
     STRUCTURE_FEATURES,
+    given_syllable_conflict,
     name_order_moved,
     structure_features,
     structure_reasons,
@@ -298,6 +299,7 @@ def features(al: Alignment) -> list[float]:
         float(init_a > 0 and init_b > 0),
         float(a.scripts != b.scripts),
         *structure_features(a, b, (al.order_a, al.order_b), al.sim_a, al.sim_b),
+        given_syllable_conflict(a, b, al.sim_a, al.sim_b),
         float(min(k.get("number", 0), 3)),
     ]
 

@@ -125,6 +125,7 @@ class PersonParts(NamedTuple):
     roles: tuple[str, ...]
     generation: int
     related: bool = False  # has a father, grandfather, spouse or clan slot, or a generation
+    east_asian: bool = False  # a common East Asian family name first or last, given names
 
     def has(self, role: str) -> bool:
         return role in self.roles
@@ -228,4 +229,9 @@ def parse_person(texts: tuple[str, ...], comma_first: bool = False) -> PersonPar
             else:
                 roles[i] = MIDDLE
     related = bool(generation) or any(r in RELATIONS for r in roles)
-    return PersonParts(tuple(roles), generation, related)
+    east_asian = (
+        n >= 2
+        and GIVEN in roles
+        and any(roles[i] == FAMILY and texts[i] in _EAST_ASIAN_FAMILY for i in (0, n - 1))
+    )
+    return PersonParts(tuple(roles), generation, related, east_asian)

@@ -31,7 +31,7 @@ from rigour.text import is_stopword
 from rigour.text.scripts import text_scripts
 
 from redlane.names.numerals import cardinal_run, number_value, roman_value
-from redlane.names.person_parts import PersonParts, parse_person
+from redlane.names.person_parts import MARKER, PersonParts, parse_person
 from redlane.normalize._util import clean_text
 from redlane.normalize.names import latinize, split_legal_forms
 
@@ -227,6 +227,13 @@ def prepare(name: str, family: Family) -> Prepared:
     if family == "person" or (family == "entity" and not forms):
         head = raw.split(",", 1)[0] if "," in raw else ""
         parts = parse_person(tuple(texts_), bool(head) and len(tokenize_name(head)) == 1)
+        if MARKER in parts.roles:  # s/o, bin, al…: particles, however short
+            tokens = [
+                t._replace(weight=_BY_LENGTH[min(len(t.text), 5)] * 0.3, generic=True)
+                if role == MARKER
+                else t
+                for t, role in zip(tokens, parts.roles, strict=True)
+            ]
     return Prepared(
         tokens=tuple(tokens),
         forms=frozenset(forms),

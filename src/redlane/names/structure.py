@@ -7,15 +7,22 @@ Every function here is symmetric in its two names.
 
 from __future__ import annotations
 
-from redlane.names.person_parts import CLAN, FAMILY, RELATIONS, PersonParts
+from redlane.names.person_parts import CLAN, FAMILY, GIVEN, MIDDLE, RELATIONS, PersonParts
 from redlane.names.prepare import Prepared
 
-__all__ = ["STRUCTURE_FEATURES", "name_order_moved", "structure_features", "structure_reasons"]
+__all__ = [
+    "STRUCTURE_FEATURES",
+    "given_syllable_conflict",
+    "name_order_moved",
+    "structure_features",
+    "structure_reasons",
+]
 
 STRUCTURE_FEATURES: tuple[str, ...] = (
     "relation_conflict",
     "relation_one_side",
     "generation_conflict",
+    "given_syllable_conflict",
 )
 _NONE = (0.0, 0.0, 0.0)
 
@@ -31,14 +38,18 @@ def _relation_evidence(
         in_a = [i for i, r in enumerate(pa.roles) if r == role]
         in_b = [j for j, r in enumerate(pb.roles) if r == role]
         if in_a and in_b:
-            # each side has a word in the slot that is unmatched or paired outside the other's
-            # slot: a substitution (Wali Mohammad / Noor Mohammad) or words swapped between
-            # slots. Words matched as parts of joined words have no 1:1 pair and are not lost.
+            # each side has a word in the slot that is unmatched (a substitution: Wali Mohammad
+            # / Noor Mohammad), or each has one paired outside the other's slot (words swapped
+            # between slots). One unmatched and one moved is an ancestor added to a chain
+            # (Osama bin Laden / Osama bin Mohammed bin Laden): no conflict. Words matched as
+            # parts of joined words have no 1:1 pair and are not lost.
             set_a, set_b = set(in_a), set(in_b)
             inverse = {j: i for i, j in pairs.items()}
-            lost_a = any(not sim_a[i] or (i in pairs and pairs[i] not in set_b) for i in in_a)
-            lost_b = any(not sim_b[j] or (j in inverse and inverse[j] not in set_a) for j in in_b)
-            if lost_a and lost_b:
+            unmatched = any(not sim_a[i] for i in in_a) and any(not sim_b[j] for j in in_b)
+            moved = any(i in pairs and pairs[i] not in set_b for i in in_a) and any(
+                j in inverse and inverse[j] not in set_a for j in in_b
+            )
+            if unmatched or moved:
                 conflicts.append(role)
         elif in_a or in_b:
             # the slot's words unmatched: one name says who the father is, the other doesn't
@@ -63,6 +74,21 @@ def structure_features(
     conflicts, one_side = _relation_evidence(pa, pb, pairs, sim_a, sim_b)
     generation = pa.generation and pb.generation and pa.generation != pb.generation
     return float(min(len(conflicts), 2)), float(min(one_side, 2)), float(bool(generation))
+
+
+def given_syllable_conflict(
+    a: Prepared, b: Prepared, sim_a: list[float], sim_b: list[float]
+) -> float:
+    """Both are East Asian names (a common family name first or last) and each has a given
+    name syllable the other lacks: Kim Jong Un / Kim Jong Il. Syllables weigh little as words
+    (two letters), but a given name is its syllables together ("Korean name")."""
+    pa, pb = a.parts, b.parts
+    if pa is None or pb is None or not (pa.east_asian and pb.east_asian):
+        return 0.0
+    given = (GIVEN, MIDDLE)
+    lost_a = any(not s and r in given for r, s in zip(pa.roles, sim_a, strict=True))
+    lost_b = any(not s and r in given for r, s in zip(pb.roles, sim_b, strict=True))
+    return float(lost_a and lost_b)
 
 
 def structure_reasons(

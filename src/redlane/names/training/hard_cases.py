@@ -211,6 +211,7 @@ HARD_CASES: list[tuple[str, str, str, bool, str]] = [
     ("Person", "John Smith III", "John Smith 3rd", True, "generation written differently"),
     ("Person", "Kim Jong-un", "Jong Un Kim", True, "Korean order, hyphen"),
     ("Person", "Kim Jong-un", "Kim Jongun", True, "Korean given name joined"),
+    ("Person", "Kim Jong Un", "Kim Jong Il", False, "Korean given name: one syllable differs"),
     ("Person", "Xi Jinping", "Jinping Xi", True, "Xi is a family name, not a numeral"),
     ("Person", "Louis XIV", "Louis 14", True, "regnal number"),
     ("Person", "Louis XIV", "Louis XV", False, "regnal numbers differ"),

@@ -83,7 +83,8 @@ POSITIVE = {"cov_min", "cov_max", "exact", "sort_ratio", "joined_ratio", "strong
 NEGATIVE = {"unmatched_min", "unmatched_max", "edits", "fuzzy_worst", "known_conflict", "ending",
             "legal_conflict", "legal_one_side", "number_conflict", "number_extra",
             "generic_only", "initial_conflict",
-            "relation_conflict", "relation_one_side", "generation_conflict"}  # fmt: skip
+            "relation_conflict", "relation_one_side", "generation_conflict",
+            "given_syllable_conflict"}  # fmt: skip
 L2 = 1.0
 
 
