@@ -100,6 +100,7 @@ def ordinal_value(text: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
+@lru_cache(maxsize=65_536)
 def number_value(text: str, roman: bool = True) -> int | None:
     """The number one word stands for: digits, an English cardinal or ordinal word, or (when
     ``roman``) an unambiguous Roman numeral. Compound cardinals need :func:`cardinal_run`."""
@@ -109,6 +110,8 @@ def number_value(text: str, roman: bool = True) -> int | None:
     found = _CARDINAL.get(text)
     if found is not None:
         return found
+    if text == "hundred":
+        return 100
     found = ordinal_value(text)
     if found is not None:
         return found

@@ -253,15 +253,22 @@ def _numbers(tokens: list[Token], family: Family) -> list[Token]:
     with ``7`` and ``xiv`` with ``14`` (see :mod:`redlane.names.numerals`); ``twenty one`` is
     merged into one token. Outside person names they count as numbers (a different number is
     a conflict); in person names they stay words (generations are compared apart)."""
-    if not tokens:
+    n = len(tokens)
+    # Roman numerals never as the first word (Vi, Xi, Li are names); a vessel's last word may
+    # be any Roman numeral ("Star V").
+    values = [number_value(t.text, i > 0) for i, t in enumerate(tokens)]
+    if family == "vessel" and n > 1 and values[-1] is None:
+        values[-1] = roman_value(tokens[-1].text)
+    if all(v is None for v in values):
         return tokens
     texts = [t.text for t in tokens]
     out: list[Token] = []
     person = family == "person"
     i = 0
-    while i < len(tokens):
+    while i < n:
         token = tokens[i]
-        run = cardinal_run(texts, i) if not token.numeric else None
+        value = values[i]
+        run = cardinal_run(texts, i) if value is not None and not token.numeric else None
         if run is not None and run[1] > 1:
             value, used = run
             merged = "".join(texts[i : i + used])
@@ -279,17 +286,17 @@ def _numbers(tokens: list[Token], family: Family) -> list[Token]:
             )
             i += used
             continue
-        value_ = number_value(token.text, roman=len(tokens) > 1 and i > 0)
-        if value_ is None and family == "vessel" and i == len(tokens) - 1 and i > 0:
-            value_ = roman_value(token.text)  # a vessel's number slot: "Star V", "Star XI"
-        if value_ is not None:
+        if value is not None:
             numeric = token.numeric or not person
             token = token._replace(
-                symbols=token.symbols | {f"NUM:{value_}"},
+                symbols=token.symbols | {f"NUM:{value}"},
                 numeric=numeric,
                 weight=1.0 if numeric else token.weight,
                 generic=False if numeric else token.generic,
+                pos=len(out),
             )
-        out.append(token._replace(pos=len(out)))
+        elif token.pos != len(out):
+            token = token._replace(pos=len(out))
+        out.append(token)
         i += 1
     return out
