@@ -24,6 +24,13 @@ from rapidfuzz.distance import OSA, Levenshtein
 from rapidfuzz.fuzz import ratio
 
 from redlane.names.prepare import Prepared, Token
+from redlane.names.structure import (
+    STRUCTURE_FEATURES,
+    given_syllable_conflict,
+    name_order_moved,
+    structure_features,
+    structure_reasons,
+)
 
 __all__ = ["FEATURES", "Alignment", "align", "features", "reasons"]
 
@@ -133,7 +140,7 @@ def align(a: Prepared, b: Prepared) -> Alignment:
         for j, y in enumerate(tb):
             if al.sim_b[j]:
                 continue
-            if x.skeleton == y.skeleton and not (x.numeric or y.numeric):
+            if x.skeleton == y.skeleton and not (x.text.isdigit() or y.text.isdigit()):
                 _pair(al, i, j, 0.95, "lookalike")
                 break
             shared = (
@@ -146,6 +153,8 @@ def align(a: Prepared, b: Prepared) -> Alignment:
                 kind = "nickname" if category == "NICK" else "variant"
                 if category == "SYMBOL":
                     kind = "synonym"
+                elif category == "NUM":
+                    kind = "number"  # 7/seven, III/3/third, XIV/14
                 _pair(al, i, j, _SYMBOL_SIM.get(category, 0.9), kind)
                 if _gendered(x.text, y.text):
                     al.add("ending")
@@ -158,10 +167,11 @@ def align(a: Prepared, b: Prepared) -> Alignment:
     # 5. typos, best pairs first
     candidates: list[tuple[float, int, int, int]] = []
     for i, x in enumerate(ta):
-        if al.sim_a[i] or x.numeric:
+        if al.sim_a[i] or (x.numeric and x.text.isdigit()):
             continue
         for j, y in enumerate(tb):
-            if al.sim_b[j] or y.numeric:
+            # a number word may carry a typo (eigth), but two numbers never match as one
+            if al.sim_b[j] or (y.numeric and (x.numeric or y.text.isdigit())):
                 continue
             lx, ly = len(x.text), len(y.text)
             budget = _BUDGET[lx if lx < ly else ly] if (lx if lx < ly else ly) < 10 else 3
@@ -232,6 +242,9 @@ FEATURES: tuple[str, ...] = (
     "single_token",
     "initial_conflict",
     "scripts_differ",
+    # person-name structure (redlane.names.structure) and numbers written another way
+    *STRUCTURE_FEATURES,
+    "number_forms",
 )
 
 
@@ -287,7 +300,15 @@ def features(al: Alignment) -> list[float]:
         float(min(len(a.tokens), len(b.tokens)) == 1),
         float(init_a > 0 and init_b > 0),
         float(a.scripts != b.scripts),
+        *structure_features(a, b, (al.order_a, al.order_b), al.sim_a, al.sim_b),
+        given_syllable_conflict(a, b, al.sim_a, al.sim_b),
+        float(min(k.get("number", 0), 3)),
     ]
+
+
+def _pairs(al: Alignment) -> dict[int, int]:
+    """a-index → b-index of the words paired one to one."""
+    return dict(zip(al.order_a, al.order_b, strict=True))
 
 
 def _in_order(al: Alignment) -> bool:
@@ -338,8 +359,13 @@ def reasons(al: Alignment) -> list[str]:
         out.append("one typo" if typos == 1 and al.edits == 1 else "typos")
     if k.get("joined"):
         out.append("joined words")
+    if k.get("number"):
+        out.append("number written differently")
     if not same_core and len(al.order_a) > 1 and not _in_order(al):
         out.append("word order")
+        if name_order_moved(a, b, _pairs(al)):
+            out.append("name order")
+    out += structure_reasons(a, b, (al.order_a, al.order_b), al.sim_a, al.sim_b)
     un_a = [t for t, s in zip(a.tokens, al.sim_a, strict=True) if not s]
     un_b = [t for t, s in zip(b.tokens, al.sim_b, strict=True) if not s]
     if any(t.numeric for t in un_a) or any(t.numeric for t in un_b):

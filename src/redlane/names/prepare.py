@@ -30,6 +30,8 @@ from rigour.names.check import is_generic_person_name
 from rigour.text import is_stopword
 from rigour.text.scripts import text_scripts
 
+from redlane.names.numerals import cardinal_run, number_value, roman_value
+from redlane.names.person_parts import MARKER, PersonParts, parse_person
 from redlane.normalize._util import clean_text
 from redlane.normalize.names import latinize, split_legal_forms
 
@@ -52,7 +54,6 @@ _SKELETON = str.maketrans("01i|5$83@4762", "ollllsbeaatgz")
 # "LuckyStar", "XinChengZhiYuan": a capital inside a word starts a new word (the aligner
 # re-joins what should stay one word: "Mc Donald" ↔ "mcdonald").
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
-_ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
 
 
 class Token(NamedTuple):
@@ -76,21 +77,11 @@ class Prepared(NamedTuple):
     titled: bool  # a title or honorific was removed
     raw: str  # cleaned, case-folded input
     core_raw: str  # the same without legal forms
+    parts: PersonParts | None = None  # roles of the tokens, for person names
 
     @property
     def empty(self) -> bool:
         return not self.tokens
-
-
-def _roman(text: str) -> int | None:
-    if len(text) < 2 or len(text) > 6 or not text.isalpha() or text.strip("ivxlc"):
-        return None
-    total = 0
-    for i, ch in enumerate(text):
-        value = _ROMAN[ch]
-        nxt = _ROMAN[text[i + 1]] if i + 1 < len(text) else 0
-        total += -value if value < nxt else value
-    return total if total > 0 else None
 
 
 @lru_cache(maxsize=65_536)
@@ -220,9 +211,6 @@ def prepare(name: str, family: Family) -> Prepared:
         for text_, syms, is_generic, semi, native in _analyse_word(word, family):
             skeleton, particle, common = _word(text_)
             numeric = text_.isdigit()
-            if vessel and (value := _roman(text_)) is not None:
-                numeric = True
-                syms = syms | {f"NUM:{value}"}
             flat = is_generic or particle
             if numeric:
                 weight = 1.0
@@ -233,7 +221,19 @@ def prepare(name: str, family: Family) -> Prepared:
                 elif semi or (common and not vessel):
                     weight *= 0.6
             tokens.append(Token(text_, skeleton, weight, flat, numeric, syms, len(tokens), native))
+    tokens = _numbers(tokens, family)
     texts_ = [t.text for t in tokens]
+    parts = None
+    if family == "person" or (family == "entity" and not forms):
+        head = raw.split(",", 1)[0] if "," in raw else ""
+        parts = parse_person(tuple(texts_), bool(head) and len(tokenize_name(head)) == 1)
+        if MARKER in parts.roles:  # s/o, bin, al…: particles, however short
+            tokens = [
+                t._replace(weight=_BY_LENGTH[min(len(t.text), 5)] * 0.3, generic=True)
+                if role == MARKER
+                else t
+                for t, role in zip(tokens, parts.roles, strict=True)
+            ]
     return Prepared(
         tokens=tuple(tokens),
         forms=frozenset(forms),
@@ -244,4 +244,59 @@ def prepare(name: str, family: Family) -> Prepared:
         titled=titled,
         raw=raw,
         core_raw=" ".join(text.split()),
+        parts=parts,
     )
+
+
+def _numbers(tokens: list[Token], family: Family) -> list[Token]:
+    """Numbers written as words or Roman numerals get a ``NUM:n`` symbol, so ``seven`` pairs
+    with ``7`` and ``xiv`` with ``14`` (see :mod:`redlane.names.numerals`); ``twenty one`` is
+    merged into one token. Outside person names they count as numbers (a different number is
+    a conflict); in person names they stay words (generations are compared apart)."""
+    n = len(tokens)
+    # Roman numerals never as the first word (Vi, Xi, Li are names); a vessel's last word may
+    # be any Roman numeral ("Star V").
+    values = [number_value(t.text, i > 0) for i, t in enumerate(tokens)]
+    if family == "vessel" and n > 1 and values[-1] is None:
+        values[-1] = roman_value(tokens[-1].text)
+    if all(v is None for v in values):
+        return tokens
+    texts = [t.text for t in tokens]
+    out: list[Token] = []
+    person = family == "person"
+    i = 0
+    while i < n:
+        token = tokens[i]
+        value = values[i]
+        run = cardinal_run(texts, i) if value is not None and not token.numeric else None
+        if run is not None and run[1] > 1:
+            value, used = run
+            merged = "".join(texts[i : i + used])
+            out.append(
+                Token(
+                    merged,
+                    merged,
+                    1.0,
+                    False,
+                    not person,
+                    frozenset({f"NUM:{value}"}),
+                    len(out),
+                    token.native,
+                )  # fmt: skip
+            )
+            i += used
+            continue
+        if value is not None:
+            numeric = token.numeric or not person
+            token = token._replace(
+                symbols=token.symbols | {f"NUM:{value}"},
+                numeric=numeric,
+                weight=1.0 if numeric else token.weight,
+                generic=False if numeric else token.generic,
+                pos=len(out),
+            )
+        elif token.pos != len(out):
+            token = token._replace(pos=len(out))
+        out.append(token)
+        i += 1
+    return out

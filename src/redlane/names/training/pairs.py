@@ -68,6 +68,7 @@ ABBREVIATIONS = {"International": "Intl", "Company": "Co", "Corporation": "Corp"
 ZH_INDUSTRY = ["科技", "贸易", "电子", "实业", "服饰", "国际贸易", "进出口", "皮具"]
 ZH_LEGAL = ["有限公司", "股份有限公司", "有限责任公司"]
 VESSEL_PREFIXES = ["MV", "M/V", "MT", "M.V.", "SS", "FV", "MSC"]
+STRUCTURED_SHARE = 0.15  # extra pairs per family from training/structured.py
 
 
 @dataclass(frozen=True)
@@ -529,6 +530,8 @@ def generate(family: str, n: int, seed: int = 0) -> list[Pair]:
 
     Deterministic: the same arguments give the same pairs.
     """
+    from redlane.names.training.structured import structured_pairs
+
     _faker.cache_clear()  # faker instances carry state: start every run from their seeds
     rng = random.Random(f"{family}:{seed}")
     if family == "entity":
@@ -537,5 +540,8 @@ def generate(family: str, n: int, seed: int = 0) -> list[Pair]:
             for p in person_pairs(rng, seed, n // 2)
         ]
         firms = list(company_pairs(rng, seed, n - n // 2, schema="LegalEntity"))
-        return people + firms
-    return list(GENERATORS[family](rng, seed, n))
+        pairs = people + firms
+    else:
+        pairs = list(GENERATORS[family](rng, seed, n))
+    # name structure and numbers (own random stream: the pairs above stay as they were)
+    return pairs + list(structured_pairs(family, int(n * STRUCTURED_SHARE), seed))

@@ -82,7 +82,9 @@ POSITIVE = {"cov_min", "cov_max", "exact", "sort_ratio", "joined_ratio", "strong
             "joined", "lookalike", "nicknames"}  # fmt: skip
 NEGATIVE = {"unmatched_min", "unmatched_max", "edits", "fuzzy_worst", "known_conflict", "ending",
             "legal_conflict", "legal_one_side", "number_conflict", "number_extra",
-            "generic_only", "initial_conflict"}  # fmt: skip
+            "generic_only", "initial_conflict",
+            "relation_conflict", "relation_one_side", "generation_conflict",
+            "given_syllable_conflict"}  # fmt: skip
 L2 = 1.0
 
 
@@ -124,7 +126,8 @@ def fit_family(
     intercept = float(b - np.sum(w * mean / scale))
     # Platt scaling on dev: p = sigmoid(a * z + c), folded into the coefficients.
     z = xd @ coef + intercept
-    slope, c = _logistic(z.reshape(-1, 1), yd, signs=False, l2=1e-6)
+    # a little L2 keeps the slope finite when dev is perfectly separated (vessels can be)
+    slope, c = _logistic(z.reshape(-1, 1), yd, signs=False, l2=1.0)
     a = float(slope[0])
     return [float(v) for v in coef * a], intercept * a + c
 
