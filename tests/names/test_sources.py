@@ -112,3 +112,17 @@ def test_evaluate_by_source_reports_every_source(tmp_path: Path) -> None:
         held = r["held_out"]
         assert 0.0 <= held["all"]["f1"] <= 1.0 and held["families"] and held["kinds"]
         assert "f1" in held["baseline"]
+
+
+def test_nicknames_package_source_when_installed() -> None:
+    pytest.importorskip("nicknames")
+    from redlane.names.training.sources import nickname_list
+
+    assert nickname_list.SOURCE in SOURCES
+    assert "Gus" in dict(nickname_list._table())["Augustus"]
+    pairs = nickname_list.pairs(200, seed=1)
+    assert {p.label for p in pairs} == {0, 1}
+    for pair in pairs:
+        if pair.kind == "nickname":  # same family name, the nickname is listed for the formal
+            formal, nick = pair.name1.split()[0], pair.name2.split()[0]
+            assert nick in dict(nickname_list._table())[formal]

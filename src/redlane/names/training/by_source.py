@@ -127,7 +127,7 @@ def render(report: dict[str, Any]) -> str:
         "Leave-one-source-out (fitted on the other sources, scored on every pair of this one):",
         "",
         "| held-out source | pairs | F1 | precision | recall | baseline F1 | shipped F1 "
-        "| all-sources F1 (test split) | fallback |",
+        "| all-sources F1 (test split, pairs) | fallback |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for source, r in report["sources"].items():
@@ -136,6 +136,7 @@ def render(report: dict[str, Any]) -> str:
             f"| {source} | {int(m['n'])} | {m['f1']:.3f} | {m['precision']:.3f} "
             f"| {m['recall']:.3f} | {b['f1']:.3f} | {r['shipped']['f1']:.3f} "
             f"| {r['all_sources_test_split']['f1']:.3f} "
+            f"({int(r['all_sources_test_split']['n'])}) "
             f"| {', '.join(r['fallback_to_shipped']) or '-'} |"
         )
     m, b = report["pooled_held_out"], report["pooled_baseline"]

@@ -6,7 +6,9 @@ Each source is a module with ``SOURCE`` (its name) and ``pairs(n, seed) -> list[
 * ``wikidata_names``: person names across scripts and spellings (rigour's Wikidata symbols);
 * ``rigour_nicknames``: given names and nicknames (rigour's nickname sets);
 * ``rigour_orgs``: legal forms long and short, ordinals and numbers (rigour's tables);
-* ``conventions``: person names from documented naming conventions, one cited rule each.
+* ``conventions``: person names from documented naming conventions, one cited rule each;
+* ``nicknames_package``: given names and nicknames from the ``nicknames`` package, listed
+  only when that (optional) package is installed.
 
 ``collect`` builds them and drops any pair already given by an earlier source, so a pair held
 out with one source is never trained on through another.
@@ -21,6 +23,7 @@ from redlane.names.training.pairs import Pair
 from redlane.names.training.sources import (
     conventions,
     generator,
+    nickname_list,
     nicknames,
     rigour_orgs,
     wikidata_names,
@@ -35,6 +38,8 @@ SOURCES: dict[str, Callable[[int, int], list[Pair]]] = {
     rigour_orgs.SOURCE: rigour_orgs.pairs,
     conventions.SOURCE: conventions.pairs,
 }
+if nickname_list.available():
+    SOURCES[nickname_list.SOURCE] = nickname_list.pairs
 
 
 def pair_key(pair: Pair) -> tuple[str, str, str]:
