@@ -85,11 +85,17 @@ def _breakdown(t: _Table, rows: NDArray[np.bool_], p: NDArray[np.float64]) -> di
             **metrics(t.y[sel], p[sel]),
             "baseline_f1": metrics(t.y[sel], t.baseline[sel])["f1"],
         }
-    by_kind: dict[tuple[str, int], list[int]] = defaultdict(list)
+    by_kind: dict[tuple[str, int], list[tuple[int, int]]] = defaultdict(list)
     for i in np.flatnonzero(rows):
-        by_kind[(t.pairs[i].kind, int(t.y[i]))].append(int((p[i] >= 0.5) == t.y[i]))
-    for (kind, label), right in sorted(by_kind.items()):
-        out["kinds"][f"{label}:{kind}"] = {"n": len(right), "accuracy": round(np.mean(right), 4)}
+        right = (int((p[i] >= 0.5) == t.y[i]), int((t.baseline[i] >= 0.5) == t.y[i]))
+        by_kind[(t.pairs[i].kind, int(t.y[i]))].append(right)
+    for (kind, label), rights in sorted(by_kind.items()):
+        model, base = zip(*rights, strict=True)
+        out["kinds"][f"{label}:{kind}"] = {
+            "n": len(rights),
+            "accuracy": round(float(np.mean(model)), 4),
+            "baseline_accuracy": round(float(np.mean(base)), 4),
+        }
     return out
 
 
@@ -154,10 +160,14 @@ def render(report: dict[str, Any]) -> str:
                 f"| {m['recall']:.3f} | {m['baseline_f1']:.3f} |"
             )
     lines += ["", "By kind of variation (held out; label 1 = same name, 0 = different):", ""]
-    lines += ["| source | label:kind | pairs | accuracy |", "|---|---|---|---|"]
+    lines += ["| source | label:kind | pairs | accuracy | baseline accuracy |"]
+    lines += ["|---|---|---|---|---|"]
     for source, r in report["sources"].items():
         for kind, k in r["held_out"]["kinds"].items():
-            lines.append(f"| {source} | {kind} | {k['n']} | {k['accuracy']:.3f} |")
+            lines.append(
+                f"| {source} | {kind} | {k['n']} | {k['accuracy']:.3f} "
+                f"| {k['baseline_accuracy']:.3f} |"
+            )
     return "\n".join(lines) + "\n"
 
 
