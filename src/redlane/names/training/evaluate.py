@@ -7,12 +7,20 @@ Regenerates the labelled pairs exactly as ``train`` did (same size and seed, rea
 or calibration — and reports F1, precision, recall, accuracy, Brier score and expected
 calibration error per family, overall, and for a plain string-similarity baseline; then the
 accuracy on the hand-written hard cases.
+
+    python -m redlane.names.training.evaluate --by-source [--pairs-per-source 1500]
+        [--seed 0] [--sources NAME ...] [--json OUT.json]
+
+Leave-one-source-out instead (``training.by_source``): for each source of ``training.sources``
+a model fitted on the others, scored on it, per schema family and kind of variation.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+from pathlib import Path
 
 import numpy as np
 from rapidfuzz.fuzz import token_sort_ratio
@@ -26,7 +34,19 @@ from redlane.names.training.train import FAMILY_SIZES, featurize, metrics, predi
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="held-out report for coefficients.json")
-    parser.parse_args(argv)
+    parser.add_argument("--by-source", action="store_true", help="leave-one-source-out report")
+    parser.add_argument("--pairs-per-source", type=int, default=1_500)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--sources", nargs="*", default=None, help="default: every source")
+    parser.add_argument("--json", type=Path, default=None, help="also write the figures here")
+    args = parser.parse_args(argv)
+    if args.by_source:
+        from redlane.names.training.by_source import main_by_source
+
+        report = main_by_source(args.pairs_per_source, args.seed, args.sources)
+        if args.json is not None:
+            args.json.write_text(json.dumps(report, indent=1) + "\n", encoding="utf-8")
+        return
     model = load_model()
     trained = model.data["training"]
     out = sys.stdout.write

@@ -79,6 +79,8 @@ class Pair:
     label: int
     kind: str
     group: str
+    #: where the pair comes from (``generator`` or one of ``training.sources``)
+    source: str = "generator"
 
 
 def split_of(group: str) -> str:

@@ -1,11 +1,14 @@
 """Fit the comparator's logistic models from generated pairs and write ``coefficients.json``.
 
     python -m redlane.names.training.train [--pairs 30000] [--seed 0]
+        [--sources all|NAME ... [--source-pairs 3000]]
 
 Per family (person, org, entity, vessel): features of every generated pair; a standardised
 L2 logistic regression fitted on the ``train`` split; Platt scaling of its logit fitted on the
 ``dev`` split (calibration); both folded into one coefficient vector. Dev metrics are printed.
 The ``test`` split is never used here: ``python -m redlane.names.training.evaluate`` reports it.
+``--sources`` adds pairs of the external sources (``training.sources``) to the generator's;
+``fit_pairs``/``fit_featured`` fit on any list of pairs (``evaluate --by-source`` uses them).
 """
 
 from __future__ import annotations
@@ -132,6 +135,44 @@ def fit_family(
     return [float(v) for v in coef * a], intercept * a + c
 
 
+# A family is fitted only with this many training pairs (and both labels in dev); below it a
+# caller falls back to another model for that family.
+MIN_TRAIN = 100
+
+
+def fit_featured(
+    x: NDArray[np.float64],
+    y: NDArray[np.int64],
+    families: list[str],
+    splits: list[str],
+) -> dict[str, tuple[list[float], float]]:
+    """Fit each family on its ``train`` rows, calibrated on its ``dev`` rows (features already
+    computed: ``families``/``splits`` give each row's family and split)."""
+    fam, split = np.array(families), np.array(splits)
+    out: dict[str, tuple[list[float], float]] = {}
+    for family in FAMILY_SIZES:
+        tr = (fam == family) & (split == "train")
+        dv = (fam == family) & (split == "dev")
+        if tr.sum() < MIN_TRAIN or len(set(y[dv].tolist())) < 2 or len(set(y[tr].tolist())) < 2:
+            continue
+        out[family] = fit_family(x[tr], y[tr], x[dv], y[dv])
+    return out
+
+
+def fit_pairs(pairs: list[Pair]) -> dict[str, tuple[list[float], float]]:
+    """Fit the families on labelled pairs from any sources (``split_of(group)`` splits them)."""
+    x, y, kept = featurize(pairs)
+    return fit_featured(x, y, [SCHEMAS[p.schema] for p in kept], [split_of(p.group) for p in kept])
+
+
+def _external(n: int, seed: int, names: list[str]) -> list[Pair]:
+    """Pairs of the non-generator sources ``names`` (``all`` = every one), ``n`` each."""
+    from redlane.names.training.sources import SOURCES, collect
+
+    wanted = [s for s in SOURCES if s != "generator"] if names == ["all"] else names
+    return [p for pairs in collect(n, seed, wanted).values() for p in pairs]
+
+
 def predict(coef: list[float], intercept: float, x: NDArray[np.float64]) -> NDArray[np.float64]:
     z = x @ np.array(coef) + intercept
     out: NDArray[np.float64] = 1.0 / (1.0 + np.exp(-z))
@@ -143,12 +184,24 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--pairs", type=int, default=30_000, help="pairs per family (approx.)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument(
+        "--sources",
+        nargs="*",
+        default=[],
+        help="also train on these external sources (training.sources; 'all' = every one) "
+        "besides the generator; off by default, so the shipped model is unchanged",
+    )
+    parser.add_argument(
+        "--source-pairs", type=int, default=3_000, help="pairs per external source (approx.)"
+    )
     args = parser.parse_args(argv)
     families: dict[str, Any] = {}
     report: dict[str, Any] = {}
+    external = _external(args.source_pairs, args.seed, args.sources) if args.sources else []
     for family, share in FAMILY_SIZES.items():
         started = time.perf_counter()
         pairs = generate(family, int(args.pairs * share), args.seed)
+        pairs += [p for p in external if SCHEMAS[p.schema] == family]
         train = [p for p in pairs if split_of(p.group) == "train"]
         dev = [p for p in pairs if split_of(p.group) == "dev"]
         x, y, _ = featurize(train)
@@ -173,7 +226,16 @@ def main(argv: list[str] | None = None) -> None:
         "version": 1,
         "features": list(FEATURES),
         "families": families,
-        "training": {"pairs_per_family": args.pairs, "seed": args.seed, "report": report},
+        "training": {
+            "pairs_per_family": args.pairs,
+            "seed": args.seed,
+            **(
+                {"sources": args.sources, "pairs_per_source": args.source_pairs}
+                if args.sources
+                else {}
+            ),
+            "report": report,
+        },
     }
     args.out.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     say(f"wrote {args.out}")
