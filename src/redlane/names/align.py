@@ -12,6 +12,10 @@ Passes, each on the tokens still unmatched, strongest evidence first:
    budget that grows with the length of the shorter word (none for words of 1–2 letters);
 6. initials: a single letter against a word that starts with it.
 
+Organisation names (org and entity families) get two more passes between 4 and 5, from
+``names/org_words.py``: acronyms (``IBM``, ``I.B.M.``, ``I B M`` against a run of words whose
+initials spell it) and one-word abbreviations (``Mfg``/``Manufacturing``, ``Bus.``/``Business``).
+
 Everything here is symmetric by construction: ``compare`` orders the two names canonically
 before aligning, and the features only use symmetric combinations (min, max, sums).
 """
@@ -23,6 +27,7 @@ from dataclasses import dataclass, field
 from rapidfuzz.distance import OSA, Levenshtein
 from rapidfuzz.fuzz import ratio
 
+from redlane.names.org_words import abbreviates, acronym_run, distinctive_share
 from redlane.names.prepare import Prepared, Token
 
 __all__ = ["FEATURES", "Alignment", "align", "features", "reasons"]
@@ -107,6 +112,58 @@ def _known_names_differ(x: Token, y: Token) -> bool:
     return bool(nx and ny and not nx & ny)
 
 
+_SHORT_SIM = 0.85  # an acronym or abbreviation: good evidence, weaker than equal words
+
+
+def _link(al: Alignment, flip: bool, i: int, j: int) -> None:
+    """Record an x-position/y-position pair for the word-order test, in a/b orientation."""
+    al.order_a.append(j if flip else i)
+    al.order_b.append(i if flip else j)
+
+
+def _org_passes(al: Alignment) -> None:
+    """Acronyms against runs of words, then single-word abbreviations, both ways."""
+    for flip in (False, True):
+        xs, ys = (al.b, al.a) if flip else (al.a, al.b)
+        sim_x, sim_y = (al.sim_b, al.sim_a) if flip else (al.sim_a, al.sim_b)
+        org = xs.org
+        if org is None:
+            continue
+        for first, last, letters in org.acronyms:
+            if any(sim_x[first : last + 1]):
+                continue
+            if first < last:  # spaced letters "I B M" against a written-together "IBM"
+                j = next(
+                    (j for j, y in enumerate(ys.tokens) if not sim_y[j] and y.text == letters),
+                    -1,
+                )
+                if j >= 0:
+                    sim_x[first : last + 1] = [0.95] * (last + 1 - first)
+                    sim_y[j] = 0.95
+                    _link(al, flip, first, j)
+                    al.add("joined")
+                    continue
+            run = acronym_run(letters, ys.tokens, [not s for s in sim_y])
+            if run is None:
+                continue
+            sim_x[first : last + 1] = [_SHORT_SIM] * (last + 1 - first)
+            for k in run:
+                sim_y[k] = _SHORT_SIM
+            _link(al, flip, first, run[0])
+            al.add("acronym")
+        for i in org.abbreviations:
+            if sim_x[i]:
+                continue
+            short = xs.tokens[i].text
+            dotted = i in org.dotted
+            for j, y in enumerate(ys.tokens):
+                if not sim_y[j] and not y.numeric and abbreviates(short, y.text, dotted):
+                    sim_x[i] = sim_y[j] = _SHORT_SIM
+                    _link(al, flip, i, j)
+                    al.add("abbreviation")
+                    break
+
+
 def align(a: Prepared, b: Prepared) -> Alignment:
     ta, tb = a.tokens, b.tokens
     if a.key == b.key:  # same words in the same order: nothing to search
@@ -153,6 +210,9 @@ def align(a: Prepared, b: Prepared) -> Alignment:
     # 4. joined words, both ways
     _joined(al, ta, tb, flip=False)
     _joined(al, tb, ta, flip=True)
+    # 4b. acronyms and abbreviations (organisations)
+    if a.org is not None and b.org is not None:
+        _org_passes(al)
     # 5. typos, best pairs first
     candidates: list[tuple[float, int, int, int]] = []
     for i, x in enumerate(ta):
@@ -230,6 +290,10 @@ FEATURES: tuple[str, ...] = (
     "single_token",
     "initial_conflict",
     "scripts_differ",
+    # organisations (org_words.py); appended: earlier coefficients keep their positions
+    "acronyms",
+    "abbreviations",
+    "distinctive_min",
 )
 
 
@@ -285,6 +349,9 @@ def features(al: Alignment) -> list[float]:
         float(min(len(a.tokens), len(b.tokens)) == 1),
         float(init_a > 0 and init_b > 0),
         float(a.scripts != b.scripts),
+        float(min(k.get("acronym", 0), 3)),
+        float(min(k.get("abbreviation", 0) + k.get("synonym", 0), 3)),
+        min(distinctive_share(a.tokens, al.sim_a), distinctive_share(b.tokens, al.sim_b)),
     ]
 
 
@@ -321,7 +388,9 @@ def reasons(al: Alignment) -> list[str]:
         out.append("spelling variant")
     if k.get("nickname"):
         out.append("nickname")
-    if k.get("synonym"):
+    if k.get("acronym"):
+        out.append("acronym")
+    if k.get("synonym") or k.get("abbreviation"):
         out.append("abbreviation")
     if k.get("initial"):
         out.append("initial matches")

@@ -30,6 +30,7 @@ from rigour.names.check import is_generic_person_name
 from rigour.text import is_stopword
 from rigour.text.scripts import text_scripts
 
+from redlane.names.org_words import OrgWords, org_words
 from redlane.normalize._util import clean_text
 from redlane.normalize.names import latinize, split_legal_forms
 
@@ -76,6 +77,7 @@ class Prepared(NamedTuple):
     titled: bool  # a title or honorific was removed
     raw: str  # cleaned, case-folded input
     core_raw: str  # the same without legal forms
+    org: OrgWords | None = None  # acronym/abbreviation facts (org and entity families only)
 
     @property
     def empty(self) -> bool:
@@ -234,6 +236,10 @@ def prepare(name: str, family: Family) -> Prepared:
                     weight *= 0.6
             tokens.append(Token(text_, skeleton, weight, flat, numeric, syms, len(tokens), native))
     texts_ = [t.text for t in tokens]
+    org = None
+    if family in ("org", "entity"):
+        dotted = frozenset(w.rstrip(".") for w in text.split() if w.endswith("."))
+        org = org_words(tokens, dotted)
     return Prepared(
         tokens=tuple(tokens),
         forms=frozenset(forms),
@@ -244,4 +250,5 @@ def prepare(name: str, family: Family) -> Prepared:
         titled=titled,
         raw=raw,
         core_raw=" ".join(text.split()),
+        org=org,
     )

@@ -1,0 +1,177 @@
+"""Organisation names: distinctive vs generic words, acronyms and abbreviations.
+
+Organisation names are written short in two conventional ways, and a comparator that only
+knows typos and rigour's synonym list misses both:
+
+* **acronyms** — the initial letters of a run of words, written joined (``IBM``), dotted
+  (``I.B.M.``) or spaced (``I B M``), with or without the connectors ``of``/``and``/``the``
+  (``BOA`` and ``BOFA``-style forms: "Bank of America" → ``BA`` or ``BOA``). Only 2–6 letters
+  count: longer "acronyms" are words;
+* **abbreviations** of one word — a prefix written with a full stop (``Bus.`` for Business,
+  ``Corp.``) or a contraction that keeps the first letter and some later consonants (``Mfg``
+  for Manufacturing, ``Std`` for Standard). rigour's symbols already cover the common generic
+  ones (``Intl``, ``Natl``, ``Dept``, ``Co``); these rules cover the rest.
+
+Words are also classed as *generic* (rigour's organisation-word symbols, particles) or
+*distinctive* (everything else): :func:`distinctive_share` is the share of a name's
+distinctive weight that found a match, so that two names sharing only generic words stay
+apart while added, dropped or reordered generic words cost little.
+
+Per-name facts (:class:`OrgWords`) are computed once, inside ``prepare``'s cache.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple, Protocol
+
+__all__ = [
+    "CONNECTORS",
+    "OrgWords",
+    "abbreviates",
+    "acronym_run",
+    "distinctive_share",
+    "org_words",
+]
+
+# Words an acronym may skip: "Bank of America" → BA or BOA, "Müller und Söhne" → MS or MUS.
+CONNECTORS = frozenset(
+    "of and the for de du des la le et und der die das y e del di da van voor & at in on".split()
+)
+_VOWELS = frozenset("aeiouy")
+_MIN_ACRONYM, _MAX_ACRONYM = 2, 6
+
+
+class _Word(Protocol):
+    """What is needed of a token (``prepare.Token``), without importing it (no cycle)."""
+
+    @property
+    def text(self) -> str: ...
+    @property
+    def weight(self) -> float: ...
+    @property
+    def generic(self) -> bool: ...
+    @property
+    def numeric(self) -> bool: ...
+    @property
+    def symbols(self) -> frozenset[str]: ...
+
+
+class OrgWords(NamedTuple):
+    """Per-name facts for the acronym and abbreviation passes (organisation families only)."""
+
+    acronyms: tuple[tuple[int, int, str], ...]  # (first, last token position, letters)
+    abbreviations: tuple[int, ...]  # positions of tokens shaped like an abbreviation
+    dotted: frozenset[int]  # positions of tokens written with a trailing full stop
+
+
+def _is_org_generic(word: _Word) -> bool:
+    """An organisation word rigour knows (``co``, ``intl``): never read as an acronym."""
+    return any(s.startswith("SYMBOL:") for s in word.symbols)
+
+
+def _contraction_shape(text: str) -> bool:
+    """``mfg``, ``std``, ``mgmt``: 3–5 letters, no vowel after the first letter."""
+    return 3 <= len(text) <= 5 and text.isalpha() and not _VOWELS.intersection(text[1:])
+
+
+def org_words(words: Sequence[_Word], dotted_texts: frozenset[str]) -> OrgWords:
+    """Acronym candidates and abbreviation-shaped words of one prepared name.
+
+    ``dotted_texts`` are the (case-folded) words the raw name wrote with a trailing full stop.
+    """
+    acronyms: list[tuple[int, int, str]] = []
+    abbreviations: list[int] = []
+    dotted: set[int] = set()
+    run_start = -1
+    for i, w in enumerate(words):
+        text = w.text
+        letter = len(text) == 1 and text.isalpha()
+        if letter:
+            if run_start < 0:
+                run_start = i
+        else:
+            if run_start >= 0 and _MIN_ACRONYM <= i - run_start <= _MAX_ACRONYM:
+                acronyms.append((run_start, i - 1, "".join(x.text for x in words[run_start:i])))
+            run_start = -1
+            if (
+                _MIN_ACRONYM <= len(text) <= _MAX_ACRONYM
+                and text.isalpha()
+                and text not in CONNECTORS
+                and not _is_org_generic(w)
+            ):
+                acronyms.append((i, i, text))
+        if text in dotted_texts and len(text) >= 3:
+            dotted.add(i)
+        if not _is_org_generic(w) and (i in dotted or _contraction_shape(text)):
+            abbreviations.append(i)
+    n = len(words)
+    if run_start >= 0 and _MIN_ACRONYM <= n - run_start <= _MAX_ACRONYM:
+        acronyms.append((run_start, n - 1, "".join(x.text for x in words[run_start:n])))
+    return OrgWords(tuple(acronyms), tuple(abbreviations), frozenset(dotted))
+
+
+def acronym_run(letters: str, words: Sequence[_Word], free: Sequence[bool]) -> list[int] | None:
+    """Positions of a run of consecutive ``free`` words whose initials spell ``letters``.
+
+    Connectors (``of``, ``and``…) inside the run may be spelled or skipped; the run holds at
+    least two spelled words and starts and ends on a spelled word. Numbers never count (``3M``
+    is not read). Returns the first run found, left to right, or None.
+    """
+    n = len(words)
+    size = len(letters)
+
+    def extend(k: int, at: int, spelled: int) -> list[int] | None:
+        if at == size:
+            return [] if spelled >= 2 else None
+        if k >= n or not free[k] or words[k].numeric:
+            return None
+        text = words[k].text
+        if text[0] == letters[at]:
+            rest = extend(k + 1, at + 1, spelled + 1)
+            if rest is not None:
+                return [k, *rest]
+        if text in CONNECTORS and at > 0:
+            rest = extend(k + 1, at, spelled)
+            if rest is not None:
+                return [k, *rest]
+        return None
+
+    for start in range(n - 1):
+        if free[start] and words[start].text[:1] == letters[0]:
+            run = extend(start, 0, 0)
+            if run is not None:
+                return run
+    return None
+
+
+def abbreviates(short: str, long: str, dotted: bool) -> bool:
+    """``short`` is an abbreviation of ``long``: a prefix written with a full stop
+    (``bus.``/``business``) or a contraction keeping the first letter and later letters in
+    order, with no vowel after the first (``mfg``/``manufacturing``, ``std``/``standard``).
+
+    The long word is at least two letters longer; undotted prefixes don't count (``Sun`` is
+    not ``Sunshine``)."""
+    if len(short) < 3 or len(long) < len(short) + 2 or short[0] != long[0]:
+        return False
+    if long.startswith(short):
+        return dotted
+    if not _contraction_shape(short):
+        return False
+    it = iter(long[1:])
+    return all(ch in it for ch in short[1:])
+
+
+def distinctive_share(words: Sequence[_Word], sims: Sequence[float]) -> float:
+    """Share of the distinctive (non-generic, non-number) weight that is matched, weighted by
+    match similarity; a name with no distinctive word falls back to its whole weight."""
+    total = covered = all_total = all_covered = 0.0
+    for w, s in zip(words, sims, strict=True):
+        all_total += w.weight
+        all_covered += w.weight * s
+        if not w.generic and not w.numeric:
+            total += w.weight
+            covered += w.weight * s
+    if total:
+        return covered / total
+    return all_covered / (all_total or 1.0)
