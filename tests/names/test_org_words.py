@@ -18,6 +18,8 @@ ORG_CASES: list[tuple[str, str, str, bool, str]] = [
     ("Company", "International Business Machines", "I.B.M.", True, "dotted acronym"),
     ("Company", "International Business Machines", "I B M", True, "spaced acronym"),
     ("Company", "I B M", "IBM", True, "spaced vs joined letters"),
+    ("Company", "Drop Itself PJSC", "D.I. PJSC", True, "dotted acronym spelling a connector"),
+    ("Company", "Santorio Enterprises", "Santorio-Ent.", True, "dotted prefix after a hyphen"),
     ("Organization", "North Atlantic Treaty Organization", "NATO", True, "acronym"),
     ("Organization", "World Health Organization", "W.H.O.", True, "acronym of generic words"),
     ("Company", "Bank of America Corp", "BOA Corp", True, "acronym spelling the connector"),
@@ -70,7 +72,7 @@ def test_persons_get_no_acronyms() -> None:
 
 def test_org_words_finds_acronyms_and_abbreviations() -> None:
     words = prepare("I B M Mfg Bus. Co", "org").tokens
-    info = org_words(words, frozenset({"bus"}))
+    info = org_words(words, frozenset({"bus"}), frozenset())
     assert (0, 2, "ibm") in info.acronyms
     texts = [w.text for w in words]
     assert {texts[i] for i in info.abbreviations} == {"mfg", "bus"}
@@ -135,7 +137,7 @@ def test_org_passes_never_raise_and_are_symmetric(a: str, b: str, schema: str) -
 @given(name=ORG_NAMES, letters=st.text(min_size=1, max_size=8))
 def test_classifier_and_matcher_never_raise(name: str, letters: str) -> None:
     words = prepare(name, "org").tokens
-    info = org_words(words, frozenset(w.text for w in words))
+    info = org_words(words, frozenset(w.text for w in words), frozenset({letters}))
     assert all(first <= last < len(words) for first, last, _ in info.acronyms)
     run = acronym_run(letters.lower(), words, [True] * len(words))
     assert run is None or all(0 <= k < len(words) for k in run)

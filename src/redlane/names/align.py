@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from rapidfuzz.distance import OSA, Levenshtein
 from rapidfuzz.fuzz import ratio
 
-from redlane.names.org_words import abbreviates, acronym_run, distinctive_share
+from redlane.names.org_words import abbreviates, acronym_run, could_spell, distinctive_share
 from redlane.names.prepare import Prepared, Token
 
 __all__ = ["FEATURES", "Alignment", "align", "features", "reasons"]
@@ -126,8 +126,8 @@ def _org_passes(al: Alignment) -> None:
     for flip in (False, True):
         xs, ys = (al.b, al.a) if flip else (al.a, al.b)
         sim_x, sim_y = (al.sim_b, al.sim_a) if flip else (al.sim_a, al.sim_b)
-        org = xs.org
-        if org is None:
+        org, other = xs.org, ys.org
+        if org is None or other is None:
             continue
         for first, last, letters in org.acronyms:
             if any(sim_x[first : last + 1]):
@@ -143,6 +143,8 @@ def _org_passes(al: Alignment) -> None:
                     _link(al, flip, first, j)
                     al.add("joined")
                     continue
+            if not could_spell(letters, other.initials):
+                continue
             run = acronym_run(letters, ys.tokens, [not s for s in sim_y])
             if run is None:
                 continue

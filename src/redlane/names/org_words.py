@@ -27,6 +27,7 @@ from typing import NamedTuple, Protocol
 
 __all__ = [
     "CONNECTORS",
+    "could_spell",
     "OrgWords",
     "abbreviates",
     "acronym_run",
@@ -63,6 +64,7 @@ class OrgWords(NamedTuple):
     acronyms: tuple[tuple[int, int, str], ...]  # (first, last token position, letters)
     abbreviations: tuple[int, ...]  # positions of tokens shaped like an abbreviation
     dotted: frozenset[int]  # positions of tokens written with a trailing full stop
+    initials: str  # first letter of every token: a cheap filter before searching a run
 
 
 def _is_org_generic(word: _Word) -> bool:
@@ -75,10 +77,14 @@ def _contraction_shape(text: str) -> bool:
     return 3 <= len(text) <= 5 and text.isalpha() and not _VOWELS.intersection(text[1:])
 
 
-def org_words(words: Sequence[_Word], dotted_texts: frozenset[str]) -> OrgWords:
+def org_words(
+    words: Sequence[_Word], dotted_texts: frozenset[str], letter_groups: frozenset[str]
+) -> OrgWords:
     """Acronym candidates and abbreviation-shaped words of one prepared name.
 
-    ``dotted_texts`` are the (case-folded) words the raw name wrote with a trailing full stop.
+    ``dotted_texts`` are the (case-folded) words the raw name wrote with a trailing full stop,
+    ``letter_groups`` the letters it wrote dotted (``d.i.`` → ``di``): those are acronyms even
+    when they spell a connector.
     """
     acronyms: list[tuple[int, int, str]] = []
     abbreviations: list[int] = []
@@ -97,7 +103,7 @@ def org_words(words: Sequence[_Word], dotted_texts: frozenset[str]) -> OrgWords:
             if (
                 _MIN_ACRONYM <= len(text) <= _MAX_ACRONYM
                 and text.isalpha()
-                and text not in CONNECTORS
+                and (text not in CONNECTORS or text in letter_groups)
                 and not _is_org_generic(w)
             ):
                 acronyms.append((i, i, text))
@@ -108,7 +114,8 @@ def org_words(words: Sequence[_Word], dotted_texts: frozenset[str]) -> OrgWords:
     n = len(words)
     if run_start >= 0 and _MIN_ACRONYM <= n - run_start <= _MAX_ACRONYM:
         acronyms.append((run_start, n - 1, "".join(x.text for x in words[run_start:n])))
-    return OrgWords(tuple(acronyms), tuple(abbreviations), frozenset(dotted))
+    initials = "".join(w.text[:1] for w in words)
+    return OrgWords(tuple(acronyms), tuple(abbreviations), frozenset(dotted), initials)
 
 
 def acronym_run(letters: str, words: Sequence[_Word], free: Sequence[bool]) -> list[int] | None:
@@ -143,6 +150,12 @@ def acronym_run(letters: str, words: Sequence[_Word], free: Sequence[bool]) -> l
             if run is not None:
                 return run
     return None
+
+
+def could_spell(letters: str, initials: str) -> bool:
+    """Whether ``letters`` is a subsequence of a name's initials (necessary for a run)."""
+    it = iter(initials)
+    return all(ch in it for ch in letters)
 
 
 def abbreviates(short: str, long: str, dotted: bool) -> bool:

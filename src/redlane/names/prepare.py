@@ -53,6 +53,9 @@ _SKELETON = str.maketrans("01i|5$83@4762", "ollllsbeaatgz")
 # "LuckyStar", "XinChengZhiYuan": a capital inside a word starts a new word (the aligner
 # re-joins what should stay one word: "Mc Donald" ↔ "mcdonald").
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
+# "Bus." (an abbreviation by prefix) and "I.B.M." (letters written as an acronym).
+_DOTTED_WORD = re.compile(r"(\w{3,})\.")
+_DOTTED_LETTERS = re.compile(r"(?<!\w)(?:\w\.){2,}")
 _ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100}
 
 
@@ -238,8 +241,9 @@ def prepare(name: str, family: Family) -> Prepared:
     texts_ = [t.text for t in tokens]
     org = None
     if family in ("org", "entity"):
-        dotted = frozenset(w.rstrip(".") for w in text.split() if w.endswith("."))
-        org = org_words(tokens, dotted)
+        dotted = frozenset(_DOTTED_WORD.findall(text))
+        groups = frozenset(g.replace(".", "") for g in _DOTTED_LETTERS.findall(text))
+        org = org_words(tokens, dotted, groups)
     return Prepared(
         tokens=tuple(tokens),
         forms=frozenset(forms),

@@ -585,7 +585,7 @@ def _acronym_text(rng: random.Random, letters: str) -> str:
 def _abbreviate(rng: random.Random, word: str) -> str | None:
     """``Business`` → ``Bus.``; ``Manufacturing`` → ``Mfg``-like: first letter and two later
     consonants in order. None for words too short to abbreviate."""
-    if len(word) < 6 or not word.isalpha() or not word.isascii():
+    if len(word) < 6 or not word.isalpha() or not word.isascii() or not word[1:].islower():
         return None
     if rng.random() < 0.5:
         return word[: rng.choice([3, 4])] + "."
@@ -632,7 +632,7 @@ def _org_positive(rng: random.Random, c: _Company) -> tuple[list[str], list[str]
         if rng.random() < 0.5 and extra:
             words.insert(rng.randrange(len(words) + 1), rng.choice(extra))
         else:
-            kept = [w for w in words if w not in GENERIC and w not in INDUSTRY]
+            kept = [w for w in words if w not in GENERIC]
             words = kept or words
     if len(words) < 2:
         return None
