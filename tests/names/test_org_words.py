@@ -7,7 +7,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from redlane.names import compare
-from redlane.names.org_words import abbreviates, acronym_run, distinctive_share, org_words
+from redlane.names.org_words import (
+    abbreviates,
+    acronym_run,
+    distinctive_share,
+    org_words,
+    same_stem,
+)
 from redlane.names.prepare import prepare
 
 # (schema, name1, name2, same name?, what it tests). Cases are written from the conventions
@@ -30,6 +36,8 @@ ORG_CASES: list[tuple[str, str, str, bool, str]] = [
     ("Company", "Acme Trading International Ltd", "International Acme Trading Ltd", True, "order"),
     ("Company", "Acme Holdings Group Ltd", "Acme Ltd", True, "generic words dropped"),
     ("Company", "Zenith Trading", "Zenith International Trading Group", True, "generic added"),
+    ("Company", "Acme Bank", "Acme Banking Corporation", True, "word form"),
+    ("Company", "Acme Industry Ltd", "Acme Industries Ltd", True, "word form, y to ies"),
     ("Company", "International Business Machines", "IBN", False, "acronym one letter off"),
     ("Company", "International Business Machines", "XBM", False, "acronym first letter off"),
     ("Company", "Sun Trading Ltd", "Sunshine Trading Ltd", False, "undotted prefix: a word"),
@@ -57,6 +65,7 @@ def test_org_case(schema: str, name1: str, name2: str, same: bool, note: str) ->
         ("Acme Manufacturing Co", "Acme Mfg Co", "abbreviation"),
         ("Intl Bus. Machines", "International Business Machines", "abbreviation"),
         ("I B M", "IBM", "joined words"),
+        ("Acme Bank", "Acme Banking", "word form"),
     ],
 )
 def test_org_reasons(name1: str, name2: str, reason: str) -> None:
@@ -95,6 +104,23 @@ def test_org_words_finds_acronyms_and_abbreviations() -> None:
 )
 def test_abbreviates(short: str, long: str, dotted: bool, expected: bool) -> None:
     assert abbreviates(short, long, dotted) is expected
+
+
+@pytest.mark.parametrize(
+    ("short", "long", "expected"),
+    [
+        ("bank", "banking", True),
+        ("product", "products", True),
+        ("industry", "industries", True),
+        ("industry", "industrial", True),
+        ("star", "stars", True),
+        ("sun", "suns", False),  # too short to say
+        ("bank", "bankrupt", False),  # not a suffix
+        ("mart", "martin", False),
+    ],
+)
+def test_same_stem(short: str, long: str, expected: bool) -> None:
+    assert same_stem(short, long) is expected
 
 
 def test_acronym_run_connectors_and_numbers() -> None:
@@ -144,3 +170,5 @@ def test_classifier_and_matcher_never_raise(name: str, letters: str) -> None:
     assert 0.0 <= distinctive_share(words, [0.5] * len(words)) <= 1.0
     for w in words:
         abbreviates(w.text, letters, True)
+        same_stem(w.text, letters)
+        same_stem(letters, w.text)

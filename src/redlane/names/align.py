@@ -14,7 +14,8 @@ Passes, each on the tokens still unmatched, strongest evidence first:
 
 Organisation names (org and entity families) get two more passes between 4 and 5, from
 ``names/org_words.py``: acronyms (``IBM``, ``I.B.M.``, ``I B M`` against a run of words whose
-initials spell it) and one-word abbreviations (``Mfg``/``Manufacturing``, ``Bus.``/``Business``).
+initials spell it), one-word abbreviations (``Mfg``/``Manufacturing``, ``Bus.``/``Business``)
+and word forms (``Bank``/``Banking``).
 
 Everything here is symmetric by construction: ``compare`` orders the two names canonically
 before aligning, and the features only use symmetric combinations (min, max, sums).
@@ -27,7 +28,13 @@ from dataclasses import dataclass, field
 from rapidfuzz.distance import OSA, Levenshtein
 from rapidfuzz.fuzz import ratio
 
-from redlane.names.org_words import abbreviates, acronym_run, could_spell, distinctive_share
+from redlane.names.org_words import (
+    abbreviates,
+    acronym_run,
+    could_spell,
+    distinctive_share,
+    same_stem,
+)
 from redlane.names.prepare import Prepared, Token
 
 __all__ = ["FEATURES", "Alignment", "align", "features", "reasons"]
@@ -163,6 +170,15 @@ def _org_passes(al: Alignment) -> None:
                     sim_x[i] = sim_y[j] = _SHORT_SIM
                     _link(al, flip, i, j)
                     al.add("abbreviation")
+                    break
+        for i, x in enumerate(xs.tokens):
+            if sim_x[i] or x.numeric:
+                continue
+            for j, y in enumerate(ys.tokens):
+                if not sim_y[j] and same_stem(x.text, y.text):
+                    sim_x[i] = sim_y[j] = 0.9
+                    _link(al, flip, i, j)
+                    al.add("word_form")
                     break
 
 
@@ -352,7 +368,7 @@ def features(al: Alignment) -> list[float]:
         float(init_a > 0 and init_b > 0),
         float(a.scripts != b.scripts),
         float(min(k.get("acronym", 0), 3)),
-        float(min(k.get("abbreviation", 0) + k.get("synonym", 0), 3)),
+        float(min(k.get("abbreviation", 0) + k.get("synonym", 0) + k.get("word_form", 0), 3)),
         min(distinctive_share(a.tokens, al.sim_a), distinctive_share(b.tokens, al.sim_b)),
     ]
 
@@ -394,6 +410,8 @@ def reasons(al: Alignment) -> list[str]:
         out.append("acronym")
     if k.get("synonym") or k.get("abbreviation"):
         out.append("abbreviation")
+    if k.get("word_form"):
+        out.append("word form")
     if k.get("initial"):
         out.append("initial matches")
     if k.get("lookalike"):

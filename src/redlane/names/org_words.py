@@ -33,6 +33,7 @@ __all__ = [
     "acronym_run",
     "distinctive_share",
     "org_words",
+    "same_stem",
 ]
 
 # Words an acronym may skip: "Bank of America" → BA or BOA, "Müller und Söhne" → MS or MUS.
@@ -41,6 +42,9 @@ CONNECTORS = frozenset(
 )
 _VOWELS = frozenset("aeiouy")
 _MIN_ACRONYM, _MAX_ACRONYM = 2, 6
+# English inflections and the derivations common in company names (Bank/Banking,
+# Product/Products, Industry/Industrial): the same word for a name, not a different one.
+_SUFFIXES = frozenset("s es ing ings er ers al ic ics ical ies".split())
 
 
 class _Word(Protocol):
@@ -173,6 +177,20 @@ def abbreviates(short: str, long: str, dotted: bool) -> bool:
         return False
     it = iter(long[1:])
     return all(ch in it for ch in short[1:])
+
+
+def same_stem(short: str, long: str) -> bool:
+    """``long`` is ``short`` plus an inflection or common suffix (``bank``/``banking``).
+
+    The short word has at least 4 letters (``Sun`` is not ``Suns``' stem by this rule: typos
+    cover one letter anyway); a final ``y`` may turn into ``ies``/``ial`` (``industry``)."""
+    if len(short) < 4 or len(long) <= len(short) or not short.isalpha():
+        return False
+    if long.startswith(short):
+        return long[len(short) :] in _SUFFIXES
+    if short.endswith("y") and long.startswith(short[:-1]):
+        return long[len(short) - 1 :] in ("ies", "ial", "ical")
+    return False
 
 
 def distinctive_share(words: Sequence[_Word], sims: Sequence[float]) -> float:

@@ -605,7 +605,8 @@ def _with_connector(rng: random.Random, words: list[str]) -> list[str]:
 
 def _org_positive(rng: random.Random, c: _Company) -> tuple[list[str], list[str], str] | None:
     span = _acronym_span(c)
-    kinds = ["reorder", "generic_reorder", "abbreviation"] + (["acronym"] * 3 if span else [])
+    kinds = ["reorder", "generic_reorder", "abbreviation", "word_form"]
+    kinds += ["acronym"] * 3 if span else []
     kind = rng.choice(kinds)
     rest = c.core + c.industry
     if kind == "acronym" and span is not None:
@@ -626,6 +627,20 @@ def _org_positive(rng: random.Random, c: _Company) -> tuple[list[str], list[str]
         words = [*rest]
         words[i] = short_word
         return c.words(), c.prefix + words + [c.legal], "org_abbreviation"
+    if kind == "word_form":
+        options = [i for i, w in enumerate(rest) if len(w) >= 4 and w.isalpha()]
+        if not options:
+            return None
+        i = rng.choice(options)
+        words = [*rest]
+        word = words[i]
+        if word.endswith("y"):
+            words[i] = word[:-1] + "ies"
+        else:
+            words[i] = word + (
+                "es" if word.endswith("s") else rng.choice(["s", "ing", "al", "ers"])
+            )
+        return c.words(), c.prefix + words + [c.legal], "org_word_form"
     words = [*rest]
     if kind == "generic_reorder":
         extra = [w for w in GENERIC if w not in words]
