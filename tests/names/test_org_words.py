@@ -7,10 +7,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from redlane.names import compare
+from redlane.names.align import FEATURES
+from redlane.names.compare import feature_vector
 from redlane.names.org_words import (
     abbreviates,
     acronym_run,
-    distinctive_share,
     org_words,
     same_stem,
 )
@@ -133,14 +134,16 @@ def test_acronym_run_connectors_and_numbers() -> None:
     assert acronym_run("ba", words, [True, True, False, True, True]) is None
 
 
+def _distinctive_min(name1: str, name2: str) -> float:
+    x, _ = feature_vector(prepare(name1, "org"), prepare(name2, "org"))
+    return x[FEATURES.index("distinctive_min")]
+
+
 def test_distinctive_share() -> None:
-    a = prepare("Acme Global Trading", "org").tokens
-    acme_only = [1.0 if w.text == "acme" else 0.0 for w in a]
-    generic_only = [0.0 if w.text == "acme" else 1.0 for w in a]
-    assert distinctive_share(a, acme_only) == 1.0
-    assert distinctive_share(a, generic_only) == 0.0
-    generic = prepare("Global Trading", "org").tokens
-    assert distinctive_share(generic, [1.0, 0.0]) == pytest.approx(0.5)  # falls back to all
+    assert _distinctive_min("Acme Global Trading", "Acme") == 1.0  # generic words dropped
+    assert _distinctive_min("Acme Global Trading", "Apex Global Trading") == 0.0
+    # a name with no distinctive word falls back to its coverage
+    assert _distinctive_min("Global Trading", "International Trading") == 0.5
 
 
 WORD = st.sampled_from(
@@ -167,8 +170,20 @@ def test_classifier_and_matcher_never_raise(name: str, letters: str) -> None:
     assert all(first <= last < len(words) for first, last, _ in info.acronyms)
     run = acronym_run(letters.lower(), words, [True] * len(words))
     assert run is None or all(0 <= k < len(words) for k in run)
-    assert 0.0 <= distinctive_share(words, [0.5] * len(words)) <= 1.0
     for w in words:
         abbreviates(w.text, letters, True)
         same_stem(w.text, letters)
         same_stem(letters, w.text)
+
+
+def test_org_word_pairs_are_appended_and_labelled() -> None:
+    from redlane.names.training.pairs import generate
+
+    pairs = generate("org", 800, seed=5)
+    assert pairs == generate("org", 800, seed=5)
+    org = [p for p in pairs if p.kind.startswith("org_")]
+    kinds = {p.kind: p.label for p in org}
+    assert kinds["org_acronym"] == 1 and kinds["org_near_acronym"] == 0
+    assert kinds["org_distinctive_differs"] == 0 and kinds["org_reorder"] == 1
+    # the pairs of the other generators come first, unchanged by the appended stream
+    assert not any(p.kind.startswith("org_") for p in pairs[: len(pairs) - len(org)])

@@ -32,7 +32,6 @@ from redlane.names.org_words import (
     abbreviates,
     acronym_run,
     could_spell,
-    distinctive_share,
     same_stem,
 )
 from redlane.names.prepare import Prepared, Token
@@ -129,30 +128,31 @@ def _link(al: Alignment, flip: bool, i: int, j: int) -> None:
 
 
 def _org_passes(al: Alignment) -> None:
-    """Acronyms against runs of words, then single-word abbreviations, both ways."""
+    """Acronyms against runs of words, then single-word abbreviations and word forms, both
+    ways. Cheap filters first: most organisation pairs have no acronym to find."""
     for flip in (False, True):
         xs, ys = (al.b, al.a) if flip else (al.a, al.b)
         sim_x, sim_y = (al.sim_b, al.sim_a) if flip else (al.sim_a, al.sim_b)
-        org, other = xs.org, ys.org
-        if org is None or other is None:
+        org = xs.org
+        free_y = [j for j, s in enumerate(sim_y) if not s]
+        if org is None or not free_y or all(sim_x):
             continue
+        ty = ys.tokens
+        initials = "".join(ty[j].text[:1] for j in free_y)
         for first, last, letters in org.acronyms:
-            if any(sim_x[first : last + 1]):
+            if letters[0] not in initials or any(sim_x[first : last + 1]):
                 continue
             if first < last:  # spaced letters "I B M" against a written-together "IBM"
-                j = next(
-                    (j for j, y in enumerate(ys.tokens) if not sim_y[j] and y.text == letters),
-                    -1,
-                )
+                j = next((j for j in free_y if not sim_y[j] and ty[j].text == letters), -1)
                 if j >= 0:
                     sim_x[first : last + 1] = [0.95] * (last + 1 - first)
                     sim_y[j] = 0.95
                     _link(al, flip, first, j)
                     al.add("joined")
                     continue
-            if not could_spell(letters, other.initials):
+            if len(letters) > len(free_y) or not could_spell(letters, initials):
                 continue
-            run = acronym_run(letters, ys.tokens, [not s for s in sim_y])
+            run = acronym_run(letters, ty, [not s for s in sim_y])
             if run is None:
                 continue
             sim_x[first : last + 1] = [_SHORT_SIM] * (last + 1 - first)
@@ -160,26 +160,26 @@ def _org_passes(al: Alignment) -> None:
                 sim_y[k] = _SHORT_SIM
             _link(al, flip, first, run[0])
             al.add("acronym")
-        for i in org.abbreviations:
-            if sim_x[i]:
-                continue
-            short = xs.tokens[i].text
-            dotted = i in org.dotted
-            for j, y in enumerate(ys.tokens):
-                if not sim_y[j] and not y.numeric and abbreviates(short, y.text, dotted):
-                    sim_x[i] = sim_y[j] = _SHORT_SIM
-                    _link(al, flip, i, j)
-                    al.add("abbreviation")
-                    break
         for i, x in enumerate(xs.tokens):
-            if sim_x[i] or x.numeric:
+            xt = x.text
+            if sim_x[i] or x.numeric or len(xt) < 3:
                 continue
-            for j, y in enumerate(ys.tokens):
-                if not sim_y[j] and same_stem(x.text, y.text):
-                    sim_x[i] = sim_y[j] = 0.9
-                    _link(al, flip, i, j)
-                    al.add("word_form")
-                    break
+            dotted = i in org.dotted
+            shaped = i in org.abbreviations
+            for j in free_y:
+                yt = ty[j].text
+                if sim_y[j] or len(yt) <= len(xt) or yt[0] != xt[0] or ty[j].numeric:
+                    continue
+                if shaped and abbreviates(xt, yt, dotted):
+                    kind, sim = "abbreviation", _SHORT_SIM
+                elif yt[:3] == xt[:3] and same_stem(xt, yt):
+                    kind, sim = "word_form", 0.9
+                else:
+                    continue
+                sim_x[i] = sim_y[j] = sim
+                _link(al, flip, i, j)
+                al.add(kind)
+                break
 
 
 def align(a: Prepared, b: Prepared) -> Alignment:
@@ -315,27 +315,39 @@ FEATURES: tuple[str, ...] = (
 )
 
 
-def _side(tokens: tuple[Token, ...], sims: list[float]) -> tuple[float, float, int, int, int]:
-    """Coverage, unmatched weight, unmatched numbers, unmatched initials, strong matches."""
-    total = covered = unmatched = 0.0
+def _side(
+    tokens: tuple[Token, ...], sims: list[float]
+) -> tuple[float, float, int, int, int, float]:
+    """Coverage, unmatched weight, unmatched numbers, unmatched initials, strong matches, and
+    the distinctive share: coverage of the words that are neither generic nor numbers (a name
+    without such words falls back to its coverage)."""
+    total = covered = unmatched = distinct = distinct_covered = 0.0
     numbers = initials = strong = 0
     for t, s in zip(tokens, sims, strict=True):
-        total += t.weight
+        weight = t.weight
+        total += weight
+        flat = t.generic or t.numeric
+        if not flat:
+            distinct += weight
         if s:
-            covered += t.weight * s
+            covered += weight * s
+            if not flat:
+                distinct_covered += weight * s
             if s >= 0.8 and not t.generic and len(t.text) > 2:
                 strong += 1
         else:
-            unmatched += t.weight
+            unmatched += weight
             numbers += t.numeric
             initials += len(t.text) == 1
-    return covered / (total or 1.0), unmatched, numbers, initials, strong
+    coverage = covered / (total or 1.0)
+    share = distinct_covered / distinct if distinct else coverage
+    return coverage, unmatched, numbers, initials, strong, share
 
 
 def features(al: Alignment) -> list[float]:
     a, b = al.a, al.b
-    cov_a, un_a, num_a, init_a, strong = _side(a.tokens, al.sim_a)
-    cov_b, un_b, num_b, init_b, _ = _side(b.tokens, al.sim_b)
+    cov_a, un_a, num_a, init_a, strong, share_a = _side(a.tokens, al.sim_a)
+    cov_b, un_b, num_b, init_b, _, share_b = _side(b.tokens, al.sim_b)
     generic_only = any(al.sim_a) and not any(
         s and not t.generic for t, s in zip(a.tokens, al.sim_a, strict=True)
     )
@@ -369,7 +381,7 @@ def features(al: Alignment) -> list[float]:
         float(a.scripts != b.scripts),
         float(min(k.get("acronym", 0), 3)),
         float(min(k.get("abbreviation", 0) + k.get("synonym", 0) + k.get("word_form", 0), 3)),
-        min(distinctive_share(a.tokens, al.sim_a), distinctive_share(b.tokens, al.sim_b)),
+        min(share_a, share_b),
     ]
 
 

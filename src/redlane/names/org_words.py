@@ -12,10 +12,10 @@ knows typos and rigour's synonym list misses both:
   for Manufacturing, ``Std`` for Standard). rigour's symbols already cover the common generic
   ones (``Intl``, ``Natl``, ``Dept``, ``Co``); these rules cover the rest.
 
-Words are also classed as *generic* (rigour's organisation-word symbols, particles) or
-*distinctive* (everything else): :func:`distinctive_share` is the share of a name's
-distinctive weight that found a match, so that two names sharing only generic words stay
-apart while added, dropped or reordered generic words cost little.
+Words are classed as *generic* (rigour's organisation-word symbols, particles: ``Token.generic``)
+or *distinctive* (everything else but numbers); the ``distinctive_min`` feature (``align._side``)
+is the share of each name's distinctive weight that found a match, so that two names sharing
+only generic words stay apart while added, dropped or reordered generic words cost little.
 
 Per-name facts (:class:`OrgWords`) are computed once, inside ``prepare``'s cache.
 """
@@ -31,7 +31,6 @@ __all__ = [
     "OrgWords",
     "abbreviates",
     "acronym_run",
-    "distinctive_share",
     "org_words",
     "same_stem",
 ]
@@ -158,8 +157,12 @@ def acronym_run(letters: str, words: Sequence[_Word], free: Sequence[bool]) -> l
 
 def could_spell(letters: str, initials: str) -> bool:
     """Whether ``letters`` is a subsequence of a name's initials (necessary for a run)."""
-    it = iter(initials)
-    return all(ch in it for ch in letters)
+    at = 0
+    for ch in letters:
+        at = initials.find(ch, at) + 1
+        if not at:
+            return False
+    return True
 
 
 def abbreviates(short: str, long: str, dotted: bool) -> bool:
@@ -191,18 +194,3 @@ def same_stem(short: str, long: str) -> bool:
     if short.endswith("y") and long.startswith(short[:-1]):
         return long[len(short) - 1 :] in ("ies", "ial", "ical")
     return False
-
-
-def distinctive_share(words: Sequence[_Word], sims: Sequence[float]) -> float:
-    """Share of the distinctive (non-generic, non-number) weight that is matched, weighted by
-    match similarity; a name with no distinctive word falls back to its whole weight."""
-    total = covered = all_total = all_covered = 0.0
-    for w, s in zip(words, sims, strict=True):
-        all_total += w.weight
-        all_covered += w.weight * s
-        if not w.generic and not w.numeric:
-            total += w.weight
-            covered += w.weight * s
-    if total:
-        return covered / total
-    return all_covered / (all_total or 1.0)
