@@ -23,6 +23,7 @@ Per-name facts (:class:`OrgWords`) are computed once, inside ``prepare``'s cache
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import NamedTuple, Protocol
 
 __all__ = [
@@ -72,12 +73,23 @@ class OrgWords(NamedTuple):
 
 def _is_org_generic(word: _Word) -> bool:
     """An organisation word rigour knows (``co``, ``intl``): never read as an acronym."""
-    return any(s.startswith("SYMBOL:") for s in word.symbols)
+    return bool(word.symbols) and any(s.startswith("SYMBOL:") for s in word.symbols)
 
 
 def _contraction_shape(text: str) -> bool:
     """``mfg``, ``std``, ``mgmt``: 3–5 letters, no vowel after the first letter."""
     return 3 <= len(text) <= 5 and text.isalpha() and not _VOWELS.intersection(text[1:])
+
+
+@lru_cache(maxsize=131_072)
+def _shape(text: str) -> tuple[bool, bool, bool]:
+    """(a single letter, shaped like an acronym, shaped like a contraction), memoised per word."""
+    alpha = text.isalpha()
+    return (
+        len(text) == 1 and alpha,
+        _MIN_ACRONYM <= len(text) <= _MAX_ACRONYM and alpha,
+        _contraction_shape(text),
+    )
 
 
 def org_words(
@@ -93,31 +105,30 @@ def org_words(
     abbreviations: list[int] = []
     dotted: set[int] = set()
     run_start = -1
-    for i, w in enumerate(words):
-        text = w.text
-        letter = len(text) == 1 and text.isalpha()
+    texts = [w.text for w in words]
+    for i, text in enumerate(texts):
+        letter, acronym_shaped, contraction_shaped = _shape(text)
         if letter:
             if run_start < 0:
                 run_start = i
-        else:
-            if run_start >= 0 and _MIN_ACRONYM <= i - run_start <= _MAX_ACRONYM:
-                acronyms.append((run_start, i - 1, "".join(x.text for x in words[run_start:i])))
+            continue
+        if run_start >= 0:
+            if _MIN_ACRONYM <= i - run_start <= _MAX_ACRONYM:
+                acronyms.append((run_start, i - 1, "".join(texts[run_start:i])))
             run_start = -1
-            if (
-                _MIN_ACRONYM <= len(text) <= _MAX_ACRONYM
-                and text.isalpha()
-                and (text not in CONNECTORS or text in letter_groups)
-                and not _is_org_generic(w)
-            ):
-                acronyms.append((i, i, text))
-        if text in dotted_texts and len(text) >= 3:
+        if not (acronym_shaped or contraction_shaped or dotted_texts) or _is_org_generic(words[i]):
+            continue
+        if acronym_shaped and (text not in CONNECTORS or text in letter_groups):
+            acronyms.append((i, i, text))
+        if dotted_texts and text in dotted_texts:
             dotted.add(i)
-        if not _is_org_generic(w) and (i in dotted or _contraction_shape(text)):
             abbreviations.append(i)
-    n = len(words)
+        elif contraction_shaped:
+            abbreviations.append(i)
+    n = len(texts)
     if run_start >= 0 and _MIN_ACRONYM <= n - run_start <= _MAX_ACRONYM:
-        acronyms.append((run_start, n - 1, "".join(x.text for x in words[run_start:n])))
-    initials = "".join(w.text[:1] for w in words)
+        acronyms.append((run_start, n - 1, "".join(texts[run_start:])))
+    initials = "".join([t[:1] for t in texts])
     return OrgWords(tuple(acronyms), tuple(abbreviations), frozenset(dotted), initials)
 
 

@@ -241,8 +241,11 @@ def prepare(name: str, family: Family) -> Prepared:
     texts_ = [t.text for t in tokens]
     org = None
     if family in ("org", "entity"):
-        dotted = frozenset(_DOTTED_WORD.findall(text))
-        groups = frozenset(g.replace(".", "") for g in _DOTTED_LETTERS.findall(text))
+        dotted: frozenset[str] = frozenset()
+        groups: frozenset[str] = frozenset()
+        if "." in text:
+            dotted = frozenset(_DOTTED_WORD.findall(text))
+            groups = frozenset(g.replace(".", "") for g in _DOTTED_LETTERS.findall(text))
         org = org_words(tokens, dotted, groups)
     return Prepared(
         tokens=tuple(tokens),
