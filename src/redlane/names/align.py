@@ -12,6 +12,11 @@ Passes, each on the tokens still unmatched, strongest evidence first:
    budget that grows with the length of the shorter word (none for words of 1–2 letters);
 6. initials: a single letter against a word that starts with it.
 
+Organisation names (org and entity families) get two more passes between 4 and 5, from
+``names/org_words.py``: acronyms (``IBM``, ``I.B.M.``, ``I B M`` against a run of words whose
+initials spell it), one-word abbreviations (``Mfg``/``Manufacturing``, ``Bus.``/``Business``)
+and word forms (``Bank``/``Banking``).
+
 Everything here is symmetric by construction: ``compare`` orders the two names canonically
 before aligning, and the features only use symmetric combinations (min, max, sums).
 """
@@ -23,6 +28,12 @@ from dataclasses import dataclass, field
 from rapidfuzz.distance import OSA, Levenshtein
 from rapidfuzz.fuzz import ratio
 
+from redlane.names.org_words import (
+    abbreviates,
+    acronym_run,
+    could_spell,
+    same_stem,
+)
 from redlane.names.prepare import Prepared, Token
 from redlane.names.structure import (
     STRUCTURE_FEATURES,
@@ -116,6 +127,70 @@ def _known_names_differ(x: Token, y: Token) -> bool:
     return bool(nx and ny and not nx & ny)
 
 
+_SHORT_SIM = 0.85  # an acronym or abbreviation: good evidence, weaker than equal words
+
+
+def _link(al: Alignment, flip: bool, i: int, j: int) -> None:
+    """Record an x-position/y-position pair for the word-order test, in a/b orientation."""
+    al.order_a.append(j if flip else i)
+    al.order_b.append(i if flip else j)
+
+
+def _org_passes(al: Alignment) -> None:
+    """Acronyms against runs of words, then single-word abbreviations and word forms, both
+    ways. Cheap filters first: most organisation pairs have no acronym to find."""
+    for flip in (False, True):
+        xs, ys = (al.b, al.a) if flip else (al.a, al.b)
+        sim_x, sim_y = (al.sim_b, al.sim_a) if flip else (al.sim_a, al.sim_b)
+        org = xs.org
+        free_y = [j for j, s in enumerate(sim_y) if not s]
+        if org is None or not free_y or all(sim_x):
+            continue
+        ty = ys.tokens
+        initials = "".join(ty[j].text[:1] for j in free_y)
+        for first, last, letters in org.acronyms:
+            if letters[0] not in initials or any(sim_x[first : last + 1]):
+                continue
+            if first < last:  # spaced letters "I B M" against a written-together "IBM"
+                j = next((j for j in free_y if not sim_y[j] and ty[j].text == letters), -1)
+                if j >= 0:
+                    sim_x[first : last + 1] = [0.95] * (last + 1 - first)
+                    sim_y[j] = 0.95
+                    _link(al, flip, first, j)
+                    al.add("joined")
+                    continue
+            if len(letters) > len(free_y) or not could_spell(letters, initials):
+                continue
+            run = acronym_run(letters, ty, [not s for s in sim_y])
+            if run is None:
+                continue
+            sim_x[first : last + 1] = [_SHORT_SIM] * (last + 1 - first)
+            for k in run:
+                sim_y[k] = _SHORT_SIM
+            _link(al, flip, first, run[0])
+            al.add("acronym")
+        for i, x in enumerate(xs.tokens):
+            xt = x.text
+            if sim_x[i] or x.numeric or len(xt) < 3:
+                continue
+            dotted = i in org.dotted
+            shaped = i in org.abbreviations
+            for j in free_y:
+                yt = ty[j].text
+                if sim_y[j] or len(yt) <= len(xt) or yt[0] != xt[0] or ty[j].numeric:
+                    continue
+                if shaped and abbreviates(xt, yt, dotted):
+                    kind, sim = "abbreviation", _SHORT_SIM
+                elif yt[:3] == xt[:3] and same_stem(xt, yt):
+                    kind, sim = "word_form", 0.9
+                else:
+                    continue
+                sim_x[i] = sim_y[j] = sim
+                _link(al, flip, i, j)
+                al.add(kind)
+                break
+
+
 def align(a: Prepared, b: Prepared) -> Alignment:
     ta, tb = a.tokens, b.tokens
     if a.key == b.key:  # same words in the same order: nothing to search
@@ -164,6 +239,9 @@ def align(a: Prepared, b: Prepared) -> Alignment:
     # 4. joined words, both ways
     _joined(al, ta, tb, flip=False)
     _joined(al, tb, ta, flip=True)
+    # 4b. acronyms and abbreviations (organisations)
+    if a.org is not None and b.org is not None:
+        _org_passes(al)
     # 5. typos, best pairs first
     candidates: list[tuple[float, int, int, int]] = []
     for i, x in enumerate(ta):
@@ -245,30 +323,46 @@ FEATURES: tuple[str, ...] = (
     # person-name structure (redlane.names.structure) and numbers written another way
     *STRUCTURE_FEATURES,
     "number_forms",
+    # organisations (org_words.py); appended: earlier coefficients keep their positions
+    "acronyms",
+    "abbreviations",
+    "distinctive_min",
 )
 
 
-def _side(tokens: tuple[Token, ...], sims: list[float]) -> tuple[float, float, int, int, int]:
-    """Coverage, unmatched weight, unmatched numbers, unmatched initials, strong matches."""
-    total = covered = unmatched = 0.0
+def _side(
+    tokens: tuple[Token, ...], sims: list[float]
+) -> tuple[float, float, int, int, int, float]:
+    """Coverage, unmatched weight, unmatched numbers, unmatched initials, strong matches, and
+    the distinctive share: coverage of the words that are neither generic nor numbers (a name
+    without such words falls back to its coverage)."""
+    total = covered = unmatched = distinct = distinct_covered = 0.0
     numbers = initials = strong = 0
     for t, s in zip(tokens, sims, strict=True):
-        total += t.weight
+        weight = t.weight
+        total += weight
+        flat = t.generic or t.numeric
+        if not flat:
+            distinct += weight
         if s:
-            covered += t.weight * s
+            covered += weight * s
+            if not flat:
+                distinct_covered += weight * s
             if s >= 0.8 and not t.generic and len(t.text) > 2:
                 strong += 1
         else:
-            unmatched += t.weight
+            unmatched += weight
             numbers += t.numeric
             initials += len(t.text) == 1
-    return covered / (total or 1.0), unmatched, numbers, initials, strong
+    coverage = covered / (total or 1.0)
+    share = distinct_covered / distinct if distinct else coverage
+    return coverage, unmatched, numbers, initials, strong, share
 
 
 def features(al: Alignment) -> list[float]:
     a, b = al.a, al.b
-    cov_a, un_a, num_a, init_a, strong = _side(a.tokens, al.sim_a)
-    cov_b, un_b, num_b, init_b, _ = _side(b.tokens, al.sim_b)
+    cov_a, un_a, num_a, init_a, strong, share_a = _side(a.tokens, al.sim_a)
+    cov_b, un_b, num_b, init_b, _, share_b = _side(b.tokens, al.sim_b)
     generic_only = any(al.sim_a) and not any(
         s and not t.generic for t, s in zip(a.tokens, al.sim_a, strict=True)
     )
@@ -303,6 +397,9 @@ def features(al: Alignment) -> list[float]:
         *structure_features(a, b, (al.order_a, al.order_b), al.sim_a, al.sim_b),
         given_syllable_conflict(a, b, al.sim_a, al.sim_b),
         float(min(k.get("number", 0), 3)),
+        float(min(k.get("acronym", 0), 3)),
+        float(min(k.get("abbreviation", 0) + k.get("synonym", 0) + k.get("word_form", 0), 3)),
+        min(share_a, share_b),
     ]
 
 
@@ -344,8 +441,12 @@ def reasons(al: Alignment) -> list[str]:
         out.append("spelling variant")
     if k.get("nickname"):
         out.append("nickname")
-    if k.get("synonym"):
+    if k.get("acronym"):
+        out.append("acronym")
+    if k.get("synonym") or k.get("abbreviation"):
         out.append("abbreviation")
+    if k.get("word_form"):
+        out.append("word form")
     if k.get("initial"):
         out.append("initial matches")
     if k.get("lookalike"):

@@ -32,6 +32,7 @@ from rigour.text.scripts import text_scripts
 
 from redlane.names.numerals import cardinal_run, number_value, roman_value
 from redlane.names.person_parts import MARKER, PersonParts, parse_person
+from redlane.names.org_words import OrgWords, org_words
 from redlane.normalize._util import clean_text
 from redlane.normalize.names import latinize, split_legal_forms
 
@@ -54,6 +55,9 @@ _SKELETON = str.maketrans("01i|5$83@4762", "ollllsbeaatgz")
 # "LuckyStar", "XinChengZhiYuan": a capital inside a word starts a new word (the aligner
 # re-joins what should stay one word: "Mc Donald" ↔ "mcdonald").
 _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
+# "Bus." (an abbreviation by prefix) and "I.B.M." (letters written as an acronym).
+_DOTTED_WORD = re.compile(r"(\w{3,})\.")
+_DOTTED_LETTERS = re.compile(r"(?<!\w)(?:\w\.){2,}")
 
 
 class Token(NamedTuple):
@@ -78,6 +82,7 @@ class Prepared(NamedTuple):
     raw: str  # cleaned, case-folded input
     core_raw: str  # the same without legal forms
     parts: PersonParts | None = None  # roles of the tokens, for person names
+    org: OrgWords | None = None  # acronym/abbreviation facts (org and entity families only)
 
     @property
     def empty(self) -> bool:
@@ -234,6 +239,14 @@ def prepare(name: str, family: Family) -> Prepared:
                 else t
                 for t, role in zip(tokens, parts.roles, strict=True)
             ]
+    org = None
+    if family in ("org", "entity"):
+        dotted: frozenset[str] = frozenset()
+        groups: frozenset[str] = frozenset()
+        if "." in text:
+            dotted = frozenset(_DOTTED_WORD.findall(text))
+            groups = frozenset(g.replace(".", "") for g in _DOTTED_LETTERS.findall(text))
+        org = org_words(tokens, dotted, groups)
     return Prepared(
         tokens=tuple(tokens),
         forms=frozenset(forms),
@@ -245,6 +258,7 @@ def prepare(name: str, family: Family) -> Prepared:
         raw=raw,
         core_raw=" ".join(text.split()),
         parts=parts,
+        org=org,
     )
 
 

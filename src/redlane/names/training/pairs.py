@@ -542,8 +542,174 @@ def generate(family: str, n: int, seed: int = 0) -> list[Pair]:
             for p in person_pairs(rng, seed, n // 2)
         ]
         firms = list(company_pairs(rng, seed, n - n // 2, schema="LegalEntity"))
-        pairs = people + firms
+        pairs = people + firms + _org_extra(family, seed, n // 8, "LegalEntity")
     else:
         pairs = list(GENERATORS[family](rng, seed, n))
+        if family == "org":
+            pairs += _org_extra(family, seed, n // 4, "Company")
     # name structure and numbers (own random stream: the pairs above stay as they were)
     return pairs + list(structured_pairs(family, int(n * STRUCTURED_SHARE), seed))
+
+
+def _org_extra(family: str, seed: int, n: int, schema: str) -> list[Pair]:
+    """The organisation-word pairs, from their own random stream (see ``org_word_pairs``)."""
+    return list(org_word_pairs(random.Random(f"org_words:{family}:{seed}"), seed, n, schema))
+
+
+# ---------------------------------------------------------------------- organisation words
+# Acronyms, one-word abbreviations, reordered and added/dropped generic words (org_words.py).
+# A separate random stream, appended to the org and entity pairs, so the pairs above stay
+# exactly as they were (their held-out table stays comparable).
+#
+# Labelling rule: an acronym is the same *name* as every expansion it spells ("IBM" is a
+# written form of "International Business Machines" and of "Indian Bank of Mumbai"; telling
+# those apart needs other evidence than the name), so acronym pairs are positives only when the
+# letters spell the other side. Negatives are acronyms one letter off, and names whose
+# distinctive word differs while their generic words were added, dropped or reordered.
+
+ORG_CONNECTORS = ["of", "and", "&"]
+
+
+def _acronym_span(c: _Company) -> list[str] | None:
+    """The words an acronym of ``c`` abbreviates: all its words, or its distinctive words,
+    when they are 2–6 words of letters; None when no acronym is plausible."""
+    for words in (c.core + c.industry, c.core):
+        # one word each as prepare reads them: no hyphens, digits or inner capitals
+        if 2 <= len(words) <= 6 and all(w.isalpha() and w[1:].islower() for w in words):
+            return words
+    return None
+
+
+def _acronym_text(rng: random.Random, letters: str) -> str:
+    roll = rng.random()
+    if roll < 0.6:
+        return letters.upper()
+    if roll < 0.85:
+        return "".join(f"{ch.upper()}." for ch in letters)
+    return " ".join(letters.upper())
+
+
+def _abbreviate(rng: random.Random, word: str) -> str | None:
+    """``Business`` → ``Bus.``; ``Manufacturing`` → ``Mfg``-like: first letter and two later
+    consonants in order. None for words too short to abbreviate."""
+    if len(word) < 6 or not word.isalpha() or not word.isascii() or not word[1:].islower():
+        return None
+    if rng.random() < 0.5:
+        return word[: rng.choice([3, 4])] + "."
+    consonants = [i for i, ch in enumerate(word[1:], 1) if ch.lower() not in "aeiouy"]
+    if len(consonants) < 2:
+        return None
+    picked = sorted(rng.sample(consonants, 2))
+    return (word[0] + "".join(word[i] for i in picked)).title()
+
+
+def _with_connector(rng: random.Random, words: list[str]) -> list[str]:
+    """Sometimes a connector inside the spelled-out name (``Bank of America``)."""
+    if len(words) >= 2 and rng.random() < 0.3:
+        return [words[0], rng.choice(ORG_CONNECTORS), *words[1:]]
+    return words
+
+
+def _org_positive(rng: random.Random, c: _Company) -> tuple[list[str], list[str], str] | None:
+    span = _acronym_span(c)
+    kinds = ["reorder", "generic_reorder", "abbreviation", "word_form"]
+    kinds += ["acronym"] * 3 if span else []
+    kind = rng.choice(kinds)
+    rest = c.core + c.industry
+    if kind == "acronym" and span is not None:
+        spelled = _with_connector(rng, span)
+        base = c.prefix + spelled + rest[len(span) :] + [c.legal]
+        letters = "".join(w[0] for w in span).lower()
+        short = [_acronym_text(rng, letters), *rest[len(span) :]]
+        legal = c.legal if rng.random() < 0.5 else rng.choice(LEGAL["llc"] + [""])
+        return base, c.prefix + short + [legal], "org_acronym"
+    if kind == "abbreviation":
+        options = [i for i, w in enumerate(rest) if len(w) >= 6 and w.isalpha()]
+        if not options:
+            return None
+        i = rng.choice(options)
+        short_word = _abbreviate(rng, rest[i])
+        if short_word is None:
+            return None
+        words = [*rest]
+        words[i] = short_word
+        return c.words(), c.prefix + words + [c.legal], "org_abbreviation"
+    if kind == "word_form":
+        options = [i for i, w in enumerate(rest) if len(w) >= 4 and w.isalpha()]
+        if not options:
+            return None
+        i = rng.choice(options)
+        words = [*rest]
+        word = words[i]
+        if word.endswith("y"):
+            words[i] = word[:-1] + "ies"
+        else:
+            words[i] = word + (
+                "es" if word.endswith("s") else rng.choice(["s", "ing", "al", "ers"])
+            )
+        return c.words(), c.prefix + words + [c.legal], "org_word_form"
+    words = [*rest]
+    if kind == "generic_reorder":
+        extra = [w for w in GENERIC if w not in words]
+        if rng.random() < 0.5 and extra:
+            words.insert(rng.randrange(len(words) + 1), rng.choice(extra))
+        else:
+            kept = [w for w in words if w not in GENERIC]
+            words = kept or words
+    if len(words) < 2:
+        return None
+    shuffled = rng.sample(words, len(words))
+    if shuffled == words:
+        shuffled = words[::-1]
+    return c.words(), c.prefix + shuffled + [c.legal], f"org_{kind}"
+
+
+def _org_negative(
+    rng: random.Random, c: _Company, seed: int
+) -> tuple[list[str], list[str], str] | None:
+    span = _acronym_span(c)
+    rest = c.core + c.industry
+    if span is not None and rng.random() < 0.5:
+        letters = [w[0].lower() for w in span]
+        i = rng.randrange(len(letters))
+        letters[i] = rng.choice([ch for ch in "abcdefghijklmnoprstuvw" if ch != letters[i]])
+        base = c.prefix + _with_connector(rng, span) + rest[len(span) :] + [c.legal]
+        short = [_acronym_text(rng, "".join(letters)), *rest[len(span) :]]
+        return base, c.prefix + short + [c.legal], "org_near_acronym"
+    # another distinctive word; generic words added, dropped or reordered on top
+    core = list(c.core)
+    i = rng.randrange(len(core))
+    core[i] = _brand_word(rng, seed + 17)
+    if core[i].lower() == c.core[i].lower():
+        return None
+    words = core + c.industry
+    extra = [w for w in GENERIC if w not in words]
+    if rng.random() < 0.5 and extra:
+        words.insert(rng.randrange(len(words) + 1), rng.choice(extra))
+    if len(words) > 1 and rng.random() < 0.5:
+        words = rng.sample(words, len(words))
+    return c.words(), c.prefix + words + [c.legal], "org_distinctive_differs"
+
+
+def org_word_pairs(
+    rng: random.Random, seed: int, n: int, schema: str = "Company"
+) -> Iterator[Pair]:
+    """Organisation pairs for acronyms, abbreviations and generic-word changes."""
+    for _ in range(n):
+        c = _company(rng, seed)
+        if c.native:
+            continue
+        group = _group(c.core[0])
+        made = _org_positive(rng, c) if rng.random() < 0.5 else _org_negative(rng, c, seed)
+        if made is None:
+            continue
+        base, other, kind = made
+        label = 0 if kind in ("org_near_acronym", "org_distinctive_differs") else 1
+        yield Pair(
+            schema,
+            render(rng, base, noisy=rng.random() < 0.3),
+            render(rng, other, noisy=kind != "org_acronym" or rng.random() < 0.3),
+            label,
+            kind,
+            group,
+        )

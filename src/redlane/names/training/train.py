@@ -82,7 +82,8 @@ def metrics(y: NDArray[np.int64], p: NDArray[np.float64]) -> dict[str, float]:
 # Direction each feature may push the score: evidence of sameness can only raise it, evidence
 # of difference only lower it. Context features (how the match was made) are free.
 POSITIVE = {"cov_min", "cov_max", "exact", "sort_ratio", "joined_ratio", "strong_matches",
-            "joined", "lookalike", "nicknames"}  # fmt: skip
+            "joined", "lookalike", "nicknames", "acronyms", "abbreviations",
+            "distinctive_min"}  # fmt: skip
 NEGATIVE = {"unmatched_min", "unmatched_max", "edits", "fuzzy_worst", "known_conflict", "ending",
             "legal_conflict", "legal_one_side", "number_conflict", "number_extra",
             "generic_only", "initial_conflict",
