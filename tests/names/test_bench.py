@@ -83,6 +83,7 @@ def check_bench(tmp_path: Path) -> None:
     assert figures["batch_generated"]["pairs"] == figures["generated_pairs"] > 150
     for value in (
         figures["resolution"]["pairs_per_s"],
+        figures["resolution"]["differing_pairs_per_s"],
         figures["batch_generated"]["pairs_per_s"],
         figures["compare_fresh"],
         figures["compare_new_names"],

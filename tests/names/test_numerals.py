@@ -96,3 +96,49 @@ def test_numbers_in_names(name1: str, name2: str, schema: str, same: bool) -> No
     assert result.match is same, result
     if same:
         assert "number written differently" in result.reasons
+
+
+@pytest.mark.parametrize(
+    ("words", "value"),
+    [
+        (["twenty", "first"], 21),
+        (["Ninety", "Ninth"], 99),
+        (["one", "hundred", "and", "third"], 103),
+    ],
+)
+def test_compound_ordinals_read_as_their_number(words: list[str], value: int) -> None:
+    assert cardinal_run(words, 0) == (value, len(words))
+
+
+def test_compound_ordinal_matches_its_digits() -> None:
+    from redlane.names import compare
+
+    assert compare("Twenty First Century Fox", "21st Century Fox", "Company").match
+    assert not compare("Twenty First Century Fox", "22nd Century Fox", "Company").match
+
+
+@pytest.mark.parametrize(
+    ("word", "value"),
+    [("3e", 3), ("14eme", 14), ("3er", 3), ("5to", 5), ("8va", 8), ("5de", 5), ("12th", 12),
+     ("vth", 5), ("xvith", 16), ("no1", 1), ("no.12", 12), ("nr5", 5)],
+)  # fmt: skip
+def test_written_ordinal_forms(word: str, value: int) -> None:
+    """Ordinal indicators of English, French, Spanish, Italian, Dutch and German; a number
+    marker glued to its digits."""
+    assert number_value(word) == value
+
+
+@pytest.mark.parametrize("word", ["le", "vie", "lie", "5a", "5o", "no", "number"])
+def test_words_that_look_like_ordinals_are_not_numbers(word: str) -> None:
+    assert number_value(word) is None
+
+
+def test_a_number_marker_is_a_particle_before_a_number_only() -> None:
+    from redlane.names import compare
+
+    assert compare("Vaillant No. 6", "Vaillant 6th", "Vessel").match
+    assert compare("Maillet 12e", "Maillet Number 12", "Vessel").match
+    assert not compare("Tanguy 14to", "Tanguy No. 15", "Vessel").match
+    number = prepare("Maillet Number 12", "vessel").tokens[1]
+    plain = prepare("Number Cruncher", "vessel").tokens[0]
+    assert number.generic and number.weight < plain.weight

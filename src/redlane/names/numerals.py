@@ -44,7 +44,19 @@ _ORDINAL_WORDS: dict[str, int] = {
     "nineteenth": 19, "twentieth": 20, "thirtieth": 30, "fortieth": 40, "fiftieth": 50,
     "sixtieth": 60, "seventieth": 70, "eightieth": 80, "ninetieth": 90, "hundredth": 100,
 }  # fmt: skip
-_ORDINAL_DIGITS = re.compile(r"^(\d{1,6})(st|nd|rd|th)$")
+# Digits with an ordinal ending: English (3rd), and the written forms of French (3e, 3eme,
+# 3er), Spanish/Italian/Portuguese (3o, 3ro, 3ra, 5to, 8va, 7ma), Dutch/German (5de, 5te, 5ste)
+# ordinals ("Ordinal indicator", Wikipedia). Bare "o" and "a" are left out: "5a" is more often
+# a unit or house letter than "quinta", and "5o" a look-alike of "50".
+_ORDINAL_DIGITS = re.compile(
+    r"^(\d{1,6})(st|nd|rd|th|e|eme|ème|er|re|º|ª|ro|ra|do|da|to|ta|vo|va|mo|ma|no|na|de|te|ste)$"
+)
+# Roman numerals with an English ordinal ending (Vth, XVIth; not French "e": Le, Vie, Lie are
+# words); a number marker glued to its digits (No1, No.12, Nr5, #3).
+_ROMAN_ORDINAL = re.compile(r"^([ivxlc]{1,7})(st|nd|rd|th)$")
+_MARKED_DIGITS = re.compile(r"^(?:no|nr|n°|#)\.?(\d{1,6})$")
+# Words that only announce the number after them ("No. 3", "Number 3", "Nr 3"): particles.
+NUMBER_MARKERS = frozenset({"no", "nr", "num", "number", "nº", "n°", "#"})
 _ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100, "d": 500, "m": 1000}
 _ROMAN_STEPS = (
     (1000, "m"), (900, "cm"), (500, "d"), (400, "cd"), (100, "c"), (90, "xc"), (50, "l"),
@@ -96,8 +108,11 @@ def ordinal_value(text: str) -> int | None:
     found = _ORDINAL_WORDS.get(text)
     if found is not None:
         return found
-    m = _ORDINAL_DIGITS.match(text)
-    return int(m.group(1)) if m else None
+    m = _ORDINAL_DIGITS.match(text) or _MARKED_DIGITS.match(text)
+    if m:
+        return int(m.group(1))
+    m = _ROMAN_ORDINAL.match(text)
+    return roman_value(m.group(1)) if m else None
 
 
 @lru_cache(maxsize=65_536)
@@ -120,6 +135,12 @@ def number_value(text: str, roman: bool = True) -> int | None:
     return None
 
 
+def _word_value(word: str) -> int | None:
+    """A cardinal or ordinal word's number (``five``, ``fifth``)."""
+    text = word.lower()
+    return _CARDINAL.get(text, _ORDINAL_WORDS.get(text))
+
+
 def cardinal_run(words: list[str] | tuple[str, ...], start: int) -> tuple[int, int] | None:
     """An English cardinal 0–999 written as words from ``words[start]``: (value, words used),
     or ``None``. ``twenty one`` → (21, 2); ``one hundred and five`` → (105, 4); a lone
@@ -132,19 +153,24 @@ def cardinal_run(words: list[str] | tuple[str, ...], start: int) -> tuple[int, i
         if not 0 < _CARDINAL[head] < 10:
             return None
         value, i = _CARDINAL[head] * 100, i + 2
-        if i + 1 < n and words[i].lower() == "and" and words[i + 1].lower() in _CARDINAL:
+        if i + 1 < n and words[i].lower() == "and" and _word_value(words[i + 1]) is not None:
             i += 1
     elif head == "hundred":
         value, i = 100, i + 1
     tail = words[i].lower() if i < n else ""
-    if tail in _CARDINAL and (value == 0 or _CARDINAL[tail] < 100):
-        if value and _CARDINAL[tail] == 0:
+    tail_value = _CARDINAL.get(tail)
+    if tail_value is None and value:  # "one hundred and third"
+        tail_value = _ORDINAL_WORDS.get(tail)
+    if tail_value is not None and (value == 0 or tail_value < 100):
+        if value and tail_value == 0:
             return (value, i - start) if i > start else None
-        part = _CARDINAL[tail]
+        part = tail_value
         i += 1
         unit = words[i].lower() if i < n else ""
-        if 20 <= part < 100 and part % 10 == 0 and unit in _CARDINAL and 0 < _CARDINAL[unit] < 10:
-            part += _CARDINAL[unit]
+        # "twenty one", and the compound ordinal "twenty first" (= 21st)
+        unit_value = _CARDINAL.get(unit, _ORDINAL_WORDS.get(unit))
+        if 20 <= part < 100 and part % 10 == 0 and unit_value is not None and 0 < unit_value < 10:
+            part += unit_value
             i += 1
         value += part
     if i == start:

@@ -30,9 +30,9 @@ from rigour.names.check import is_generic_person_name
 from rigour.text import is_stopword
 from rigour.text.scripts import text_scripts
 
-from redlane.names.numerals import cardinal_run, number_value, roman_value
-from redlane.names.person_parts import MARKER, PersonParts, parse_person
+from redlane.names.numerals import NUMBER_MARKERS, cardinal_run, number_value, roman_value
 from redlane.names.org_words import OrgWords, org_words
+from redlane.names.person_parts import MARKER, PersonParts, parse_person
 from redlane.normalize._util import clean_text
 from redlane.normalize.names import latinize, split_legal_forms
 
@@ -308,6 +308,11 @@ def _numbers(tokens: list[Token], family: Family) -> list[Token]:
                 weight=1.0 if numeric else token.weight,
                 generic=False if numeric else token.generic,
                 pos=len(out),
+            )
+        elif token.text in NUMBER_MARKERS and i + 1 < n and values[i + 1] is not None:
+            # "No. 3", "Number 3": the word only announces the number
+            token = token._replace(
+                weight=_BY_LENGTH[min(len(token.text), 5)] * 0.3, generic=True, pos=len(out)
             )
         elif token.pos != len(out):
             token = token._replace(pos=len(out))
