@@ -32,7 +32,7 @@ from redlane.targeting.spark_features import (
 )
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame, SparkSession
+    from pyspark.sql import Column, DataFrame, SparkSession
 
 # The model's probability and expected seizure value, carried beside a parcel's features until
 # the driver splits them off.
@@ -80,7 +80,7 @@ class ScoredDay:
         from pyspark.sql import functions as F
 
         condition = F.col("port").isNull() if port is None else F.col("port") == port
-        table = self.frame.filter(condition).orderBy(*ROW_ORDER).toArrow()
+        table = self.frame.filter(condition).orderBy(*_row_order()).toArrow()
         probability = np.asarray(table.column(PROBABILITY).to_numpy(), dtype=np.float64)
         return table.drop_columns([PROBABILITY, EXPECTED_VALUE]), probability
 
@@ -93,12 +93,19 @@ class ScoredDay:
             *SCORE_KEYS,
             F.col(PROBABILITY).alias("score"),
             F.col(EXPECTED_VALUE).alias("expected_value"),
-        ).orderBy(F.col("port").asc_nulls_last(), *ROW_ORDER)
+        ).orderBy(F.col("port").asc_nulls_last(), *_row_order())
 
     def release(self) -> None:
         self.frame.unpersist()
         if self.features is not None:
             self.features.unpersist()
+
+
+def _row_order() -> list[Column]:
+    """:data:`ROW_ORDER` as DuckDB sorts: ascending, NULLs last (Spark's default: first)."""
+    from pyspark.sql import functions as F
+
+    return [F.col(name).asc_nulls_last() for name in ROW_ORDER]
 
 
 def score_day(
