@@ -123,7 +123,7 @@ def _cli(home: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]) -> str:
         result = CliRunner().invoke(app, args)
     finally:
         get_settings.cache_clear()
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 0, f"{result.output}\n{result.exception}"
     return result.stdout
 
 
