@@ -1,5 +1,6 @@
 """DuckDB and Spark give the same answers on the same warehouse: the same actors (up to their
-ids) from a full resolution, and the same features and scores for every shipment.
+ids) from a full resolution, the same features and scores for every shipment, and the same
+day's plans (``redlane target score|plan --engine spark``).
 
 Spark runs on ``local[2]`` with Java 17; the standing world is small (600 parcels a day, three
 days) so the whole module takes a few minutes.
@@ -7,6 +8,7 @@ days) so the whole module takes a few minutes.
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +16,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
@@ -111,3 +114,70 @@ def test_features_and_scores_are_the_same_on_spark(world: StandingWorld) -> None
     differences = np.array([abs(duck[k] - on_spark[k]) for k in duck])
     assert differences.max() <= 1e-6
     assert np.std(list(duck.values())) > 0  # the scores say something
+
+
+def _cli(home: Path, monkeypatch: pytest.MonkeyPatch, args: list[str]) -> str:
+    monkeypatch.setenv("REDLANE_HOME", str(home))
+    get_settings.cache_clear()  # the CLI reads REDLANE_HOME through the cached settings
+    try:
+        result = CliRunner().invoke(app, args)
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, f"{result.output}\n{result.exception}"
+    return result.stdout
+
+
+def test_a_days_scores_and_plans_are_the_same_on_spark(
+    world: StandingWorld, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``redlane target score|plan --engine spark``: the same scores, and plans that select
+    the same parcels for the same lanes, by the same route, with the same reasons."""
+    scores: dict[str, dict[str, tuple[float, float]]] = {}
+    plans: dict[str, dict[str, dict[str, object]]] = {}
+    for engine in ("duckdb", "spark"):
+        home = tmp_path / engine
+        shutil.copytree(world.home, home)
+        out = tmp_path / f"scores_{engine}.parquet"
+        _cli(
+            home,
+            monkeypatch,
+            ["target", "score", "--date", world.day, "--out", str(out), "--engine", engine],
+        )
+        rows = pq.read_table(out).to_pylist()
+        scores[engine] = {r["hawb"]: (r["score"], r["expected_value"]) for r in rows}
+        printed = _cli(
+            home,
+            monkeypatch,
+            ["target", "plan", "--date", world.day, "--all-ports", "--json", "--engine", engine],
+        )
+        plans[engine] = {p["port"]: p for p in json.loads(printed)["plans"]}
+
+    duck, on_spark = scores["duckdb"], scores["spark"]
+    assert len(duck) > 300
+    assert duck.keys() == on_spark.keys()
+    worst = max(abs(a - b) for k in duck for a, b in zip(duck[k], on_spark[k], strict=True))
+    assert worst <= 1e-6
+
+    assert len(plans["duckdb"]) > 3
+    assert plans["duckdb"].keys() == plans["spark"].keys()
+    picked = 0
+    for port, plan in plans["duckdb"].items():
+        other = plans["spark"][port]
+        for key in (
+            "shipments",
+            "capacity",
+            "exploration_quota",
+            "mandatory_over_capacity",
+            "check_hits",
+        ):
+            assert plan[key] == other[key], (port, key)
+        items, other_items = plan["items"], other["items"]
+        assert isinstance(items, list) and isinstance(other_items, list)
+        chosen = [(i["hawb"], i["lane"], i["rank"], i["selected_by"]) for i in items]
+        assert chosen == [(i["hawb"], i["lane"], i["rank"], i["selected_by"]) for i in other_items]
+        assert [i["reasons"] for i in items] == [i["reasons"] for i in other_items]
+        assert all(
+            abs(a["score"] - b["score"]) <= 1e-6 for a, b in zip(items, other_items, strict=True)
+        )
+        picked += len(items)
+    assert picked > 20

@@ -48,6 +48,10 @@ def timed_day(home: Path, day_file: Path, day: str, engine: str = "duckdb") -> d
 
     The day's features are written once, sorted by port, then each port is read back, scored
     and planned alone (:mod:`redlane.targeting.day_features`): reading a slice counts as features.
+    On Spark (``engine="spark"``) the resolution, the features and the scores run on the
+    executors (:mod:`redlane.targeting.spark_day`), each port's scored rows are then taken to
+    the driver (counted as features) and planned there; CPU seconds and peak RSS are this
+    process's, not the Spark JVM's or its Python workers'.
     """
     from redlane.brands.cloned import register_cloned_refs
     from redlane.engine.warehouse import Warehouse
@@ -55,7 +59,8 @@ def timed_day(home: Path, day_file: Path, day: str, engine: str = "duckdb") -> d
     from redlane.resolve.run import resolve
     from redlane.resolve.splink_model import quiet_splink
     from redlane.store.db import session_scope
-    from redlane.targeting.day_features import port_features, ports_in_order, write_day_features
+    from redlane.targeting.day_features import ports_in_order, write_day_features
+    from redlane.targeting.day_source import DayByPort, DuckDBDay
     from redlane.targeting.model import load_champion
     from redlane.targeting.plan import make_plan, port_capacity, save_plan, sync_ports, write_holds
     from redlane.targeting.rules import active_checks
@@ -70,19 +75,29 @@ def timed_day(home: Path, day_file: Path, day: str, engine: str = "duckdb") -> d
     summary = resolve(warehouse_path, home, links=(register_cloned_refs,), **extra)
     laps.lap("resolve")
     con = connect(home, warehouse_path)
-    features = home / "bench" / f"features_{day}.parquet"
-    features.parent.mkdir(parents=True, exist_ok=True)
-    rows = write_day_features(con, f"k.t::DATE = DATE '{day}'", features)
-    laps.lap("features")
-    model = load_champion(home)
+    where = f"k.t::DATE = DATE '{day}'"
+    source: DayByPort
+    if engine == "spark":
+        from redlane.engine.spark import spark_session
+        from redlane.targeting.spark_day import score_day
+
+        model = load_champion(home)
+        source = score_day(spark_session(), home, warehouse_path, con, model, where, lap=laps.lap)
+    else:
+        features = home / "bench" / f"features_{day}.parquet"
+        features.parent.mkdir(parents=True, exist_ok=True)
+        source = DuckDBDay(con, features, write_day_features(con, where, features))
+        laps.lap("features")
+        model = load_champion(home)
     scored, score_sum, planned = 0, 0.0, 0
     with session_scope() as session:
         sync_ports(session, con)
         checks = active_checks(session)
-        for port in ports_in_order(rows):
-            feats = port_features(con, features, port)
+        for port in ports_in_order(source.rows):
+            feats, probability = source.port(port)
             laps.lap("features")
-            probability = model.predict(feats)
+            if probability is None:
+                probability = model.predict(feats)
             scored, score_sum = scored + len(probability), score_sum + float(probability.sum())
             laps.lap("score")
             if port is None:  # scored, but no port plans it

@@ -38,7 +38,8 @@ def check_engine(engine: str, bench: str, *, resolves: bool) -> None:
         return
     if not resolves:
         raise EngineUnavailable(
-            f"bench {bench} has no Spark path (only resolution runs on Spark): use --engine duckdb"
+            f"bench {bench} has no Spark path (Spark runs in bench resolve and bench day):"
+            " use --engine duckdb"
         )
     from redlane.resolve.run import resolve
 

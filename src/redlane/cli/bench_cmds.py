@@ -20,7 +20,12 @@ RESULTS = Path("benchmarks/results")
 
 Out = Annotated[Path | None, typer.Option("--json", help="Also write figures here.")]
 ResultsDir = Annotated[Path, typer.Option(help="Where results accumulate.")]
-Engine = Annotated[str, typer.Option(help="duckdb or spark (Spark: resolution only).")]
+Engine = Annotated[
+    str,
+    typer.Option(
+        help="duckdb or spark (Spark: resolution; in `bench day` also features and scores)."
+    ),
+]
 HistoryDays = Annotated[int, typer.Option(help="Days of standing history before it.", min=1)]
 
 

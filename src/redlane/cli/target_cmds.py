@@ -30,6 +30,7 @@ from redlane.targeting.reasons import format_score
 from redlane.targeting.rules import COUNTERFEIT_PACK, gouging_rules
 
 if TYPE_CHECKING:
+    from redlane.targeting.day_source import Engine
     from redlane.targeting.training import Comparison
 
 target_app = typer.Typer(
@@ -54,6 +55,14 @@ Weighting = Annotated[
     typer.Option(help="Selection-bias correction: ipw, exploration or none."),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON to stdout.")]
+EngineOption = Annotated[
+    str,
+    typer.Option(
+        "--engine",
+        help="duckdb (this machine) or spark (features and scores on REDLANE_SPARK_MASTER,"
+        " plans on the driver).",
+    ),
+]
 VALID_FROM_HELP = (
     "First expected arrival it applies to, YYYY-MM-DD or an ISO date-time (default: from the"
     " start of the data, so it also hits arrivals already in the warehouse)."
@@ -80,6 +89,15 @@ def _features() -> Any:
 
     s = settings()
     return connect(s.home, s.warehouse_path, s.duckdb_memory_limit)
+
+
+def _engine(value: str) -> Engine:
+    from redlane.targeting.day_source import ENGINES
+
+    for engine in ENGINES:
+        if value == engine:
+            return engine
+    raise typer.BadParameter(f"use one of {', '.join(ENGINES)}", param_hint="--engine")
 
 
 def _where() -> decisions.Where:
@@ -234,27 +252,26 @@ def plan_cmd(
         Path | None, typer.Option(help="Folder for the holds CSV/JSON (default HOME/plans).")
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the exploration draw.")] = 0,
+    engine: EngineOption = "duckdb",
     as_json: AsJson = False,
 ) -> None:
     """Plan a port's inspections for a day: mandatory hits, top value, random exploration."""
+    from redlane.targeting.day_plan import plan_one_port
     from redlane.targeting.model import load_champion
-    from redlane.targeting.plan import plan_port_day
 
-    try:
-        date.fromisoformat(day)
-    except ValueError:
-        raise typer.BadParameter("use YYYY-MM-DD", param_hint="--date") from None
+    _day(day)
+    chosen = _engine(engine)
     if (port is None) == (not all_ports):
         raise typer.BadParameter("give either --port or --all-ports", param_hint="--port")
     if port is None:
-        _plan_all_ports(day, exploration, out, seed, as_json)
+        _plan_all_ports(day, exploration, out, seed, as_json, chosen)
         return
     with exit_on_error(FAILED):
         migrated_store()
         model = load_champion(settings().home)
         con = _features()
         with store_session(code=FAILED) as session:
-            result = plan_port_day(
+            result = plan_one_port(
                 session,
                 con,
                 model,
@@ -264,6 +281,9 @@ def plan_cmd(
                 exploration_rate=exploration,
                 seed=seed,
                 out=out or settings().home / "plans",
+                engine=chosen,
+                home=settings().home,
+                warehouse_path=settings().warehouse_path,
             )
     capacity, documents = result.capacity, result.document_capacity
     if as_json:
@@ -294,8 +314,15 @@ def plan_cmd(
     console.print(f"holds written: {', '.join(result.files)}", highlight=False)
 
 
+def _day(value: str) -> None:
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter("use YYYY-MM-DD", param_hint="--date") from None
+
+
 def _plan_all_ports(
-    day: str, exploration: float, out: Path | None, seed: int, as_json: bool
+    day: str, exploration: float, out: Path | None, seed: int, as_json: bool, engine: Engine
 ) -> None:
     from redlane.targeting.day_plan import plan_day
     from redlane.targeting.model import load_champion
@@ -318,6 +345,9 @@ def _plan_all_ports(
                 seed=seed,
                 out=out or settings().home / "plans",
                 on_port=lambda p, n: status.update(f"planning {p}: {n:,} shipments…"),
+                engine=engine,
+                home=settings().home,
+                warehouse_path=settings().warehouse_path,
             )
     if as_json:
         print_json(
@@ -349,6 +379,66 @@ def _plan_all_ports(
         )
     if result.without_port:
         console.print(f"[yellow]{result.without_port:,} shipments name no port of entry")
+
+
+@target_app.command("score")
+def score_cmd(
+    day: Annotated[str, typer.Option("--date", help="Arrival day, YYYY-MM-DD.")],
+    port: Annotated[
+        str | None, typer.Option("--port", help="Only this port (default: every port).")
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write every shipment's score here (.parquet or .csv): carrier, hawb, sid, port,"
+            " arrival_date, submitted_at, score, expected_value."
+        ),
+    ] = None,
+    engine: EngineOption = "duckdb",
+    as_json: AsJson = False,
+) -> None:
+    """Score a day's shipments with the champion model (nothing is stored or audited)."""
+    from redlane.targeting.day_scores import SCORE_FORMATS, write_day_scores
+    from redlane.targeting.day_source import day_by_port
+    from redlane.targeting.features import day_where
+    from redlane.targeting.model import load_champion
+
+    _day(day)
+    chosen = _engine(engine)
+    if out is not None and out.suffix.lower() not in SCORE_FORMATS:
+        raise typer.BadParameter("write to a .parquet or .csv file", param_hint="--out")
+    with exit_on_error(FAILED):
+        s = settings()
+        model = load_champion(s.home)
+        con = _features()
+        with (
+            err_console.status(f"scoring {day} on {engine}…"),
+            day_by_port(
+                con,
+                model,
+                day_where(day, port),
+                engine=chosen,
+                home=s.home,
+                warehouse_path=s.warehouse_path,
+            ) as source,
+        ):
+            result = write_day_scores(source, model, day=day, engine=engine, out=out)
+    if as_json:
+        print_json(result.to_dict())
+        return
+    table = Table(title=f"scores for {day} ({engine}, model {result.model_version})")
+    for name in ("port", "shipments", "mean score", "max score"):
+        table.add_column(name, justify="left" if name == "port" else "right")
+    for code, scores in result.ports.items():
+        table.add_row(
+            code or "(no port)",
+            f"{scores.shipments:,}",
+            format_score(scores.mean_score),
+            format_score(scores.max_score),
+        )
+    console.print(table)
+    if out is not None:
+        console.print(f"{result.shipments:,} scores written to {out}", highlight=False)
 
 
 # --- outcomes --------------------------------------------------------------------------------

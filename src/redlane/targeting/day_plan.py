@@ -1,14 +1,14 @@
 """Plans for every port of a day, in the memory of the largest port rather than of the day.
 
 ``redlane target plan --all-ports``: the day's features are computed once (one feature query,
-not one per port) and written by port (:mod:`redlane.targeting.day_features`); each port is then
-read back, planned under its capacity, stored, audited and its holds written, as
-:func:`redlane.targeting.plan.plan_port_day` does for one port.
+not one per port) and handed over by port (:mod:`redlane.targeting.day_source`: on DuckDB
+written by port, :mod:`redlane.targeting.day_features`; on Spark computed and scored on the
+executors); each port is then planned under its capacity on the driver, stored, audited and its
+holds written, as :func:`redlane.targeting.plan.plan_port_day` does for one port.
 """
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,13 +18,15 @@ from sqlalchemy.orm import Session
 
 from redlane.brands.known_good import KnownGoodIndex
 from redlane.errors import NotFound
-from redlane.targeting.day_features import port_features, ports_in_order, write_day_features
+from redlane.targeting.day_features import ports_in_order
+from redlane.targeting.day_source import Engine, day_by_port
 from redlane.targeting.features import day_where
 from redlane.targeting.model import TargetModel
 from redlane.targeting.plan import (
     DEFAULT_EXPLORATION,
     PlanResult,
     make_plan,
+    plan_port_day,
     port_capacity,
     save_plan,
     sync_ports,
@@ -55,31 +57,37 @@ def plan_day(
     out: Path | None = None,
     user_id: int | None = None,
     on_port: Callable[[str, int], None] | None = None,
+    engine: Engine = "duckdb",
+    home: Path | None = None,
+    warehouse_path: Path | None = None,
 ) -> DayPlans:
     """Plan every port with arrivals on ``day``; ``on_port(port, shipments)`` before each.
 
     ``con`` comes from :func:`redlane.targeting.training.connect`; the caller commits ``session``.
+    ``engine="spark"`` computes the features and scores on Spark (then ``home`` and
+    ``warehouse_path``, what ``con`` was opened on, are needed); the plans are the same.
     """
     sync_ports(session, con)
     checks = active_checks(session)
     brand_evidence = KnownGoodIndex.load(session, con) or None
     result = DayPlans(day=day)
-    with tempfile.TemporaryDirectory(prefix="redlane-day-") as scratch:
-        path = Path(scratch) / "features.parquet"
-        rows = write_day_features(con, day_where(day), path)
-        for port in ports_in_order(rows):
+    with day_by_port(
+        con, model, day_where(day), engine=engine, home=home, warehouse_path=warehouse_path
+    ) as source:
+        for port in ports_in_order(source.rows):
             if port is None:
-                result.without_port = rows[port]
+                result.without_port = source.rows[port]
                 continue
             try:
                 capacity, documents = port_capacity(session, port)
             except NotFound:
-                result.unknown_ports[port] = rows[port]
+                result.unknown_ports[port] = source.rows[port]
                 continue
             if on_port is not None:
-                on_port(port, rows[port])
+                on_port(port, source.rows[port])
+            feats, probability = source.port(port)
             plan = make_plan(
-                port_features(con, path, port),
+                feats,
                 model,
                 checks,
                 port=port,
@@ -89,9 +97,67 @@ def plan_day(
                 exploration_rate=exploration_rate,
                 seed=seed,
                 brand_evidence=brand_evidence,
+                probability=probability,
             )
             save_plan(session, plan, actor, user_id)
             if out is not None:
                 write_holds(plan, out)
             result.plans.append(plan)
+    return result
+
+
+def plan_one_port(
+    session: Session,
+    con: duckdb.DuckDBPyConnection,
+    model: TargetModel,
+    *,
+    port: str,
+    day: str,
+    actor: str,
+    exploration_rate: float = DEFAULT_EXPLORATION,
+    seed: int = 0,
+    out: Path | None = None,
+    user_id: int | None = None,
+    engine: Engine = "duckdb",
+    home: Path | None = None,
+    warehouse_path: Path | None = None,
+) -> PlanResult:
+    """:func:`~redlane.targeting.plan.plan_port_day` on either engine: on Spark the port's
+    features and scores are computed on the executors, the plan made on the driver."""
+    if engine == "duckdb":
+        return plan_port_day(
+            session,
+            con,
+            model,
+            port=port,
+            day=day,
+            actor=actor,
+            exploration_rate=exploration_rate,
+            seed=seed,
+            out=out,
+            user_id=user_id,
+        )
+    sync_ports(session, con)
+    capacity, documents = port_capacity(session, port)
+    brand_evidence = KnownGoodIndex.load(session, con) or None
+    with day_by_port(
+        con, model, day_where(day, port), engine=engine, home=home, warehouse_path=warehouse_path
+    ) as source:
+        feats, probability = source.port(port)
+    result = make_plan(
+        feats,
+        model,
+        active_checks(session),
+        port=port,
+        day=day,
+        capacity=capacity,
+        document_capacity=documents,
+        exploration_rate=exploration_rate,
+        seed=seed,
+        brand_evidence=brand_evidence,
+        probability=probability,
+    )
+    save_plan(session, result, actor, user_id)
+    if out is not None:
+        write_holds(result, out)
     return result

@@ -123,10 +123,21 @@ def materialise_shared_ctes(spark: SparkSession, sql: str) -> str:
 
 
 # --- scoring -------------------------------------------------------------------------------
+# What a model is made of, as plain values a Spark task can take (a Booster does not pickle).
+ModelParts = tuple[str, tuple[tuple[str, tuple[str, ...]], ...], tuple[float, float]]
+
+
+def model_parts(model: TargetModel) -> ModelParts:
+    """The model as its text, vocabulary and calibration, for :func:`scorer` on an executor."""
+    vocab = tuple((k, tuple(v)) for k, v in sorted(model.vocab.items()))
+    return model.booster.model_to_string(), vocab, model.platt
+
+
 @lru_cache(maxsize=4)
-def _model(
+def scorer(
     text: str, vocab: tuple[tuple[str, tuple[str, ...]], ...], platt: tuple[float, float]
 ) -> TargetModel:
+    """The model rebuilt from :func:`model_parts`, once per Python worker."""
     import lightgbm as lgb
 
     return TargetModel(lgb.Booster(model_str=text), {k: list(v) for k, v in vocab}, platt)
@@ -137,17 +148,15 @@ def spark_scores(features: DataFrame, model: TargetModel) -> DataFrame:
     computed on the executors by the same code as the DuckDB path."""
     from pyspark.sql.types import StructType
 
-    text = model.booster.model_to_string()
-    vocab = tuple((k, tuple(v)) for k, v in sorted(model.vocab.items()))
-    platt = model.platt
+    parts = model_parts(model)
 
     def score_batches(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         from redlane.targeting.plan import score
 
-        scorer = _model(text, vocab, platt)
+        scoring = scorer(*parts)
         for batch in batches:
             table = pa.Table.from_batches([batch])
-            p, ev = score(scorer, table) if table.num_rows else ([], [])
+            p, ev = score(scoring, table) if table.num_rows else ([], [])
             keys = [table.column(k) for k in SCORE_KEYS]
             out = pa.Table.from_arrays([*keys, pa.array(p), pa.array(ev)], schema=SCORE_SCHEMA)
             yield from out.to_batches()
