@@ -57,10 +57,10 @@ typecheck: setup
 	$(BIN)/mypy
 
 pytest: setup
-	$(BIN)/pytest -n 2 --dist worksteal $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 --dist worksteal --durations=30 $(PYTEST_ARGS)
 
 pytest-all: setup
-	$(BIN)/pytest -n 2 --dist worksteal $(ALL_TESTS)
+	$(BIN)/pytest -n 2 --dist worksteal --durations=30 $(ALL_TESTS)
 
 check-lock: $(UV)
 	$(UV) lock --check
