@@ -74,16 +74,25 @@ def uses_name_score(data: dict[str, Any]) -> bool:
     return any(spec.get("name_score") for spec in data["comparisons"])
 
 
+def _name_exact_levels(column: str, tf: bool) -> list[Any]:
+    """Null, then the name equal as written, in another word order or written together: each as
+    common as the name is (a common name in any order is still a common name, and alone never
+    carries a merge)."""
+    return [
+        cll.NullLevel(column),
+        _tf(cll.ExactMatchLevel(column), column, tf),
+        _tf(cll.ExactMatchLevel("name_sorted"), "name_sorted", tf),
+        _tf(cll.ExactMatchLevel("name_joined"), "name_joined", tf),
+    ]
+
+
 def _name_score_comparison(column: str, tf: bool) -> ComparisonCreator:
     # The exact levels stay first (they carry term frequencies); the comparator's calibrated
     # score replaces the Jaro-Winkler levels.
     return cl.CustomComparison(
         output_column_name=column,
         comparison_levels=[
-            cll.NullLevel(column),
-            _tf(cll.ExactMatchLevel(column), column, tf),
-            _tf(cll.ExactMatchLevel("name_sorted"), "name_sorted", tf),
-            _tf(cll.ExactMatchLevel("name_joined"), "name_joined", tf),
+            *_name_exact_levels(column, tf),
             *(
                 cll.CustomLevel(f"{name_score_sql(column)} >= {cut}", name_score_label(column, cut))
                 for cut in NAME_SCORE_CUTS
@@ -100,12 +109,7 @@ def _name_comparison(column: str, tf: bool) -> ComparisonCreator:
     return cl.CustomComparison(
         output_column_name=column,
         comparison_levels=[
-            cll.NullLevel(column),
-            _tf(cll.ExactMatchLevel(column), column, tf),
-            # The same words in another order, or written together: as common as the name is (a
-            # common name in any order is still a common name, and alone never carries a merge).
-            _tf(cll.ExactMatchLevel("name_sorted"), "name_sorted", tf),
-            _tf(cll.ExactMatchLevel("name_joined"), "name_joined", tf),
+            *_name_exact_levels(column, tf),
             cll.JaroWinklerLevel(column, NAME_JW_STRONG),
             cll.JaroWinklerLevel("name_sorted", NAME_SORTED_JW),
             cll.JaroWinklerLevel(column, NAME_JW_WEAK),

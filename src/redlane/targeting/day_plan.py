@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
 from sqlalchemy.orm import Session
 
 from redlane.brands.known_good import KnownGoodIndex
@@ -32,7 +35,7 @@ from redlane.targeting.plan import (
     sync_ports,
     write_holds,
 )
-from redlane.targeting.rules import active_checks
+from redlane.targeting.rules import Check, active_checks
 
 
 @dataclass
@@ -86,8 +89,10 @@ def plan_day(
             if on_port is not None:
                 on_port(port, source.rows[port])
             feats, probability = source.port(port)
-            plan = make_plan(
+            plan = _plan_and_store(
+                session,
                 feats,
+                probability,
                 model,
                 checks,
                 port=port,
@@ -97,13 +102,50 @@ def plan_day(
                 exploration_rate=exploration_rate,
                 seed=seed,
                 brand_evidence=brand_evidence,
-                probability=probability,
+                actor=actor,
+                user_id=user_id,
+                out=out,
             )
-            save_plan(session, plan, actor, user_id)
-            if out is not None:
-                write_holds(plan, out)
             result.plans.append(plan)
     return result
+
+
+def _plan_and_store(
+    session: Session,
+    feats: pa.Table,
+    probability: npt.NDArray[np.float64] | None,
+    model: TargetModel,
+    checks: list[Check],
+    *,
+    port: str,
+    day: str,
+    capacity: int,
+    document_capacity: int,
+    exploration_rate: float,
+    seed: int,
+    brand_evidence: KnownGoodIndex | None,
+    actor: str,
+    user_id: int | None,
+    out: Path | None,
+) -> PlanResult:
+    """One port's plan from its features and scores: made, stored and audited, holds written."""
+    plan = make_plan(
+        feats,
+        model,
+        checks,
+        port=port,
+        day=day,
+        capacity=capacity,
+        document_capacity=document_capacity,
+        exploration_rate=exploration_rate,
+        seed=seed,
+        brand_evidence=brand_evidence,
+        probability=probability,
+    )
+    save_plan(session, plan, actor, user_id)
+    if out is not None:
+        write_holds(plan, out)
+    return plan
 
 
 def plan_one_port(
@@ -144,8 +186,10 @@ def plan_one_port(
         con, model, day_where(day, port), engine=engine, home=home, warehouse_path=warehouse_path
     ) as source:
         feats, probability = source.port(port)
-    result = make_plan(
+    return _plan_and_store(
+        session,
         feats,
+        probability,
         model,
         active_checks(session),
         port=port,
@@ -155,9 +199,7 @@ def plan_one_port(
         exploration_rate=exploration_rate,
         seed=seed,
         brand_evidence=brand_evidence,
-        probability=probability,
+        actor=actor,
+        user_id=user_id,
+        out=out,
     )
-    save_plan(session, result, actor, user_id)
-    if out is not None:
-        write_holds(result, out)
-    return result
