@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from redlane.bench.names_bench import sample
 from redlane.names import SCHEMAS, compare
 from redlane.names.batch import PairScorer, score_arrow, score_pairs
-from redlane.names.bench import sample
 from redlane.names.duckdb_udf import register_duckdb
 from redlane.resolve.live import level_predicate
 from redlane.resolve.splink_model import build_comparison, name_score_label

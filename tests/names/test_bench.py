@@ -10,9 +10,9 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
+from redlane.bench import names_bench as name_bench
+from redlane.bench.names_bench import blocked_name_pairs
 from redlane.cli.names_cmds import names_app
-from redlane.names import bench as name_bench
-from redlane.names.bench import blocked_name_pairs
 
 runner = CliRunner()
 

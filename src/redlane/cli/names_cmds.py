@@ -156,7 +156,7 @@ def bench(
     signatures) through the batch scorer; also generated pairs through the batch scorer and
     through compare(). See docs/names.md "Speed".
     """
-    from redlane.names import bench as name_bench
+    from redlane.bench import names_bench as name_bench
 
     figures = name_bench.measure(pairs, runs, signatures, resolution_pairs)
     sys.stdout.write(name_bench.report(figures))

@@ -2,7 +2,7 @@
 
     redlane names bench [--pairs 20000] [--runs 3] [--signatures PATH]
                         [--resolution-pairs 1000000] [--json OUT]
-    python -m redlane.names.bench …   (the same)
+    python -m redlane.bench.names_bench …   (the same)
 
 Every figure is pairs per second of CPU time of a *fresh* child process (other load on the
 machine doesn't count), the median of ``--runs`` processes. Loading the model and rigour's
@@ -166,7 +166,7 @@ def _child(
 def _in_fresh_process(
     mode: str, pairs_n: int, signatures: Path | None, resolution_pairs: int
 ) -> dict[str, Any]:
-    command = [sys.executable, "-m", "redlane.names.bench", "--child", mode]
+    command = [sys.executable, "-m", "redlane.bench.names_bench", "--child", mode]
     command += ["--pairs", str(pairs_n), "--resolution-pairs", str(resolution_pairs)]
     if signatures is not None:
         command += ["--signatures", str(signatures)]
