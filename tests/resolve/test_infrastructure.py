@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from redlane.cli import app
@@ -407,3 +408,118 @@ def test_each_identifier_alone_raises_a_live_score_over_the_no_match_baseline(
     found = {c.actor_id: c for c in matcher.match({identifier: value}, top=50)}
     assert actor in found, f"{identifier} {value!r} does not find its actor"
     assert found[actor].match_weight > matcher.prior_weight + 1, (identifier, found[actor])
+
+
+def _list_entity(entity_id: str, schema: str, name: str, **props: str) -> dict:
+    from followthemoney import model
+
+    proxy = model.make_entity(schema)
+    proxy.id = entity_id
+    proxy.add("name", name)
+    proxy.add("country", "cn" if schema == "Company" else "es")
+    for prop, value in props.items():
+        proxy.add(prop, value)
+    return proxy.to_dict()
+
+
+def _lookout_hits(home: Path) -> dict[str, set[str]]:
+    """The hand-written parcels each imported lookout flags, computed as the plan computes
+    them: the features' keys (``targeting.sql.KEY_EXPRESSIONS``) and the parties' actors."""
+    import pyarrow as pa
+
+    from redlane.engine.warehouse import Warehouse
+    from redlane.store.db import session_scope
+    from redlane.store.models import Lookout
+    from redlane.targeting.rules import active_checks, evaluate
+    from redlane.targeting.sql import KEY_EXPRESSIONS
+
+    settings = get_settings()
+    con = Warehouse(settings.warehouse_path).connect(tables=["aed_shipments"])
+    register_resolution_views(con, home)
+    keys = ", ".join(f"{KEY_EXPRESSIONS[k]} AS k_{k}" for k in ("sname", "sphone", "semail"))
+    keys += ", " + ", ".join(f"{KEY_EXPRESSIONS[k]} AS k_{k}" for k in ("saddr", "cname", "caddr"))
+    table: pa.Table = con.sql(
+        f"""
+        SELECT s.hawb, {keys}, expected_arrival,
+            (SELECT max(actor_id) FROM party_actors p WHERE p.source_table = 'aed_shipments'
+                AND p.record_key = s.hawb AND p.role = 'shipper') AS shipper_actor_id,
+            (SELECT max(actor_id) FROM party_actors p WHERE p.source_table = 'aed_shipments'
+                AND p.record_key = s.hawb AND p.role = 'consignee') AS consignee_actor_id
+        FROM aed_shipments s WHERE s.hawb LIKE 'EXF%'
+        """
+    ).to_arrow_table()
+    with session_scope(settings.database, readonly=True) as session:
+        checks = [c for c in active_checks(session) if c.kind == "identifier"]
+        listed = {
+            f"lookout:{lk.id}": lk.criteria["ftm_id"] for lk in session.scalars(select(Lookout))
+        }
+    hits = evaluate(table, checks)
+    hawbs = table.column("hawb").to_pylist()
+    return {
+        listed[check.key]: {hawbs[r] for r in range(len(hawbs)) if hits[r, i]}
+        for i, check in enumerate(checks)
+    }
+
+
+def test_a_list_imported_with_resolve_flags_the_listed_party_not_namesakes_or_clients(
+    full_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``case ftm-import --resolve``: a front listed under a squatted name, a client listed
+    with its forwarder's phone, a common name listed with one namesake's phone. Matched by raw
+    values each flags innocents; resolved to actors each flags its own parcels only."""
+    home = tmp_path / "home"
+    shutil.copytree(full_home, home)
+    monkeypatch.setenv("REDLANE_HOME", str(home))
+    get_settings.cache_clear()
+    client, front_address = CLIENTS[2][0], "301 Jiangbei Road, Huizhou 516001"
+    front_phone = "+86 138 2660 9988"
+    rows = _scenario(0)[0] + _scenario(1)[0]
+    for mode in ("plain", "resolved"):
+        entities = [
+            _list_entity(
+                f"{mode}-front", "Company", SQUATTED, address=front_address, phone=front_phone
+            ),
+            _list_entity(f"{mode}-client", "Company", client, phone=FORWARDER_PHONE),
+            _list_entity(f"{mode}-namesake", "Person", NAMESAKE, phone="+34 612 345 202"),
+        ]
+        path = tmp_path / f"{mode}.ftm.json"
+        path.write_text("".join(json.dumps(e) + "\n" for e in entities), encoding="utf-8")
+        out = _run("case", "ftm-import", str(path), *(["--resolve"] if mode == "resolved" else []))
+        assert "3 lookouts created" in out
+    hits = _lookout_hits(home)
+
+    def parcels(test: object) -> set[str]:
+        return {row["hawb"] for row in rows if test(row)}  # type: ignore[operator]
+
+    front = parcels(lambda r: r["shipper_address"] == front_address)
+    firm = parcels(
+        lambda r: r["shipper_name"] == SQUATTED and r["shipper_address"] != front_address
+    )
+    namesake = parcels(lambda r: r["shipper_phone"] == "+34 612 345 202")
+    all_namesakes = parcels(lambda r: r["shipper_name"] == NAMESAKE)
+    own = parcels(lambda r: r["shipper_name"] == client)  # its c/o and its direct waybills
+    forwarded = parcels(lambda r: r["shipper_phone"] == FORWARDER_PHONE)
+    # By raw values: the squatted firm, every namesake, every client of the forwarder.
+    assert hits["plain-front"] >= front | firm
+    assert hits["plain-namesake"] == all_namesakes
+    assert hits["plain-client"] >= forwarded and len(forwarded) > 2 * len(own)
+    # Resolved: the listed party's own parcels.
+    assert hits["resolved-front"] == front
+    assert hits["resolved-namesake"] == namesake
+    assert own <= hits["resolved-client"] and not hits["resolved-client"] & (
+        forwarded - own - parcels(lambda r: r["seller_ref"] == f"S-FWD{2:03d}")
+    )
+    from redlane.store.db import session_scope
+    from redlane.store.models import AuditEntry
+
+    with session_scope(get_settings().database, readonly=True) as session:
+        imports = [
+            entry.details
+            for entry in session.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.action == "lookout.import")
+                .order_by(AuditEntry.seq)
+            )
+        ]
+    assert [d["resolve"] for d in imports] == [False, True]
+    assert imports[1]["resolved"] == 3

@@ -70,6 +70,52 @@ def test_eval_resolution_reports_contract_keys_and_quality(use_home: Path, world
     assert metrics["bcubed_f1"] >= 0.93, metrics
 
 
+def test_eval_ftm_scores_a_list_written_from_the_truth_both_ways(
+    use_home: Path, world: Path, tmp_path: Path
+):
+    from followthemoney import model
+
+    figures = json.loads(
+        _run(
+            "eval",
+            "ftm",
+            "--truth",
+            str(world / "truth"),
+            "--json",
+            "--write-lists",
+            str(tmp_path / "lists"),
+        )
+    )
+    listed = figures["listed_identities"]
+    assert listed > 0 and 0 < figures["listed_actors"] <= listed
+    for variant in ("full", "names"):
+        lines = (tmp_path / "lists" / f"truth_list-{variant}.ftm.json").read_text().splitlines()
+        assert len(lines) == listed
+        assert all(model.get_proxy(json.loads(line)).schema.is_a("LegalEntity") for line in lines)
+        for method in ("lookout", "resolved"):
+            row = figures[variant][method]
+            assert row["entities"] == listed
+            assert 0 <= row["true_hits"] <= row["parcels_hit"]
+            assert 0 < row["entities_found"] <= listed, (variant, method, row)
+            for key in ("precision", "recall_actor", "recall_identity", "f1_actor"):
+                assert 0.0 <= row[key] <= 1.0
+    # A list entry carries a forwarder's or a ring's shared address: matched by its raw values
+    # it flags other parties' parcels; resolved to actors it flags fewer.
+    full = figures["full"]
+    assert full["resolved"]["precision"] > full["lookout"]["precision"], full
+    names = (tmp_path / "lists" / "truth_list-names.ftm.json").read_text()
+    assert '"phone"' not in names and '"address"' not in names
+
+
+def test_eval_ftm_needs_a_truth_folder_and_a_run(use_home: Path, tmp_path: Path):
+    result = runner.invoke(app, ["eval", "ftm", "--truth", str(tmp_path / "nowhere")])
+    assert result.exit_code == 1 and "no such folder" in result.output
+    empty = tmp_path / "truth"
+    empty.mkdir()
+    result = runner.invoke(app, ["eval", "ftm", "--truth", str(empty)])
+    assert result.exit_code == 1 and "identities.parquet" in result.output
+
+
 def test_actor_ids_are_stable_across_full_reruns(use_home: Path):
     before = _mapping(use_home)
     _run("resolve", "--full")

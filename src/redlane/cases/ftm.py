@@ -22,6 +22,7 @@ from followthemoney.proxy import EntityProxy
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from redlane.cases.ftm_resolve import EntityResolver
 from redlane.cases.records import Linked
 from redlane.store import audit, outbox
 from redlane.store.models import FROM_START, LANES, Lookout, User
@@ -186,6 +187,9 @@ class ImportResult:
     already: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
     invalid_lines: list[int] = field(default_factory=list)
+    # With --resolve: lookouts matched by actors, and values left out as shared infrastructure.
+    resolved: int = 0
+    infrastructure_values: int = 0
 
 
 def _owner(session: Session, username: str, partner_id: str) -> User:
@@ -198,8 +202,13 @@ def _owner(session: Session, username: str, partner_id: str) -> User:
     return user
 
 
-def lookout_criteria(proxy: EntityProxy, dataset: str) -> dict[str, Any]:
-    return {
+def lookout_criteria(
+    proxy: EntityProxy, dataset: str, resolver: EntityResolver | None = None
+) -> dict[str, Any]:
+    """The lookout's criteria; with a ``resolver`` (``--resolve``), the actors the entity
+    resolves to (``actor_ids``, matched instead of the lists) or, when it resolves to none, the
+    lists less the values shared infrastructure holds (``held_by_infrastructure``)."""
+    criteria: dict[str, Any] = {
         "source": "ftm",
         "dataset": dataset,
         "ftm_id": proxy.id,
@@ -211,6 +220,17 @@ def lookout_criteria(proxy: EntityProxy, dataset: str) -> dict[str, Any]:
         "countries": sorted(proxy.get("country", quiet=True)),
         "topics": sorted(proxy.get("topics", quiet=True)),
     }
+    if resolver is None:
+        return criteria
+    resolution = resolver.resolve(proxy)
+    criteria["resolved"] = {"threshold": resolver.threshold, "actors": resolution.actors}
+    if resolution.actors:
+        criteria["actor_ids"] = sorted(resolution.actors)
+        return criteria
+    criteria["held_by_infrastructure"] = resolution.held_by_infrastructure
+    for key, values in resolution.held_by_infrastructure.items():
+        criteria[key] = [v for v in criteria[key] if v not in values]
+    return criteria
 
 
 def import_lookouts(
@@ -221,9 +241,11 @@ def import_lookouts(
     partner_id: str = "ipcc",
     lane: str = "yellow",
     reason: str = "",
+    resolver: EntityResolver | None = None,
 ) -> ImportResult:
     """Each legal entity (Person, Company, Organization, ...) of a JSON-lines FtM file becomes
-    an ``identifier`` lookout; entities already imported (same FtM id) are left alone."""
+    an ``identifier`` lookout; entities already imported (same FtM id) are left alone. With a
+    ``resolver``, each is matched by the actors it resolves to (see :func:`lookout_criteria`)."""
     if lane not in LANES:
         raise ValueError(f"lane must be one of {', '.join(LANES)}")
     owner = _owner(session, actor, partner_id)
@@ -249,7 +271,11 @@ def import_lookouts(
             if proxy.id is None or proxy.id in known:
                 result.already += 1
                 continue
-            criteria = lookout_criteria(proxy, dataset)
+            criteria = lookout_criteria(proxy, dataset, resolver)
+            result.resolved += bool(criteria.get("actor_ids"))
+            result.infrastructure_values += sum(
+                len(v) for v in (criteria.get("held_by_infrastructure") or {}).values()
+            )
             lookout = Lookout(
                 owner_id=owner.id,
                 partner_id=partner_id,
@@ -288,6 +314,9 @@ def import_lookouts(
             "already": result.already,
             "skipped": result.skipped,
             "invalid_lines": result.invalid_lines[:100],
+            "resolve": resolver is not None,
+            "resolved": result.resolved,
+            "infrastructure_values": result.infrastructure_values,
         },
     )
     return result

@@ -13,6 +13,7 @@ from redlane.cli.case_cmds import case_app
 from redlane.cli.data_cmds import batches, ingest, quarantine_app, status
 from redlane.cli.db_cmds import audit_app, db_app
 from redlane.cli.demo_cmd import demo
+from redlane.cli.ftm_eval_cmd import eval_ftm as _eval_ftm  # noqa: F401  (registers `eval ftm`)
 from redlane.cli.kcs_cmds import kcs_app
 from redlane.cli.names_cmds import names_app
 from redlane.cli.pprl_cmds import pprl_app

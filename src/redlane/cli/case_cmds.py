@@ -12,6 +12,7 @@ from redlane.cli.audit_log import cli_actor
 from redlane.cli.common import (
     console,
     err_console,
+    fail,
     fitting_table,
     print_json,
     settings,
@@ -303,23 +304,51 @@ def ftm_import(
     lane: Annotated[str, typer.Option(help="Lane for matching shipments.")] = "yellow",
     partner: Annotated[str, typer.Option(help="Partner owning the lookouts.")] = "ipcc",
     reason: Annotated[str, typer.Option(help="Reason shown on the lookouts.")] = "",
+    resolve: Annotated[
+        bool,
+        typer.Option(
+            "--resolve",
+            help="Match each entity by the actors the current resolution run resolves it to,"
+            " not by its raw values; an entity resolving to none keeps its values less those"
+            " held by shared infrastructure (docs/cases.md).",
+        ),
+    ] = False,
 ) -> None:
     """Import legal entities (e.g. a sanctions or bad-actor list) as identifier lookouts."""
     from redlane.cases.ftm import import_lookouts
+    from redlane.cases.ftm_resolve import EntityResolver
+    from redlane.errors import RedlaneError
     from redlane.store.partners import ensure_default_partners
 
     if not file.is_file():
         raise typer.BadParameter(f"no file {file}")
+    resolver = None
+    if resolve:
+        try:
+            resolver = EntityResolver.load(settings().home)
+        except RedlaneError as exc:
+            raise fail(exc) from None
     with store_session() as session:
         ensure_default_partners(session)
         result = import_lookouts(
-            session, file, actor=cli_actor(), partner_id=partner, lane=lane, reason=reason
+            session,
+            file,
+            actor=cli_actor(),
+            partner_id=partner,
+            lane=lane,
+            reason=reason,
+            resolver=resolver,
         )
     skipped = ", ".join(f"{k} {v}" for k, v in sorted(result.skipped.items())) or "none"
     console.print(
         f"{len(result.created)} lookouts created, {result.already} already imported, "
         f"skipped: {skipped}, unreadable lines: {len(result.invalid_lines)}"
     )
+    if resolver is not None:
+        console.print(
+            f"{result.resolved} matched by the actors they resolve to; "
+            f"{result.infrastructure_values} values left out as shared infrastructure"
+        )
 
 
 @case_app.command("actions")

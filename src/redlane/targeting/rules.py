@@ -129,7 +129,9 @@ def lookout_criteria(kind: str, criteria: Mapping[str, Any]) -> dict[str, Any]:
             ]
         }
     if kind == "identifier":
-        if "identifier" not in criteria and any(criteria.get(k) for k in LISTED_IDENTIFIERS):
+        if "identifier" not in criteria and any(
+            criteria.get(k) for k in (*LISTED_IDENTIFIERS, RESOLVED_ACTORS)
+        ):
             return _listed_identifiers(criteria)
         ident = str(criteria.get("identifier") or "")
         column = IDENTIFIER_COLUMNS.get(ident)
@@ -154,8 +156,23 @@ LISTED_IDENTIFIERS: Final = {
 }
 
 
+# An entity resolved to actors at import (``case ftm-import --resolve``): matched by them alone.
+RESOLVED_ACTORS: Final = "actor_ids"
+
+
 def _listed_identifiers(criteria: Mapping[str, Any]) -> dict[str, Any]:
-    """Any of an entity's names, phones, e-mails or addresses, folded as the features are."""
+    """The actors an entity resolved to, else any of its names, phones, e-mails or addresses,
+    folded as the features are."""
+    actors = criteria.get(RESOLVED_ACTORS)
+    if actors:
+        if not isinstance(actors, list) or not all(isinstance(a, str) for a in actors):
+            raise CriteriaError(f"{RESOLVED_ACTORS} must be a list of strings")
+        return {
+            "any": [
+                {"field": "shipper_actor_id", "op": "in", "value": sorted(actors)},
+                {"field": "consignee_actor_id", "op": "in", "value": sorted(actors)},
+            ]
+        }
     parts = []
     for key, (ident, columns) in LISTED_IDENTIFIERS.items():
         values = criteria.get(key) or []
