@@ -481,11 +481,12 @@ def test_a_list_imported_with_resolve_flags_the_listed_party_not_namesakes_or_cl
             ),
             _list_entity(f"{mode}-client", "Company", client, phone=FORWARDER_PHONE),
             _list_entity(f"{mode}-namesake", "Person", NAMESAKE, phone="+34 612 345 202"),
+            _list_entity(f"{mode}-name-only", "Person", NAMESAKE),
         ]
         path = tmp_path / f"{mode}.ftm.json"
         path.write_text("".join(json.dumps(e) + "\n" for e in entities), encoding="utf-8")
         out = _run("case", "ftm-import", str(path), *(["--resolve"] if mode == "resolved" else []))
-        assert "3 lookouts created" in out
+        assert "4 lookouts created" in out
     hits = _lookout_hits(home)
 
     def parcels(test: object) -> set[str]:
@@ -506,11 +507,13 @@ def test_a_list_imported_with_resolve_flags_the_listed_party_not_namesakes_or_cl
     # Resolved: the listed party's own parcels.
     assert hits["resolved-front"] == front
     assert hits["resolved-namesake"] == namesake
+    # A common name alone: the run sees it on three actors, so it flags none of them.
+    assert hits["plain-name-only"] == all_namesakes and hits["resolved-name-only"] == set()
     assert own <= hits["resolved-client"] and not hits["resolved-client"] & (
         forwarded - own - parcels(lambda r: r["seller_ref"] == f"S-FWD{2:03d}")
     )
     from redlane.store.db import session_scope
-    from redlane.store.models import AuditEntry
+    from redlane.store.models import AuditEntry, Lookout
 
     with session_scope(get_settings().database, readonly=True) as session:
         imports = [
@@ -522,4 +525,12 @@ def test_a_list_imported_with_resolve_flags_the_listed_party_not_namesakes_or_cl
             )
         ]
     assert [d["resolve"] for d in imports] == [False, True]
-    assert imports[1]["resolved"] == 3
+    assert imports[1]["resolved"] == 3 and imports[1]["namesake_names"] == 1
+    with session_scope(get_settings().database, readonly=True) as session:
+        (name_only,) = [
+            lk.criteria
+            for lk in session.scalars(select(Lookout))
+            if lk.criteria["ftm_id"] == "resolved-name-only"
+        ]
+    assert name_only["held_by_namesakes"] == [NAMESAKE] and name_only["names"] == []
+    assert "actor_ids" not in name_only

@@ -190,6 +190,7 @@ class ImportResult:
     # With --resolve: lookouts matched by actors, and values left out as shared infrastructure.
     resolved: int = 0
     infrastructure_values: int = 0
+    namesake_names: int = 0
 
 
 def _owner(session: Session, username: str, partner_id: str) -> User:
@@ -205,9 +206,11 @@ def _owner(session: Session, username: str, partner_id: str) -> User:
 def lookout_criteria(
     proxy: EntityProxy, dataset: str, resolver: EntityResolver | None = None
 ) -> dict[str, Any]:
-    """The lookout's criteria; with a ``resolver`` (``--resolve``), the actors the entity
-    resolves to (``actor_ids``, matched instead of the lists) or, when it resolves to none, the
-    lists less the values shared infrastructure holds (``held_by_infrastructure``)."""
+    """The lookout's criteria; with a ``resolver`` (``--resolve``), the actor the entity
+    resolves to best (``actor_ids``, matched instead of the lists; every actor above the
+    threshold is in ``resolved``) or, when it resolves to none, the lists less the values shared
+    infrastructure holds (``held_by_infrastructure``) and the names other actors bear too
+    (``held_by_namesakes``)."""
     criteria: dict[str, Any] = {
         "source": "ftm",
         "dataset": dataset,
@@ -224,12 +227,14 @@ def lookout_criteria(
         return criteria
     resolution = resolver.resolve(proxy)
     criteria["resolved"] = {"threshold": resolver.threshold, "actors": resolution.actors}
-    if resolution.actors:
-        criteria["actor_ids"] = sorted(resolution.actors)
+    if resolution.best is not None:
+        criteria["actor_ids"] = [resolution.best]
         return criteria
     criteria["held_by_infrastructure"] = resolution.held_by_infrastructure
     for key, values in resolution.held_by_infrastructure.items():
         criteria[key] = [v for v in criteria[key] if v not in values]
+    criteria["held_by_namesakes"] = resolution.held_by_namesakes
+    criteria["names"] = [n for n in criteria["names"] if n not in resolution.held_by_namesakes]
     return criteria
 
 
@@ -276,6 +281,7 @@ def import_lookouts(
             result.infrastructure_values += sum(
                 len(v) for v in (criteria.get("held_by_infrastructure") or {}).values()
             )
+            result.namesake_names += len(criteria.get("held_by_namesakes") or ())
             lookout = Lookout(
                 owner_id=owner.id,
                 partner_id=partner_id,
@@ -317,6 +323,7 @@ def import_lookouts(
             "resolve": resolver is not None,
             "resolved": result.resolved,
             "infrastructure_values": result.infrastructure_values,
+            "namesake_names": result.namesake_names,
         },
     )
     return result

@@ -7,13 +7,15 @@ actors the current resolution run judges it to be (live matching with the run's 
 match threshold), and through them every identity resolution links to them later.
 
 An entity that resolves to no actor keeps its identifier lists, less each value the run holds as
-shared infrastructure (``resolve/infrastructure.py``): a forwarder's phone or address is a role,
-not an identity.
+shared infrastructure (``resolve/infrastructure.py``: a forwarder's phone or address is a role,
+not an identity) and each name the run sees on more than one actor (a common name alone would
+flag every namesake).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Final
 
@@ -35,8 +37,20 @@ MAX_CANDIDATES: Final = 20
 
 @dataclass(frozen=True)
 class Resolution:
+    # Every actor at or above the threshold, with its best probability over the queries.
     actors: dict[str, float]
     held_by_infrastructure: dict[str, list[str]]
+    # Names the run sees on more than one actor: a common name alone flags every namesake.
+    held_by_namesakes: list[str]
+
+    @property
+    def best(self) -> str | None:
+        """The actor the entity matches best (the smallest id among equals): a list entry names
+        one party. A second actor above the threshold came, on our worlds, from a weaker
+        reading (a name in another script sharing boilerplate words), not from a split actor."""
+        if not self.actors:
+            return None
+        return min(self.actors, key=lambda actor: (-self.actors[actor], actor))
 
 
 @dataclass
@@ -67,9 +81,25 @@ class EntityResolver:
                 if candidate.probability >= self.threshold:
                     best = max(actors.get(candidate.actor_id, 0.0), candidate.probability)
                     actors[candidate.actor_id] = round(best, 6)
+        names = sorted(set(proxy.get("name")) | set(proxy.get("alias", quiet=True)))
         return Resolution(
-            actors=dict(sorted(actors.items())), held_by_infrastructure=self._held(proxy)
+            actors=dict(sorted(actors.items())),
+            held_by_infrastructure=self._held(proxy),
+            held_by_namesakes=[name for name in names if len(self._actors_named(name)) > 1],
         )
+
+    def _actors_named(self, name: str) -> set[str]:
+        return self._name_actors.get(signature_of({"name": name})["name_norm"] or "", set())
+
+    @cached_property
+    def _name_actors(self) -> dict[str, set[str]]:
+        """Each exact (normalised) name of the run → the actors whose signatures bear it."""
+        found: dict[str, set[str]] = {}
+        for sig_id, signature in self.matcher.signatures.items():
+            name, actor = signature.get("name_norm"), self.matcher.sig_actor.get(sig_id)
+            if name is not None and actor is not None:
+                found.setdefault(name, set()).add(actor)
+        return found
 
     def _held(self, proxy: EntityProxy) -> dict[str, list[str]]:
         """The entity's values the run holds as shared infrastructure, per criteria list."""

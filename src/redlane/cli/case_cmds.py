@@ -346,8 +346,9 @@ def ftm_import(
     )
     if resolver is not None:
         console.print(
-            f"{result.resolved} matched by the actors they resolve to; "
-            f"{result.infrastructure_values} values left out as shared infrastructure"
+            f"{result.resolved} matched by the actor they resolve to; left out of the others: "
+            f"{result.infrastructure_values} values held by shared infrastructure, "
+            f"{result.namesake_names} names other actors bear too"
         )
 
 

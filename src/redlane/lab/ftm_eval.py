@@ -115,8 +115,10 @@ def listed_identities(truth: Path) -> list[ListedIdentity]:
     for name in ("identities.parquet", "actors.parquet", "shipments.parquet"):
         if not (truth / name).exists():
             raise RedlaneError(f"{truth}: no {name} (is this a simulated world's truth/ folder?)")
-    rows = duckdb.connect().execute(
-        f"""
+    rows = (
+        duckdb.connect()
+        .execute(
+            f"""
         SELECT i.identity_id, i.actor_id, i.name, i.native_name, coalesce(i.person, false),
             i.country, i.address, i.phone_e164, i.email
         FROM read_parquet({quote_literal(str(truth / "identities.parquet"))}) i
@@ -124,7 +126,9 @@ def listed_identities(truth: Path) -> list[ListedIdentity]:
         WHERE a.kind = 'counterfeit' AND coalesce(i.used, true) AND i.name IS NOT NULL
         ORDER BY i.identity_id
         """
-    ).fetchall()
+        )
+        .fetchall()
+    )
     return [ListedIdentity(*row) for row in rows]
 
 
