@@ -21,7 +21,7 @@ from typing import Any, Final
 
 from followthemoney.proxy import EntityProxy
 
-from redlane.resolve.live import LiveMatcher, signature_of
+from redlane.resolve.live import Candidate, LiveMatcher, signature_of
 from redlane.resolve.splink_model import load_settings
 
 # FtM property → (the live matcher's record key, the infrastructure kind of its normalised value).
@@ -33,6 +33,10 @@ IDENTIFIER_PROPS: Final = {
 # Criteria list (cases.ftm.lookout_criteria) of each FtM property above.
 CRITERIA_LISTS: Final = {"address": "addresses", "phone": "phones", "email": "emails"}
 MAX_CANDIDATES: Final = 20
+# The live matcher's name comparison, and the fields whose agreement alone does not identify.
+NAME_FIELD: Final = "name_norm"
+NAME_ONLY_FIELDS: Final = frozenset({NAME_FIELD, "country"})
+EXACT_LEVEL: Final = "Exact match"
 
 
 @dataclass(frozen=True)
@@ -78,7 +82,7 @@ class EntityResolver:
         actors: dict[str, float] = {}
         for query in self.queries(proxy):
             for candidate in self.matcher.match(query, top=MAX_CANDIDATES):
-                if candidate.probability >= self.threshold:
+                if candidate.probability >= self.threshold and self._identified(candidate, query):
                     best = max(actors.get(candidate.actor_id, 0.0), candidate.probability)
                     actors[candidate.actor_id] = round(best, 6)
         names = sorted(set(proxy.get("name")) | set(proxy.get("alias", quiet=True)))
@@ -87,6 +91,19 @@ class EntityResolver:
             held_by_infrastructure=self._held(proxy),
             held_by_namesakes=[name for name in names if len(self._actors_named(name)) > 1],
         )
+
+    def _identified(self, candidate: Candidate, query: dict[str, Any]) -> bool:
+        """Whether a candidate's evidence names one party: a field beyond the name and country
+        agrees (an address, phone, e-mail, ...), or the name is the same, exactly, and no other
+        actor of the run bears it. A name that is only similar, with nothing else known on one
+        side, scored above the threshold on our worlds (``Jiang Xiufang`` and ``Xiuying Jiang``,
+        0.98): the live score leaves out term frequencies and a null level is no evidence."""
+        if any(r.weight > 0 and r.field not in NAME_ONLY_FIELDS for r in candidate.reasons):
+            return True
+        exact_name = any(
+            r.field == NAME_FIELD and r.level.startswith(EXACT_LEVEL) for r in candidate.reasons
+        )
+        return exact_name and self._actors_named(str(query["name"])) == {candidate.actor_id}
 
     def _actors_named(self, name: str) -> set[str]:
         return self._name_actors.get(signature_of({"name": name})["name_norm"] or "", set())

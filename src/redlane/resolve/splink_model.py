@@ -242,6 +242,11 @@ def train_linker(
     proportion = min(1.0, max(0.05, 200_000 / max(rows, 1)))
     trained_sessions = 0
     for rule in training["em_blocking_rules"]:
+        # A session prepares the linker's own settings for its blocked pairs (the comparisons
+        # its rule uses removed, the prior scaled to those pairs) and puts them back only when
+        # it succeeds: a failed session left a model without its e-mail comparison and with a
+        # prior of 0.17 instead of 7e-5, which merged namesakes by the thousand (seed 76).
+        before = linker._settings_obj.core_model_settings.copy()  # type: ignore[no-untyped-call]
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(
                 block_on(*rule), record_sample_proportion=proportion
@@ -250,6 +255,7 @@ def train_linker(
         except (ValueError, SplinkException) as exc:
             # On small or odd data one EM session can collapse a level to m = 0 (Splink refuses
             # it) or find no pairs; the other sessions and the defaults still give a usable model.
+            linker._settings_obj.core_model_settings = before
             logger.warning("EM blocking on %s skipped: %s", rule, str(exc).splitlines()[0])
     if not trained_sessions:
         logger.warning("no EM session converged: m probabilities are Splink's defaults")
