@@ -54,7 +54,10 @@ class LoadResult:
 
 
 def chunk_to_arrow(chunk: RawChunk) -> pa.Table:
-    arrays = {name: pa.array(values, pa.string()) for name, values in chunk.columns.items()}
+    arrays = {
+        name: values if isinstance(values, pa.Array) else pa.array(values, pa.string())
+        for name, values in chunk.columns.items()
+    }
     arrays["_line"] = pa.array(chunk.lines, pa.int64())
     arrays["_location"] = pa.array(chunk.locations, pa.string())
     return pa.table(arrays)
