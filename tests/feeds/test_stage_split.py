@@ -56,7 +56,7 @@ def _items(path: Path, span: CsvSpan | None = None, tail: list[str] | None = Non
     problems: list[ParseProblem] = []
     for item in parse_csv(path, CARRIER, stats, span, tail):
         if isinstance(item, RawChunk):
-            columns = [list(item.columns[name]) for name in FIELDS]
+            columns = [item.values(name) for name in FIELDS]
             rows += zip(item.lines, *columns, strict=True)
         else:
             problems.append(item)

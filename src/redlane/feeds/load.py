@@ -54,7 +54,10 @@ class LoadResult:
 
 
 def chunk_to_arrow(chunk: RawChunk) -> pa.Table:
-    arrays = {name: pa.array(values, pa.string()) for name, values in chunk.columns.items()}
+    arrays = {
+        name: values if isinstance(values, pa.Array) else pa.array(values, pa.string())
+        for name, values in chunk.columns.items()
+    }
     arrays["_line"] = pa.array(chunk.lines, pa.int64())
     arrays["_location"] = pa.array(chunk.locations, pa.string())
     return pa.table(arrays)
@@ -109,30 +112,56 @@ def document_order_sql(line: str, location: str) -> str:
     return f"{line} NULLS LAST, {segments}"
 
 
-def classify_sql(table: TableSpec, raw_source: str) -> str:
-    """Rows with typed values, errors and a verdict: load|duplicate|conflict|invalid.
+# Where each staged row came from (its staged file and row in it): names a row across queries.
+_ROW_ID = ("__file", "__row")
+_VERDICT = ("__verdict", "__first_at", "__ebatch")
+_REFUSED = "('invalid', 'conflict_file', 'conflict_batch')"
+
+
+def raw_rows_sql(raw_glob: Path) -> str:
+    """The staged raw rows of one table, each with its :data:`_ROW_ID`."""
+    source = (
+        f"read_parquet({quote_literal(str(raw_glob))}, filename = '__file', file_row_number = true)"
+    )
+    return f"(SELECT * EXCLUDE (file_row_number), file_row_number AS __row FROM {source})"
+
+
+def typed_rows_sql(table: TableSpec, raw_source: str) -> str:
+    """Every row typed and judged valid or not in one vectorised pass, with its key and row
+    hashes: no reasons and no record text, which only refused rows need."""
+    fields = ", ".join(quote_ident(f.name) for f in table.fields)
+    return f"""
+    WITH checked AS ({checked_select_sql(table, raw_source, _ROW_ID, record=False)}),
+    flagged AS (SELECT *, {any_error_sql(table)} AS __invalid FROM checked)
+    SELECT __file, __row, _line, _location, {fields}, __invalid,
+        CASE WHEN NOT __invalid THEN {key_hash_sql(table)} END AS _key,
+        CASE WHEN NOT __invalid THEN {row_hash_sql(table)} END AS _row_hash
+    FROM flagged
+    """
+
+
+def classify_sql(table: TableSpec, typed: str) -> str:
+    """The typed rows (table ``typed``) with a verdict: load|duplicate|conflict|invalid.
 
     Among rows of one key, the first in the file is the one kept; later ones are repeats or
-    conflicts."""
+    conflicts. Only keys seen more than once in the file are ranked (most are seen once), and
+    only the loaded rows of this batch's keys are looked up."""
     order = document_order_sql("_line", "_location")
     win = f"PARTITION BY _key ORDER BY {order}"
     return f"""
-    WITH checked AS ({checked_select_sql(table, raw_source)}),
-    flagged AS (SELECT *, {any_error_sql(table)} AS __invalid FROM checked),
-    hashed AS (
-        SELECT *,
-            CASE WHEN NOT __invalid THEN {key_hash_sql(table)} END AS _key,
-            CASE WHEN NOT __invalid THEN {row_hash_sql(table)} END AS _row_hash
-        FROM flagged),
+    WITH repeated AS (
+        SELECT _key FROM {typed} WHERE _key IS NOT NULL GROUP BY _key HAVING count(*) > 1),
     ranked AS (
-        SELECT *, row_number() OVER ({win}) AS __rn,
+        SELECT __file AS __rfile, __row AS __rrow, row_number() OVER ({win}) AS __rn,
             first_value(_row_hash) OVER ({win}) AS __first_hash,
             first_value(coalesce('line ' || _line, _location)) OVER ({win}) AS __first_at
-        FROM hashed),
+        FROM {typed} WHERE _key IN (SELECT _key FROM repeated)),
     existing AS (
         SELECT _key AS __ekey, any_value(_row_hash) AS __ehash, any_value(_batch_id) AS __ebatch
-        FROM {quote_ident(table.name)} GROUP BY _key)
-    SELECT r.*, e.__ehash, e.__ebatch,
+        FROM {quote_ident(table.name)}
+        WHERE _key IN (SELECT _key FROM {typed} WHERE _key IS NOT NULL)
+        GROUP BY _key)
+    SELECT t.*, r.__first_at, e.__ebatch,
         CASE
             WHEN __invalid THEN 'invalid'
             WHEN __rn > 1 AND _row_hash = __first_hash THEN 'duplicate'
@@ -141,7 +170,9 @@ def classify_sql(table: TableSpec, raw_source: str) -> str:
             WHEN e.__ehash = _row_hash THEN 'duplicate'
             ELSE 'conflict_batch'
         END AS __verdict
-    FROM ranked r LEFT JOIN existing e ON r._key = e.__ekey
+    FROM {typed} t
+    LEFT JOIN ranked r ON t.__file = r.__rfile AND t.__row = r.__rrow
+    LEFT JOIN existing e ON t._key = e.__ekey
     """
 
 
@@ -154,7 +185,22 @@ def loaded_rows_sql(table: TableSpec, ctx: BatchContext) -> str:
     )
 
 
-def quarantined_rows_sql(table: TableSpec) -> str:
+def refused_rows_sql(table: TableSpec, raw_source: str, classified: str) -> str:
+    """The refused rows of ``classified`` checked again from their raw values, now with every
+    reason and the record as received: the per-row path, run on these rows only."""
+    ids = ", ".join(_ROW_ID)
+    verdicts = ", ".join(_VERDICT)
+    refused = (
+        f"(SELECT r.*, {verdicts} FROM {raw_source} r "
+        f"JOIN (SELECT {ids}, {verdicts} FROM {classified} WHERE __verdict IN {_REFUSED}) v "
+        "ON r.__file = v.__file AND r.__row = v.__row)"
+    )
+    checked = checked_select_sql(table, refused, _VERDICT)
+    return f"SELECT *, {any_error_sql(table)} AS __invalid FROM ({checked})"
+
+
+def quarantined_rows_sql(table: TableSpec, refused: str) -> str:
+    """Quarantine rows of ``refused`` (:func:`refused_rows_sql`)."""
     err_field, err_value, err_reason = first_error_sqls(table)
     key_fields = ",".join(table.key)
     key_values = " || ',' || ".join(
@@ -172,7 +218,7 @@ def quarantined_rows_sql(table: TableSpec) -> str:
         CASE WHEN __invalid THEN {err_reason} ELSE {conflict_reason} END AS reason,
         CASE WHEN __invalid THEN {all_errors_sql(table)} ELSE NULL END AS errors,
         CAST(__record AS VARCHAR) AS record
-    FROM __classified WHERE __verdict IN ('invalid', 'conflict_file', 'conflict_batch')
+    FROM ({refused}) WHERE __verdict IN {_REFUSED}
     """
 
 
@@ -223,9 +269,11 @@ def load_batch(
         raw_dir = staged.get(table.name)
         if raw_dir is None:
             continue
-        raw_source = f"read_parquet({quote_literal(str(raw_dir / '*.parquet'))})"
+        raw_source = raw_rows_sql(raw_dir / "*.parquet")
         con.execute("DROP TABLE IF EXISTS __classified")
-        con.execute(f"CREATE TEMP TABLE __classified AS {classify_sql(table, raw_source)}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE __typed AS {typed_rows_sql(table, raw_source)}")
+        con.execute(f"CREATE TEMP TABLE __classified AS {classify_sql(table, '__typed')}")
+        con.execute("DROP TABLE __typed")
         rel = f"{table.name}/{ctx.batch_id}.parquet"
         verdicts = dict(
             con.execute("SELECT __verdict, count(*) FROM __classified GROUP BY 1").fetchall()
@@ -236,7 +284,8 @@ def load_batch(
             result.files[table.name] = (rel, counts.loaded)
         if any(verdicts.get(v) for v in ("invalid", "conflict_file", "conflict_batch")):
             staged_q = raw_dir.parent / f"{table.name}.quarantine.parquet"
-            copy_to_parquet(con, quarantined_rows_sql(table), staged_q)
+            refused = refused_rows_sql(table, raw_source, "__classified")
+            copy_to_parquet(con, quarantined_rows_sql(table, refused), staged_q)
             quarantine_parts.append(_staged_quarantine_select(staged_q))
     if problems_file is not None:
         quarantine_parts.append(_staged_quarantine_select(problems_file))

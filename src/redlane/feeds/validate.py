@@ -215,17 +215,23 @@ def error_column(name: str) -> str:
     return quote_ident(f"__err_{name}")
 
 
-def cleaned_select_sql(table: TableSpec, source: str) -> str:
-    """Raw rows with every value trimmed once, and the record as received (for quarantine)."""
+def cleaned_select_sql(
+    table: TableSpec, source: str, carry: tuple[str, ...] = (), record: bool = True
+) -> str:
+    """Raw rows with every value trimmed once, and the record as received (for quarantine;
+    left out when not ``record``). ``carry``: more columns of ``source`` passed through."""
     cleaned = ", ".join(f"{cleaned_sql(f)} AS {quote_ident(f.name)}" for f in table.fields)
     raw_struct = ", ".join(f"{quote_literal(f.name)}: {quote_ident(f.name)}" for f in table.fields)
-    return (
-        f"SELECT _line, _location, {cleaned}, to_json({{{raw_struct}}}) AS __record FROM {source}"
-    )
+    kept = "".join(f"{quote_ident(c)}, " for c in carry)
+    received = f", to_json({{{raw_struct}}}) AS __record" if record else ""
+    return f"SELECT {kept}_line, _location, {cleaned}{received} FROM {source}"
 
 
-def checked_select_sql(table: TableSpec, source: str) -> str:
-    """Rows of ``source`` (raw strings + ``_line``/``_location``) with typed values and errors.
+def checked_select_sql(
+    table: TableSpec, source: str, carry: tuple[str, ...] = (), record: bool = True
+) -> str:
+    """Rows of ``source`` (raw strings + ``_line``/``_location``) with typed values and errors
+    (and ``__record`` unless not ``record``; ``carry``: columns of ``source`` passed through).
 
     Needs the reference tables of ``reference_tables_sqls()`` on the connection.
     """
@@ -233,9 +239,11 @@ def checked_select_sql(table: TableSpec, source: str) -> str:
     errors = ", ".join(
         f"{_field_error_sql(table, f)} AS {error_column(f.name)}" for f in table.fields
     )
+    kept = "".join(f"{quote_ident(c)}, " for c in carry)
+    received = ", __record" if record else ""
     return (
-        f"SELECT _line, _location, {typed}, {errors}, __record "
-        f"FROM ({cleaned_select_sql(table, source)})"
+        f"SELECT {kept}_line, _location, {typed}, {errors}{received} "
+        f"FROM ({cleaned_select_sql(table, source, carry, record)})"
     )
 
 
