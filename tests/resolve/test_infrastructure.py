@@ -43,6 +43,10 @@ CLIENTS = [
 ]
 NAMESAKE = "Maria Garcia Lopez"
 SQUATTED = "Shenzhen Brightway Electronics Co Ltd"
+# Waybills written with the squatted name and a country only (the name two firms hold), each
+# naming one firm's seller account: one signature for both, sent on the second batch, so an
+# incremental run meets them after both firms.
+NAME_ONLY_HAWBS = {"S-BRIGHT1": "EXF00099991", "S-FAKE01": "EXF00099992"}
 
 
 def _run(*args: str) -> str:
@@ -139,6 +143,9 @@ def _scenario(part: int) -> tuple[list[dict], list[dict]]:
         for shipper, ref in ((firm, "S-BRIGHT1"),) * 3 + ((front, "S-FAKE01"),) * 3:
             hawb += 1
             rows.append(_aed(f"EXF{hawb:08d}", shipper, ref))
+    else:
+        for seller_ref, name_only in NAME_ONLY_HAWBS.items():
+            rows.append(_aed(name_only, (SQUATTED, "", "CN", "", ""), seller_ref))
     return rows, sellers
 
 
@@ -239,6 +246,11 @@ def _check(home: Path) -> None:
     firm = actors[("mp_sellers", "S-BRIGHT1", "seller")]
     front = actors[("mp_sellers", "S-FAKE01", "seller")]
     assert firm != front, "a front trading under a firm's name does not absorb the firm"
+    for seller_ref, hawb in NAME_ONLY_HAWBS.items():
+        own = actors[("mp_sellers", seller_ref, "seller")]
+        assert actors[("aed_shipments", hawb, "shipper")] == own, (
+            "a name-only waybill stays with the seller account it names, not its namesake"
+        )
 
     con = duckdb.connect()
     register_resolution_views(con, home)
@@ -332,6 +344,19 @@ def test_explain_says_why_two_clients_of_a_forwarder_do_not_match(
         assert levels[field]["label"] == "held by shared infrastructure", levels[field]
         assert levels[field]["bayes_factor"] == 1.0
     assert levels["name_norm"]["bayes_factor"] < 1.0, "different names count against"
+
+
+def test_explain_says_why_two_name_only_waybills_of_one_name_stay_apart(
+    full_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REDLANE_HOME", str(full_home))
+    get_settings.cache_clear()
+    firm, front = (f"aed_shipments:shipper:{h}" for h in NAME_ONLY_HAWBS.values())
+    out = json.loads(_run("resolve", "explain", firm, front, "--json"))
+    assert out["same_actor"] is False
+    assert out["refused"] and "no identifying field" in out["refused"], out
+    text = _run("resolve", "explain", firm, front)
+    assert "not merged:" in text
 
 
 def _refs(rows: list[dict], hawb: str) -> set[str]:

@@ -107,7 +107,13 @@ def explain_pair(
     probability = float(scored["match_probability"])
     same_actor = found[party_a][1] == found[party_b][1]
     refused = None
-    if not same_actor and probability >= float(load_settings()["threshold"]):
+    if not same_actor and found[party_a][0] == found[party_b][0] and _weak(con, found[party_a][0]):
+        refused = (
+            f"{party_a} and {party_b} are written alike with no identifying field (a name, at "
+            "most a country): such records are not one holder by themselves, and each stays "
+            "with the seller account or actor its own evidence points to"
+        )
+    elif not same_actor and probability >= float(load_settings()["threshold"]):
         refused = _refusal(con, run_dir, [(p, found[p][0]) for p in (party_a, party_b)])
     con.close()
     return PairExplanation(
@@ -121,6 +127,15 @@ def explain_pair(
     )
 
 
+def _weak(con: duckdb.DuckDBPyConnection, sig: str) -> bool:
+    """Whether signature ``sig`` (of the run's ``signatures``) has no identifying field."""
+    row = con.execute(
+        f"SELECT count(*) FROM signatures s WHERE unique_id = ? AND {weak_signature_sql('s')}",
+        [sig],
+    ).fetchall()
+    return bool(row[0][0])
+
+
 def _refusal(
     con: duckdb.DuckDBPyConnection, run_dir: Path, sides: list[tuple[str, str]]
 ) -> str | None:
@@ -131,11 +146,7 @@ def _refusal(
     parties = table_source(run_dir, "parties")
     actors = table_source(run_dir, "party_actors")
     for party, sig in sides:
-        weak = con.execute(
-            f"SELECT count(*) FROM signatures s WHERE unique_id = ? AND {weak_signature_sql('s')}",
-            [sig],
-        ).fetchall()[0][0]
-        if not weak:
+        if not _weak(con, sig):
             continue
         n = con.execute(
             f"""

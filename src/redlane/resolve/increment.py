@@ -117,6 +117,10 @@ def _weak_sources(
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE inc_weak_day AS {one_weak.format(pairs=fresh_pairs_sql)}"
     )
+    if not con.execute("SELECT count(*) FROM inc_weak_day").fetchall()[0][0]:
+        # no weak match today: the earlier matches (the population's) need no reading
+        con.execute("CREATE OR REPLACE TEMP TABLE inc_weak_src AS SELECT * FROM inc_weak_day")
+        return
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE inc_weak_src AS
@@ -157,6 +161,8 @@ def _day_weak_pairs(con: duckdb.DuckDBPyConnection) -> None:
 def _anchored_actors(con: duckdb.DuckDBPyConnection, earlier: str, previous: str) -> set[str]:
     """Earlier actors standing as a weak node today that hold more than weak signatures without
     a flow link: their own actor counts among the weak signature's candidates."""
+    if not con.execute("SELECT count(*) FROM inc_weak WHERE a LIKE 'a:%'").fetchall()[0][0]:
+        return set()
     rows = con.execute(
         f"""
         WITH wanted AS (SELECT DISTINCT substr(a, 3) AS actor_id FROM inc_weak
