@@ -44,6 +44,15 @@ CLIENTS = [
 ]
 NAMESAKE = "Maria Garcia Lopez"
 SQUATTED = "Shenzhen Brightway Electronics Co Ltd"
+# Two unrelated firms of one name (Hanoi and Hai Phong), each with its seller account, and a
+# waybill of each written with the name and a country only, naming its own account: one
+# signature for both, sent on the second batch, so an incremental run meets them last.
+TWIN_NAME = "Phuong Nam Garment Co Ltd"
+TWINS = {
+    "S-TWIN1": ("12 Tran Hung Dao Street, Hanoi 100000", "+84 24 3825 1101"),
+    "S-TWIN2": ("88 Le Loi Street, Hai Phong 180000", "+84 225 3745 2202"),
+}
+NAME_ONLY_HAWBS = {"S-TWIN1": "EXF00099991", "S-TWIN2": "EXF00099992"}
 
 
 def _run(*args: str) -> str:
@@ -140,6 +149,16 @@ def _scenario(part: int) -> tuple[list[dict], list[dict]]:
         for shipper, ref in ((firm, "S-BRIGHT1"),) * 3 + ((front, "S-FAKE01"),) * 3:
             hawb += 1
             rows.append(_aed(f"EXF{hawb:08d}", shipper, ref))
+        for n, (seller_id, (address, phone)) in enumerate(TWINS.items()):
+            sellers.append(_seller(seller_id, TWIN_NAME, address, "VN", phone, 95 + n))
+            for _ in range(3):
+                hawb += 1
+                rows.append(
+                    _aed(f"EXF{hawb:08d}", (TWIN_NAME, address, "VN", phone, ""), seller_id)
+                )
+    else:
+        for seller_ref, name_only in NAME_ONLY_HAWBS.items():
+            rows.append(_aed(name_only, (TWIN_NAME, "", "VN", "", ""), seller_ref))
     return rows, sellers
 
 
@@ -209,6 +228,15 @@ def _actors(home: Path) -> dict[tuple[str, str, str], str]:
     return {(t, k, r): a for t, k, r, a in rows}
 
 
+def _seller_actor(home: Path, seller_id: str) -> str:
+    con = duckdb.connect()
+    register_resolution_views(con, home)
+    (row,) = con.execute(
+        "SELECT actor_id FROM party_actors WHERE role = 'seller' AND record_key = ?", [seller_id]
+    ).fetchall()
+    return str(row[0])
+
+
 def _shipper_actor(actors: dict, rows: list[dict], match: str) -> set[str]:
     return {
         actors[("aed_shipments", row["hawb"], "shipper")]
@@ -240,6 +268,12 @@ def _check(home: Path) -> None:
     firm = actors[("mp_sellers", "S-BRIGHT1", "seller")]
     front = actors[("mp_sellers", "S-FAKE01", "seller")]
     assert firm != front, "a front trading under a firm's name does not absorb the firm"
+    twins = {seller_id: _seller_actor(home, seller_id) for seller_id in TWINS}
+    assert len(set(twins.values())) == 2, "two firms of one name stay two"
+    for seller_ref, hawb in NAME_ONLY_HAWBS.items():
+        assert actors[("aed_shipments", hawb, "shipper")] == twins[seller_ref], (
+            "a name-only waybill stays with the seller account it names, not its namesake"
+        )
 
     con = duckdb.connect()
     register_resolution_views(con, home)
@@ -333,6 +367,19 @@ def test_explain_says_why_two_clients_of_a_forwarder_do_not_match(
         assert levels[field]["label"] == "held by shared infrastructure", levels[field]
         assert levels[field]["bayes_factor"] == 1.0
     assert levels["name_norm"]["bayes_factor"] < 1.0, "different names count against"
+
+
+def test_explain_says_why_two_name_only_waybills_of_one_name_stay_apart(
+    full_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("REDLANE_HOME", str(full_home))
+    get_settings.cache_clear()
+    firm, front = (f"aed_shipments:shipper:{h}" for h in NAME_ONLY_HAWBS.values())
+    out = json.loads(_run("resolve", "explain", firm, front, "--json"))
+    assert out["same_actor"] is False
+    assert out["refused"] and "no identifying field" in out["refused"], out
+    text = _run("resolve", "explain", firm, front)
+    assert "not merged:" in text
 
 
 def _refs(rows: list[dict], hawb: str) -> set[str]:

@@ -226,6 +226,18 @@ def test_squatted_names_are_a_legitimate_firms_exact_name(world):
     assert used and all({s["front_actor_id"], s["legit_actor_id"]} <= named for s in used)
 
 
+def test_a_mailbox_or_a_handle_has_one_holder(world):
+    """Two unrelated actors never write the same e-mail address or social handle (a name-made
+    address or a handle from short word lists used to collide: sim/distinct.py)."""
+    for column in ("email", "handle"):
+        holders: dict[str, set[object]] = defaultdict(set)
+        for ident in world.truth("identities"):
+            value = str(ident[column]).strip().lstrip("@").lower()
+            holders[value].add(ident["actor_id"])
+        shared = {v: a for v, a in holders.items() if len(a) > 1}
+        assert not shared, f"{len(shared)} {column} values with several holders"
+
+
 def test_every_mechanic_has_a_setting_that_switches_it_off(tmp_path: Path):
     names = {f.name for f in fields(SimConfig)}
     assert set(MECHANICS) <= names

@@ -166,6 +166,8 @@ def explain(
         ],
     )
     console.print(table)
+    if result.refused is not None:
+        console.print(f"not merged: {result.refused}")
     if html is not None:
         console.print(f"charts written to {html}")
 

@@ -14,6 +14,14 @@ import igraph as ig
 import numpy as np
 import pyarrow as pa
 
+from redlane.resolve.weak import (
+    WEAK_PARTY_PREFIX,
+    WEAK_SIGS,
+    attach_weak,
+    weak_party_sql,
+    weak_signatures_sql,
+)
+
 ACTOR_PREFIX = "AC-"
 NO_LABELS = (
     "SELECT NULL::VARCHAR party_id_l, NULL::VARCHAR party_id_r, NULL::VARCHAR label WHERE false"
@@ -33,14 +41,21 @@ def majority_actor_sql(parties: str, actors: str) -> str:
     """
 
 
-def _node_tables(con: duckdb.DuckDBPyConnection, parties: str, previous: str | None) -> None:
+def _node_tables(
+    con: duckdb.DuckDBPyConnection, parties: str, previous: str | None, weak: bool = False
+) -> None:
     """``party_node(party_id, node)`` and ``sig_node(sig_id, node)``.
 
     Nodes are signatures (``s:``), weak importer parties (``p:``; identified only through their
     waybill, so two people who share a name and nothing else are never chained) and, in an
     incremental run, existing actors (``a:``): a party resolved before stays with its actor, and a
-    signature seen before stands for the actor most of its parties belong to.
+    signature seen before stands for the actor most of its parties belong to. With ``weak``
+    (table ``weak_sig`` exists), a party on a weak signature that carries a flow identifier is
+    a node of its own (``w:``, :mod:`redlane.resolve.weak`).
     """
+    weak_case = (
+        f"WHEN {weak_party_sql('p')} THEN '{WEAK_PARTY_PREFIX}' || p.party_id" if weak else ""
+    )
     prev = previous or "(SELECT NULL::VARCHAR party_id, NULL::VARCHAR actor_id WHERE false)"
     con.execute(
         f"""
@@ -58,6 +73,7 @@ def _node_tables(con: duckdb.DuckDBPyConnection, parties: str, previous: str | N
             CASE
                 WHEN a.actor_id IS NOT NULL THEN 'a:' || a.actor_id
                 WHEN {weak_importer_sql("p")} THEN 'p:' || p.party_id
+                {weak_case}
                 ELSE sn.node
             END AS node
         FROM {parties} p
@@ -129,11 +145,16 @@ def components(
     nodes_sql: str,
     edges_sql: str,
     cannot_link: Sequence[tuple[str, str]] = (),
+    weak_pairs_sql: str | None = None,
+    anchored: set[str] | None = None,
 ) -> dict[str, int]:
     """Connected components: node id → component number.
 
-    For each cannot-link pair (an investigator's non-match) that ends up in one component, the
-    minimum set of edges separating the two is removed first.
+    ``weak_pairs_sql`` (weak node, matched node): matches of signatures without identifying
+    evidence, which join a component of ``edges_sql`` only when they point to exactly one
+    (:func:`redlane.resolve.weak.attach_weak`; ``anchored`` as there). For each cannot-link
+    pair (an investigator's non-match) that ends up in one component, the minimum set of edges
+    separating the two is removed first.
     """
     nodes = [r[0] for r in con.execute(nodes_sql).fetchall()]
     index = {node: i for i, node in enumerate(nodes)}
@@ -142,6 +163,16 @@ def components(
         n=len(nodes),
         edges=[(index[a], index[b]) for a, b in edges if a in index and b in index and a != b],
     )
+    if weak_pairs_sql is not None:
+        weak = [(a, b) for a, b in con.execute(weak_pairs_sql).fetchall() if a in index]
+        if weak:
+            first = graph.connected_components().membership
+            on_edge = {v for e in graph.get_edgelist() for v in e}
+            membership_1 = {node: first[i] for node, i in index.items() if i in on_edge}
+            # a weak node on an evidence edge (its flow link) is anchored there
+            held = set(anchored or ()) | {w for w, _ in weak if index[w] in on_edge}
+            attach, _ = attach_weak(membership_1, held, [(a, b) for a, b in weak if b in index])
+            graph.add_edges([(index[a], index[b]) for a, b in attach])
     for left, right in cannot_link:
         a, b = index.get(left), index.get(right)
         if a is None or b is None or a == b:
@@ -154,26 +185,49 @@ def components(
 
 
 def _node_clusters(
-    con: duckdb.DuckDBPyConnection, edges_sql: str, cannot_link: Sequence[tuple[str, str]]
+    con: duckdb.DuckDBPyConnection,
+    edges_sql: str,
+    cannot_link: Sequence[tuple[str, str]],
+    weak_pairs_sql: str | None = None,
 ) -> None:
     """``node_cluster(node, cluster)`` for every node of ``party_node``.
 
     Only nodes on an edge go through the graph in Python; every other node is a component of
     its own, numbered in SQL (a cannot-link pair with such a node is never in one component, so
     needs no cut). A day's incremental run touches few of the population's nodes, so this keeps
-    its Python work proportional to the day.
+    its Python work proportional to the day. ``weak_pairs_sql`` as for :func:`components`.
     """
+    known = "SELECT DISTINCT node FROM party_node"
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE cluster_edges AS
-        WITH known AS (SELECT DISTINCT node FROM party_node)
+        WITH known AS ({known})
         SELECT e.a, e.b FROM ({edges_sql}) e(a, b)
         SEMI JOIN known ka ON ka.node = e.a SEMI JOIN known kb ON kb.node = e.b
         WHERE e.a <> e.b
         """
     )
-    touched_sql = "SELECT a AS node FROM cluster_edges UNION SELECT b FROM cluster_edges ORDER BY 1"
-    membership = components(con, touched_sql, "SELECT a, b FROM cluster_edges", cannot_link)
+    weak = weak_pairs_sql or "SELECT NULL::VARCHAR a, NULL::VARCHAR b WHERE false"
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE cluster_weak AS
+        WITH known AS ({known})
+        SELECT DISTINCT e.a, e.b FROM ({weak}) e(a, b)
+        SEMI JOIN known ka ON ka.node = e.a SEMI JOIN known kb ON kb.node = e.b
+        WHERE e.a <> e.b ORDER BY e.a, e.b
+        """
+    )
+    touched_sql = (
+        "SELECT a AS node FROM cluster_edges UNION SELECT b FROM cluster_edges "
+        "UNION SELECT a FROM cluster_weak UNION SELECT b FROM cluster_weak ORDER BY 1"
+    )
+    membership = components(
+        con,
+        touched_sql,
+        "SELECT a, b FROM cluster_edges",
+        cannot_link,
+        weak_pairs_sql="SELECT a, b FROM cluster_weak",
+    )
     offset = max(membership.values(), default=-1) + 1
     table = pa.table(
         {
@@ -195,6 +249,39 @@ def _node_clusters(
     con.unregister("touched_cluster_arrow")
 
 
+def weak_match_sql(sig_pairs_sql: str, parties: str, sig_nodes: str, party_nodes: str) -> str:
+    """(weak node, matched node) for each signature match with exactly one weak side: the weak
+    side as its signature's node and as each of its ``w:`` party nodes (``party_nodes``)."""
+    return f"""
+        WITH pr AS (
+            SELECT CASE WHEN l.sig_id IS NOT NULL THEN sig_l ELSE sig_r END AS weak_sig,
+                CASE WHEN l.sig_id IS NOT NULL THEN sig_r ELSE sig_l END AS other_sig
+            FROM ({sig_pairs_sql}) p
+            LEFT JOIN {WEAK_SIGS} l ON l.sig_id = p.sig_l
+            LEFT JOIN {WEAK_SIGS} r ON r.sig_id = p.sig_r
+            WHERE (l.sig_id IS NULL) <> (r.sig_id IS NULL)
+        ),
+        weak_nodes AS (
+            SELECT sig_id, node FROM {sig_nodes} SEMI JOIN {WEAK_SIGS} USING (sig_id)
+            UNION
+            SELECT p.sig_id, pn.node FROM {parties} p JOIN {party_nodes} pn USING (party_id)
+            WHERE pn.node LIKE '{WEAK_PARTY_PREFIX}%'
+        )
+        SELECT w.node AS a, o.node AS b
+        FROM pr JOIN weak_nodes w ON w.sig_id = pr.weak_sig
+        JOIN {sig_nodes} o ON o.sig_id = pr.other_sig
+    """
+
+
+def strong_pairs_sql(sig_pairs_sql: str) -> str:
+    """The signature matches whose both sides carry identifying evidence."""
+    return f"""
+        SELECT p.sig_l, p.sig_r FROM ({sig_pairs_sql}) p
+        ANTI JOIN {WEAK_SIGS} l ON l.sig_id = p.sig_l
+        ANTI JOIN {WEAK_SIGS} r ON r.sig_id = p.sig_r
+    """
+
+
 def assign_party_clusters(
     con: duckdb.DuckDBPyConnection,
     sig_pairs_sql: str,
@@ -203,25 +290,35 @@ def assign_party_clusters(
     out: str = "party_clusters",
     labels: str | None = None,
     blocked_flow: str | None = None,
+    signatures: str | None = None,
 ) -> None:
     """Create ``out(party_id, cluster)`` from signature match pairs (``sig_l, sig_r``) and flow
     links; with ``previous`` (party_id, actor_id), parties resolved before keep their actor.
 
     ``labels`` (party_id_l, party_id_r, label) are investigators' verdicts: a match joins the two
     parties' actors, a non-match separates them (minimum cut) wherever the data allows it.
+    With ``signatures`` (the signatures table), a signature without identifying evidence joins
+    an actor only when its matches point to exactly one (:mod:`redlane.resolve.weak`).
     """
-    _node_tables(con, parties, previous)
+    weak = signatures is not None
+    if signatures is not None:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {WEAK_SIGS} AS {weak_signatures_sql(signatures)}"
+        )
+    _node_tables(con, parties, previous, weak)
     labels_sql = labels or NO_LABELS
+    evidence_pairs = strong_pairs_sql(sig_pairs_sql) if weak else sig_pairs_sql
     edges_sql = f"""
-        SELECT nl.node, nr.node FROM ({sig_pairs_sql}) pr
+        SELECT nl.node, nr.node FROM ({evidence_pairs}) pr
         JOIN sig_node nl ON nl.sig_id = pr.sig_l JOIN sig_node nr ON nr.sig_id = pr.sig_r
         UNION ALL
         {flow_edges_sql(parties, blocked=blocked_flow)}
         UNION ALL
         {label_pairs_sql(labels_sql, "party_node", "match")}
     """
+    weak_sql = weak_match_sql(sig_pairs_sql, parties, "sig_node", "party_node") if weak else None
     cannot = con.execute(label_pairs_sql(labels_sql, "party_node", "non_match")).fetchall()
-    _node_clusters(con, edges_sql, [(a, b) for a, b in cannot])
+    _node_clusters(con, edges_sql, [(a, b) for a, b in cannot], weak_sql)
     con.execute(
         f"""
         CREATE OR REPLACE TABLE {out} AS

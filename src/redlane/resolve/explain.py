@@ -13,6 +13,8 @@ from splink import DuckDBAPI, Linker
 from redlane.errors import NotFound, NotReady
 from redlane.names.duckdb_udf import FUNCTION_NAME, register_duckdb
 from redlane.resolve.outputs import current_run_dir, table_source
+from redlane.resolve.splink_model import load_settings
+from redlane.resolve.weak import weak_signature_sql
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,8 @@ class PairExplanation:
     match_weight: float
     same_actor: bool
     levels: list[dict[str, Any]]
+    # why two parties that match stay apart, when resolution refused the merge
+    refused: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -32,6 +36,7 @@ class PairExplanation:
             "match_weight": self.match_weight,
             "same_actor": self.same_actor,
             "levels": self.levels,
+            "refused": self.refused,
         }
 
 
@@ -99,15 +104,71 @@ def explain_pair(
             f"<h2>Model match weights</h2>{weights.to_html(inline=True)}",
             encoding="utf-8",
         )
+    probability = float(scored["match_probability"])
+    same_actor = found[party_a][1] == found[party_b][1]
+    refused = None
+    if not same_actor and found[party_a][0] == found[party_b][0] and _weak(con, found[party_a][0]):
+        refused = (
+            f"{party_a} and {party_b} are written alike with no identifying field (a name, at "
+            "most a country): such records are not one holder by themselves, and each stays "
+            "with the seller account or actor its own evidence points to"
+        )
+    elif not same_actor and probability >= float(load_settings()["threshold"]):
+        refused = _refusal(con, run_dir, [(p, found[p][0]) for p in (party_a, party_b)])
     con.close()
     return PairExplanation(
         party_a=party_a,
         party_b=party_b,
-        match_probability=float(scored["match_probability"]),
+        match_probability=probability,
         match_weight=float(scored["match_weight"]),
-        same_actor=found[party_a][1] == found[party_b][1],
+        same_actor=same_actor,
         levels=levels,
+        refused=refused,
     )
+
+
+def _weak(con: duckdb.DuckDBPyConnection, sig: str) -> bool:
+    """Whether signature ``sig`` (of the run's ``signatures``) has no identifying field."""
+    row = con.execute(
+        f"SELECT count(*) FROM signatures s WHERE unique_id = ? AND {weak_signature_sql('s')}",
+        [sig],
+    ).fetchall()
+    return bool(row[0][0])
+
+
+def _refusal(
+    con: duckdb.DuckDBPyConnection, run_dir: Path, sides: list[tuple[str, str]]
+) -> str | None:
+    """Why a match above the threshold did not merge: a side without identifying evidence
+    whose matches point to several actors (:mod:`redlane.resolve.weak`)."""
+    threshold = float(load_settings()["threshold"])
+    pairs = table_source(run_dir, "pair_evidence")
+    parties = table_source(run_dir, "parties")
+    actors = table_source(run_dir, "party_actors")
+    for party, sig in sides:
+        if not _weak(con, sig):
+            continue
+        n = con.execute(
+            f"""
+            WITH matched AS (
+                SELECT CASE WHEN sig_id_l = $sig THEN sig_id_r ELSE sig_id_l END AS sig_id
+                FROM {pairs} WHERE (sig_id_l = $sig OR sig_id_r = $sig)
+                  AND match_probability >= {threshold}
+            )
+            SELECT count(DISTINCT a.actor_id) FROM {parties} p
+            JOIN {actors} a USING (party_id) SEMI JOIN matched USING (sig_id)
+            WHERE p.sig_id NOT IN (SELECT unique_id FROM signatures s
+                                   WHERE {weak_signature_sql("s")})
+            """,
+            {"sig": sig},
+        ).fetchall()[0][0]
+        if n >= 2:
+            return (
+                f"{party} has no identifying field (a name, at most a country): such a record "
+                f"joins an actor only when its matches point to one, and its matches point to "
+                f"{n} separate actors, so it joins none"
+            )
+    return None
 
 
 def _level_of(levels: list[dict[str, Any]], gamma: Any, missing: bool) -> dict[str, Any]:

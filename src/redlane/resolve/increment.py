@@ -25,8 +25,18 @@ from redlane.resolve.cluster import (
     flow_edges_sql,
     label_pairs_sql,
     majority_actor_sql,
+    strong_pairs_sql,
     weak_importer_sql,
+    weak_match_sql,
 )
+from redlane.resolve.weak import (
+    WEAK_PARTY_PREFIX,
+    WEAK_SIGS,
+    weak_party_sql,
+    weak_signatures_sql,
+)
+
+NO_PAIRS = "SELECT NULL::VARCHAR sig_l, NULL::VARCHAR sig_r WHERE false"
 
 
 def assign_incremental_actors(
@@ -39,6 +49,8 @@ def assign_incremental_actors(
     labels: str | None = None,
     out: str = "party_actors_all",
     blocked_flow: str | None = None,
+    signatures: str | None = None,
+    earlier_pairs_sql: str | None = None,
 ) -> None:
     """Create ``out(party_id, source_table, record_key, role, actor_id)`` for every party.
 
@@ -46,14 +58,35 @@ def assign_incremental_actors(
     least one signature never seen before; ``previous`` is the last run's party actors and
     ``earlier`` its parties; ``labels`` as for
     :func:`~redlane.resolve.cluster.assign_party_clusters`; ``blocked_flow`` as for
-    :func:`~redlane.resolve.cluster.flow_edges_sql`.
+    :func:`~redlane.resolve.cluster.flow_edges_sql`. With ``signatures`` (every signature) and
+    ``earlier_pairs_sql`` (the earlier runs' matches), a weak signature joins an actor only when
+    all its matches, earlier ones included, point to one (:mod:`redlane.resolve.weak`).
     """
     labels_sql = labels or NO_LABELS
-    _day_nodes(con, fresh_pairs_sql, new, earlier, previous)
-    _day_edges(con, fresh_pairs_sql, new, earlier, previous, labels_sql, blocked_flow)
+    weak = signatures is not None
+    if signatures is not None:
+        _weak_sources(con, signatures, fresh_pairs_sql, earlier_pairs_sql or NO_PAIRS)
+    _day_nodes(con, fresh_pairs_sql, new, earlier, previous, weak)
+    day_pairs = strong_pairs_sql(fresh_pairs_sql) if weak else fresh_pairs_sql
+    _day_edges(con, day_pairs, new, earlier, previous, labels_sql, blocked_flow)
+    anchored: set[str] = set()
+    weak_sql = None
+    if weak:
+        _day_weak_pairs(con)
+        anchored = _anchored_actors(con, earlier, previous)
+        weak_sql = "SELECT a, b FROM inc_weak"
     cannot = con.execute(label_pairs_sql(labels_sql, "inc_label_node", "non_match")).fetchall()
-    touched = "SELECT a AS node FROM inc_edges UNION SELECT b FROM inc_edges ORDER BY 1"
-    membership = components(con, touched, "SELECT a, b FROM inc_edges", [(a, b) for a, b in cannot])
+    touched = "SELECT a AS node FROM inc_edges UNION SELECT b FROM inc_edges"
+    if weak:
+        touched += " UNION SELECT a FROM inc_weak UNION SELECT b FROM inc_weak"
+    membership = components(
+        con,
+        touched + " ORDER BY 1",
+        "SELECT a, b FROM inc_edges",
+        [(a, b) for a, b in cannot],
+        weak_pairs_sql=weak_sql,
+        anchored=anchored,
+    )
     con.register(
         "inc_touched_arrow",
         pa.table(
@@ -68,17 +101,105 @@ def assign_incremental_actors(
     _name_actors(con, new, previous, out)
 
 
+def _weak_sources(
+    con: duckdb.DuckDBPyConnection, signatures: str, fresh_pairs_sql: str, earlier_pairs_sql: str
+) -> None:
+    """``weak_sig``, and ``inc_weak_src(sig_l, sig_r)``: the day's matches with one weak side,
+    plus every earlier match of the weak signatures among them (a weak signature refused
+    before, because it matched two actors, stays refused when a third comes)."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {WEAK_SIGS} AS {weak_signatures_sql(signatures)}")
+    one_weak = f"""
+        SELECT p.sig_l, p.sig_r FROM ({{pairs}}) p
+        LEFT JOIN {WEAK_SIGS} l ON l.sig_id = p.sig_l
+        LEFT JOIN {WEAK_SIGS} r ON r.sig_id = p.sig_r
+        WHERE (l.sig_id IS NULL) <> (r.sig_id IS NULL)
+    """
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE inc_weak_day AS {one_weak.format(pairs=fresh_pairs_sql)}"
+    )
+    if not con.execute("SELECT count(*) FROM inc_weak_day").fetchall()[0][0]:
+        # no weak match today: the earlier matches (the population's) need no reading
+        con.execute("CREATE OR REPLACE TEMP TABLE inc_weak_src AS SELECT * FROM inc_weak_day")
+        return
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE inc_weak_src AS
+        WITH wk AS (
+            SELECT sig_l AS sig_id FROM inc_weak_day UNION SELECT sig_r FROM inc_weak_day
+        ),
+        before AS (
+            SELECT e.sig_l, e.sig_r FROM ({earlier_pairs_sql}) e
+            WHERE e.sig_l IN (SELECT sig_id FROM wk SEMI JOIN {WEAK_SIGS} USING (sig_id))
+               OR e.sig_r IN (SELECT sig_id FROM wk SEMI JOIN {WEAK_SIGS} USING (sig_id))
+        )
+        SELECT * FROM inc_weak_day
+        UNION SELECT * FROM ({one_weak.format(pairs="SELECT * FROM before")})
+        """
+    )
+
+
+def _day_weak_pairs(con: duckdb.DuckDBPyConnection) -> None:
+    """``inc_weak(a, b)``: weak node, matched node, for nodes present in this run's graph."""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE inc_weak AS
+        WITH known AS (SELECT DISTINCT node FROM inc_party_node),
+        pairs AS ({
+            weak_match_sql(
+                "SELECT * FROM inc_weak_src", "parties_day_weak", "inc_sig_node", "inc_party_node"
+            )
+        })
+        SELECT DISTINCT a, b FROM pairs
+        WHERE a <> b
+          AND (a LIKE 'a:%' OR a IN (SELECT node FROM known))
+          AND (b LIKE 'a:%' OR b IN (SELECT node FROM known))
+        ORDER BY a, b
+        """
+    )
+
+
+def _anchored_actors(con: duckdb.DuckDBPyConnection, earlier: str, previous: str) -> set[str]:
+    """Earlier actors standing as a weak node today that hold more than weak signatures without
+    a flow link: their own actor counts among the weak signature's candidates."""
+    if not con.execute("SELECT count(*) FROM inc_weak WHERE a LIKE 'a:%'").fetchall()[0][0]:
+        return set()
+    rows = con.execute(
+        f"""
+        WITH wanted AS (SELECT DISTINCT substr(a, 3) AS actor_id FROM inc_weak
+                        WHERE a LIKE 'a:%')
+        SELECT DISTINCT 'a:' || pa.actor_id
+        FROM {previous} pa SEMI JOIN wanted USING (actor_id)
+        JOIN {earlier} e USING (party_id)
+        WHERE e.sig_id NOT IN (SELECT sig_id FROM {WEAK_SIGS})
+           OR e.hawb_link IS NOT NULL OR e.seller_link IS NOT NULL
+        """
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
 def _day_nodes(
-    con: duckdb.DuckDBPyConnection, fresh_pairs_sql: str, new: str, earlier: str, previous: str
+    con: duckdb.DuckDBPyConnection,
+    fresh_pairs_sql: str,
+    new: str,
+    earlier: str,
+    previous: str,
+    weak: bool = False,
 ) -> None:
     """``inc_sig_node(sig_id, node)`` for the day's signatures and those its pairs name, and
     ``inc_party_node(party_id, node)`` for the new parties (nodes as in the cluster module)."""
+    extra = (
+        "UNION SELECT sig_l FROM inc_weak_src UNION SELECT sig_r FROM inc_weak_src" if weak else ""
+    )
+    weak_case = (
+        f"WHEN {weak_party_sql('p')} THEN '{WEAK_PARTY_PREFIX}' || p.party_id" if weak else ""
+    )
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE inc_earlier_sig AS
         WITH wanted AS (
             SELECT sig_id FROM {new}
             UNION SELECT sig_l FROM ({fresh_pairs_sql}) UNION SELECT sig_r FROM ({fresh_pairs_sql})
+            {extra}
         )
         SELECT e.party_id, e.sig_id FROM {earlier} e SEMI JOIN wanted w USING (sig_id)
         """
@@ -97,9 +218,15 @@ def _day_nodes(
         f"""
         CREATE OR REPLACE TEMP TABLE inc_party_node AS
         SELECT p.party_id,
-            CASE WHEN {weak_importer_sql("p")} THEN 'p:' || p.party_id ELSE sn.node END AS node
+            CASE WHEN {weak_importer_sql("p")} THEN 'p:' || p.party_id
+                {weak_case}
+                ELSE sn.node END AS node
         FROM {new} p LEFT JOIN inc_sig_node sn USING (sig_id)
         """
+    )
+    # the new parties' signatures, for their weak party nodes (weak_match_sql)
+    con.execute(
+        f"CREATE OR REPLACE TEMP VIEW parties_day_weak AS SELECT party_id, sig_id FROM {new}"
     )
 
 

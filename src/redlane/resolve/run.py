@@ -213,6 +213,9 @@ def resolve(
                 f"WHERE match_probability >= {threshold}",
                 labels=labels_sql,
                 blocked_flow=BLOCKED_FLOW,
+                signatures="signatures_all",
+                earlier_pairs_sql="SELECT sig_id_l sig_l, sig_id_r sig_r FROM prev_pair_evidence "
+                f"WHERE match_probability >= {threshold}",
             )
             # The model is carried over unchanged; `redlane resolve --full` retrains.
             model_source: Path | None = previous_dir / "model.json"
@@ -252,6 +255,7 @@ def resolve(
                 parties="parties_all",
                 labels=labels_sql,
                 blocked_flow=BLOCKED_FLOW,
+                signatures="signatures_all",
             )
             stable_actor_ids(con, previous=previous)
             model_source = None

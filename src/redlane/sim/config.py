@@ -99,6 +99,9 @@ class SimConfig:
     consumer_namesake_share: float = 0.03
     # Company identities of counterfeit actors that trade under a legitimate firm's exact name.
     name_squat_share: float = 0.1
+    # One holder per e-mail address and per social handle (redlane.sim.distinct): off gives the
+    # worlds of generators before it, where two unrelated actors could draw the same value.
+    distinct_contacts: bool = True
 
     def __post_init__(self) -> None:
         for name in (

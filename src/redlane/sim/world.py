@@ -22,6 +22,7 @@ from redlane.model.spec import PORTS as PORTS_FEED
 from redlane.sim.brands import make_brands
 from redlane.sim.config import VERSION, SimConfig, WorldSize, np_rng, py_rng
 from redlane.sim.daily import Ids, OnDay, Traffic
+from redlane.sim.distinct import distinct_contacts
 from redlane.sim.items import build_items
 from redlane.sim.marketplace import account_status, make_listings, open_accounts, settle_accounts
 from redlane.sim.namesakes import plant_consumers, plant_senders
@@ -145,6 +146,9 @@ def generate_world(
     squats = squat_names(
         pop.actors, pop.identities, cfg.name_squat_share, py_rng(seed, "name-squats")
     )
+    if cfg.distinct_contacts:
+        # after every renaming above, so no mailbox or handle is left with two holders
+        distinct_contacts(pop.actors, pop.identities, py_rng(seed, "distinct-contacts"))
     tick("actors", 2, 4)
     market = open_accounts(pop.actors, pop.identities, py_rng(seed, "accounts"))
     pools = build_pools(pop.identities, py_rng(seed, "pools"))
