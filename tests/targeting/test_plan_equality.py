@@ -47,8 +47,9 @@ from redlane.targeting.plan import (
     write_holds,
 )
 from redlane.targeting.plan import select as plan_select
-from redlane.targeting.reasons import explain, format_score, selection_reason
+from redlane.targeting.reasons import format_score, selection_reason
 from redlane.targeting.rules import COUNTERFEIT_PACK, Check, checks_from_definitions, evaluate
+from tests.targeting.reference_explain import reference_explain
 from tests.utils.databases import BACKENDS, database_url
 
 
@@ -163,7 +164,7 @@ def _reference_make_plan(
         return result
     chosen = feats.take(pa.array([i for i, *_ in planned], type=pa.int64()))
     rows = chosen.to_pylist()
-    because = explain(rows, model.contributions(model.matrix(chosen)))
+    because = reference_explain(rows, model.contributions(model.matrix(chosen)))
     for rank, ((i, lane, by, pr), row, model_reasons) in enumerate(
         zip(planned, rows, because, strict=True), start=1
     ):

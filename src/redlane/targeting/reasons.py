@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
+from redlane.targeting.evidence import IDENTIFIERS, topic_masks
 from redlane.targeting.features import FEATURES
 
 Row = Mapping[str, Any]
@@ -41,6 +42,12 @@ class TableRows(Sequence[Row]):
                 raise KeyError(name)
             values = self._columns[name] = self._table.column(name).to_pylist()
         return values
+
+    def arrow_column(self, name: str) -> pa.ChunkedArray | None:
+        """The column as Arrow (``None`` when the table has none), for whole-column work."""
+        if name not in self._table.column_names:
+            return None
+        return self._table.column(name)
 
     def __len__(self) -> int:
         return int(self._table.num_rows)
@@ -204,20 +211,6 @@ def _price(row: Row) -> str:
     return f"{declared} for {weight} ({unit:,.2f} USD a piece): no genuine price range for {goods}"
 
 
-def price_is_low(row: Row) -> bool:
-    """Whether the price sentence cites a low value (below its own line's genuine range, or
-    less per kg than earlier parcels of its description): only then is it a counterfeit sign,
-    and a reason to inspect."""
-    usd = _num(row, "declared_value")
-    if math.isnan(usd):
-        return False
-    genuine = _genuine_range(row)
-    if genuine is not None:
-        return usd / max(_i(row, "pieces"), 1) < genuine[0]
-    peers = _peers_per_kg(row)
-    return not math.isnan(peers) and peers < 0
-
-
 def _goods(row: Row) -> str:
     """The goods description in quotes, or that there is none."""
     descr = str(row.get("description") or "").strip()
@@ -263,13 +256,7 @@ def _actor(row: Row) -> str:
     )
 
 
-_IDENTIFIERS: Final = (
-    ("sname", "name"),
-    ("sphone", "phone"),
-    ("semail", "email"),
-    ("saddr", "address"),
-    ("seller", "seller account"),
-)
+_IDENTIFIERS: Final = IDENTIFIERS
 
 
 def _identifiers(row: Row) -> str:
@@ -443,17 +430,23 @@ def explain(
     for j, topic in enumerate(_TOPIC_INDEX):
         member[j, names.index(topic)] = 1.0
     by_topic = contributions[:, : len(FEATURES)] @ member
+    # Whether each topic applies and cites evidence, for all rows at once (the per-row
+    # questions cost more than the sentences); a row's order is what argsort gives the row.
+    applies, evidence = topic_masks(rows, names)
+    orders = np.argsort(-by_topic, axis=1).tolist()
+    values, applies_rows, evidence_rows = by_topic.tolist(), applies.tolist(), evidence.tolist()
     out: list[list[str]] = []
     for i, row in enumerate(rows):
-        named = [k for k in np.argsort(-by_topic[i]) if _applies(names[k], row)]
-        raising = [k for k in named if _has_evidence(names[k], row)]
-        best = by_topic[i, raising[0]] if raising else 0.0
+        value, named_here, found = values[i], applies_rows[i], evidence_rows[i]
+        named = [k for k in orders[i] if named_here[k]]
+        raising = [k for k in named if found[k]]
+        best = value[raising[0]] if raising else 0.0
         floor = max(MIN_CONTRIBUTION, RELATIVE_FLOOR * best)
-        picked = [names[k] for k in raising[:top] if by_topic[i, k] >= floor]
+        picked = [names[k] for k in raising[:top] if value[k] >= floor]
         if picked:
             out.append([RAISES + TOPICS[t](row) for t in picked])
             continue
-        lowering = [names[k] for k in reversed(named) if by_topic[i, k] <= -MIN_CONTRIBUTION]
+        lowering = [names[k] for k in reversed(named) if value[k] <= -MIN_CONTRIBUTION]
         out.append([LOWERS + TOPICS[lowering[0]](row)] if lowering else [NOTHING_STANDS_OUT])
     return out
 
@@ -469,49 +462,6 @@ LOWERS: Final = "lowers risk: "
 NOTHING_STANDS_OUT: Final = (
     "no single factor stands out: the score is close to the usual rate for such parcels"
 )
-
-
-def _applies(topic: str, row: Row) -> bool:
-    """Topics that would describe something the shipment does not have are never named."""
-    if topic == "actor":
-        return bool(row.get("shipper_actor_id"))
-    if topic == "ring":
-        return bool(row.get("ring_id"))
-    if topic == "seller":
-        return bool(row.get("seller_ref"))
-    return True
-
-
-def _has_evidence(topic: str, row: Row) -> bool:
-    """Whether the topic's sentence cites something found, not a count of nothing: "port JFK:
-    0 seizures in 60 days" may lower the risk but is never a reason to inspect."""
-    if topic == "port":
-        return _i(row, "port_seized_60d") > 0
-    if topic == "price":
-        return price_is_low(row)
-    if topic == "route":
-        return (
-            _i(row, "hs6_origin_seized") + _i(row, "origin_seized") > 0
-            or _num(row, "origin_ne_shipper_country") > 0
-        )
-    if topic == "ring":
-        return _i(row, "ring_seized") > 0
-    if topic == "actor":
-        return _i(row, "sactor_seized") > 0
-    if topic == "identifiers":
-        return any(_i(row, f"{key}_seized") for key, _ in _IDENTIFIERS)
-    if topic == "consignee":
-        return (
-            _i(row, "cname_seized") + _i(row, "caddr_seized") + _i(row, "consignee_volume_30d") > 0
-        )
-    if topic == "seller":
-        return (
-            any(
-                _i(row, name) for name in ("seller_takedowns", "seller_hype_posts", "seller_seized")
-            )
-            or _num(row, "listing_price_ratio") < 1
-        )
-    return True
 
 
 # --- why a parcel is on a plan ------------------------------------------------------------------
