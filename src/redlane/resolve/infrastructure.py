@@ -57,29 +57,53 @@ def name_key_sql(column: str) -> str:
     return f"substr(replace({column}, ' ', ''), 1, 4)"
 
 
-def find_infrastructure(con: duckdb.DuckDBPyConnection, parties: str) -> None:
-    """Create ``infra_values``, ``infra_forwarder_names``, ``infra_held``, ``infra_blocked_flow``
-    and ``infra_parties`` from ``parties`` (the whole population, normalised)."""
+INFRA_COUNTS: Final = "infra_counts"
+SHIPPER_CLIENTS: Final = "shipper_clients"
+
+
+def _care_of_sql(address: str) -> str:
+    return f"coalesce(regexp_matches({address}, '{CARE_OF_PATTERN}'), false)"
+
+
+def counts_sql(parties: str) -> str:
+    """``(kind, value, name_norm, seller_link, care_of, n)``: how many of ``parties`` hold each
+    value under each name and seller account. Everything :func:`values_sql` needs, and they add
+    up: the counts of two sets of parties are the rows of both."""
     held = " UNION ALL ".join(
         f"SELECT '{kind}' AS kind, {column} AS value, name_norm, seller_link, care_of "
         f"FROM cared WHERE {column} IS NOT NULL"
         for kind, column in KINDS.items()
     )
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE {INFRA_VALUES} AS
+    return f"""
         WITH cared AS (
             SELECT name_norm, seller_link, phone_norm, email_norm, address_core,
-                coalesce(regexp_matches(address, '{CARE_OF_PATTERN}'), false) AS care_of
+                {_care_of_sql("address")} AS care_of
             FROM {parties}
         ),
-        held AS ({held}),
-        stats AS (
-            SELECT kind, value, count(*) AS n_parties,
+        held AS ({held})
+        SELECT kind, value, name_norm, seller_link, care_of, count(*) AS n
+        FROM held GROUP BY ALL
+    """
+
+
+def shipper_clients_sql(parties: str) -> str:
+    """``(name_norm, seller_link)``: each seller account a shipper name's waybills named."""
+    return f"""
+        SELECT DISTINCT name_norm, seller_link FROM {parties}
+        WHERE role = 'shipper' AND seller_link IS NOT NULL AND name_norm IS NOT NULL
+    """
+
+
+def values_sql(counts: str) -> str:
+    """The ``infra_values`` rows of the values in ``counts`` (rows of :func:`counts_sql`, a
+    value's rows possibly split over several): each value's verdict reads its own rows only."""
+    return f"""
+        WITH stats AS (
+            SELECT kind, value, sum(n)::BIGINT AS n_parties,
                 count(DISTINCT {name_key_sql("name_norm")}) AS n_names,
                 count(DISTINCT seller_link) AS n_clients,
                 bool_or(care_of) AS care_of
-            FROM held GROUP BY kind, value
+            FROM {counts} GROUP BY kind, value
         ),
         infra AS (
             SELECT * FROM stats
@@ -88,8 +112,8 @@ def find_infrastructure(con: duckdb.DuckDBPyConnection, parties: str) -> None:
         ),
         keyed AS (
             SELECT h.kind, h.value, {name_key_sql("h.name_norm")} AS name_key, h.name_norm,
-                count(*) AS n
-            FROM held h SEMI JOIN infra i ON i.kind = h.kind AND i.value = h.value
+                sum(h.n) AS n
+            FROM {counts} h SEMI JOIN infra i ON i.kind = h.kind AND i.value = h.value
             WHERE h.name_norm IS NOT NULL AND NOT h.care_of
             GROUP BY ALL
         ),
@@ -110,28 +134,30 @@ def find_infrastructure(con: duckdb.DuckDBPyConnection, parties: str) -> None:
                 THEN 'held by ' || i.n_names || ' different names'
                 ELSE 'a care-of (c/o) address or its phone' END AS reason
         FROM infra i LEFT JOIN top t USING (kind, value)
-        """
-    )
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE {FORWARDER_NAMES} AS
-        SELECT name_norm, count(DISTINCT seller_link) AS n_clients
-        FROM {parties}
-        WHERE role = 'shipper' AND seller_link IS NOT NULL AND name_norm IS NOT NULL
-        GROUP BY name_norm HAVING count(DISTINCT seller_link) >= {MIN_CLIENTS}
-        """
-    )
-    # Every party holding an infrastructure value, one row per value (equi-joins per kind: a
-    # join on an OR of kinds is a nested loop over the population).
+    """
+
+
+def held_sql(parties: str, values: str) -> str:
+    """``infra_held`` rows: each party of ``parties`` holding a value of ``values``, one row per
+    value (equi-joins per kind: a join on an OR of kinds is a nested loop over the parties)."""
     held = " UNION ALL ".join(
         f"SELECT p.party_id, '{kind}' AS kind, p.{column} AS value, p.name_norm, p.address "
-        f"FROM {parties} p JOIN {INFRA_VALUES} v ON v.kind = '{kind}' AND v.value = p.{column}"
+        f"FROM {parties} p JOIN {values} v ON v.kind = '{kind}' AND v.value = p.{column}"
         for kind, column in KINDS.items()
     )
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {INFRA_HELD} AS SELECT * EXCLUDE (address), "
-        f"coalesce(regexp_matches(address, '{CARE_OF_PATTERN}'), false) AS care_of FROM ({held})"
-    )
+    return f"SELECT * EXCLUDE (address), {_care_of_sql('address')} AS care_of FROM ({held})"
+
+
+def forwarder_names_sql(shipper_clients: str) -> str:
+    return f"""
+        SELECT name_norm, count(DISTINCT seller_link) AS n_clients FROM {shipper_clients}
+        GROUP BY name_norm HAVING count(DISTINCT seller_link) >= {MIN_CLIENTS}
+    """
+
+
+def derive_from_held(con: duckdb.DuckDBPyConnection, shippers: str) -> None:
+    """``infra_blocked_flow`` over ``shippers`` (parties, or only those a run reads) and
+    ``infra_parties``, from ``infra_values``, ``infra_held`` and ``infra_forwarder_names``."""
     # A shipper whose name carries many seller accounts, or who writes an agent's phone or
     # e-mail under its own name and address (not c/o a client), names its clients, not itself.
     con.execute(
@@ -142,7 +168,7 @@ def find_infrastructure(con: duckdb.DuckDBPyConnection, parties: str) -> None:
             JOIN {INFRA_VALUES} v USING (kind, value)
             WHERE h.kind IN ('phone', 'email') AND v.n_names >= {MIN_NAMES} AND NOT h.care_of
         )
-        SELECT p.party_id FROM {parties} p
+        SELECT p.party_id FROM {shippers} p
         WHERE p.role = 'shipper' AND p.seller_link IS NOT NULL AND (
             p.name_norm IN (SELECT name_norm FROM {FORWARDER_NAMES})
             OR p.party_id IN (SELECT party_id FROM agents))
@@ -160,6 +186,21 @@ def find_infrastructure(con: duckdb.DuckDBPyConnection, parties: str) -> None:
           AND ({_owner_sql("h.name_norm", "v")})
         """
     )
+
+
+def find_infrastructure(con: duckdb.DuckDBPyConnection, parties: str) -> None:
+    """Create ``infra_values``, ``infra_forwarder_names``, ``infra_held``, ``infra_blocked_flow``
+    and ``infra_parties`` from ``parties`` (the whole population, normalised), and the counts
+    the next run keeps up to date (``infra_counts``, ``shipper_clients``:
+    :mod:`redlane.resolve.infra_update`)."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {INFRA_COUNTS} AS {counts_sql(parties)}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {INFRA_VALUES} AS {values_sql(INFRA_COUNTS)}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {SHIPPER_CLIENTS} AS {shipper_clients_sql(parties)}")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {FORWARDER_NAMES} AS {forwarder_names_sql(SHIPPER_CLIENTS)}"
+    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {INFRA_HELD} AS {held_sql(parties, INFRA_VALUES)}")
+    derive_from_held(con, parties)
 
 
 def _owner_sql(name: str, value: str) -> str:

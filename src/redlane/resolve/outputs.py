@@ -20,8 +20,11 @@ Output tables (columns are a contract for the rest of the package):
 
 A run folder also holds ``signatures`` and Splink's trained ``model.json``, which incremental
 runs, live matching and explanations reuse, ``party_raw`` (each party's raw values, so the next
-incremental run reads only new warehouse batches) and ``run.json``. ``actors`` also carries
-``seizures`` and ``takedowns``; ``parties`` also the normalised columns used for matching.
+incremental run reads only new warehouse batches), ``infra_counts``, ``shipper_clients`` and
+``infra_held`` (who holds each phone, e-mail and address, so the next run finds shared
+infrastructure from its own parties: :mod:`redlane.resolve.infra_update`) and ``run.json``.
+``actors`` also carries ``seizures`` and ``takedowns``; ``parties`` also the normalised columns
+used for matching.
 
 Tables an incremental run only appends to (:data:`SEGMENTED`: parties, signatures, pair
 evidence, raw values) are folders of segments, ``<name>/<run_id>.parquet``: a run hard-links the
@@ -54,7 +57,18 @@ OUTPUT_TABLES = (
 )
 
 # Tables incremental runs append to, kept as folders of segments (see the module docstring).
-SEGMENTED: Final = frozenset({"parties", "signatures", "pair_evidence", "party_raw"})
+SEGMENTED: Final = frozenset(
+    {
+        "parties",
+        "signatures",
+        "pair_evidence",
+        "party_raw",
+        # counts kept for the next run's infrastructure (resolve/infra_update.py)
+        "infra_counts",
+        "shipper_clients",
+        "infra_held",
+    }
+)
 
 EMPTY_SQL = {
     "parties": (

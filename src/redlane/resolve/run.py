@@ -25,11 +25,12 @@ from redlane.network.edges import build_actor_edges
 from redlane.network.rings import detect_rings
 from redlane.network.risk import compute_risk
 from redlane.resolve import outputs
+from redlane.resolve.actors_table import actors_sql, incremental_named_sql
 from redlane.resolve.cluster import assign_party_clusters, stable_actor_ids
 from redlane.resolve.increment import assign_incremental_actors
+from redlane.resolve.infra_update import update_infrastructure, write_kept_tables
 from redlane.resolve.infrastructure import (
     BLOCKED_FLOW,
-    INFRA_ACTORS,
     INFRA_VALUES,
     find_infrastructure,
     infrastructure_edges_sql,
@@ -183,9 +184,10 @@ def resolve(
                 "CREATE OR REPLACE VIEW parties_all AS "
                 "SELECT * FROM prev_parties UNION ALL BY NAME SELECT * FROM parties_new"
             )
-            # Found again over the whole population; earlier signatures keep their scoping
-            # (published scoped), `--full` scopes everything afresh.
-            find_infrastructure(con, "parties_all")
+            # The verdicts of the values the day holds, from the counts kept by earlier runs;
+            # earlier signatures keep their scoping (published scoped), `--full` scopes
+            # everything afresh.
+            infra_appended = update_infrastructure(con, previous_dir)
             scope_signatures(con, "signatures_new")
             con.execute(
                 "CREATE OR REPLACE TABLE signatures_all AS SELECT * FROM prev_signatures "
@@ -225,6 +227,7 @@ def resolve(
             step("parties")
             prepare_parties(con, "raw_parties", "parties_all", "signatures_all")
             find_infrastructure(con, "parties_all")
+            infra_appended = False
             scope_signatures(con, "signatures_all")
             new_count = total
             step("normalise")
@@ -275,6 +278,7 @@ def resolve(
         appended_from = previous_dir if incremental else None
         _write_outputs(con, run_dir, model_source, appended_from)
         _write_party_raw(con, run_dir, previous_dir if raw_reused else None)
+        write_kept_tables(con, run_dir, previous_dir if infra_appended else None)
         write_atomic(run_dir / RUN_INFO, json.dumps({"run_id": run_id, "warehouse_seq": seq}))
         outputs.publish_run(home, run_id)
         step("publish")
@@ -352,42 +356,10 @@ def _write_outputs(
     outputs.write_table(
         con, f"SELECT * FROM {INFRA_VALUES} ORDER BY kind, value", run_dir, "infrastructure"
     )
-    outputs.write_table(
-        con,
-        f"""
-        -- One pass over the population's parties, grouped by actor and name, then by actor
-        -- (a second join of the population for the display name took seconds a day).
-        WITH named AS (
-            SELECT pa.actor_id, coalesce(p.name, p.alt_name, p.handle) AS name,
-                count(*) AS n, min(p.first_seen) AS first_seen, max(p.first_seen) AS last_seen,
-                list(DISTINCT p.source_table) AS sources
-            FROM party_actors_all pa JOIN parties_all p USING (party_id)
-            GROUP BY ALL
-        )
-        SELECT nm.actor_id,
-            -- the actor's most frequent name, the first in order among equals (not mode(),
-            -- whose ties fall arbitrarily: two runs on the same data named actors differently)
-            arg_min(nm.name, (-nm.n, nm.name)) FILTER (WHERE nm.name IS NOT NULL)
-                AS display_name,
-            sum(nm.n)::BIGINT AS n_parties,
-            len(list_distinct(flatten(list(nm.sources))))::BIGINT AS n_sources,
-            min(nm.first_seen) AS first_seen,
-            max(nm.last_seen) AS last_seen,
-            any_value(r.ring_id) AS ring_id,
-            coalesce(any_value(k.risk), 0.0) AS risk,
-            coalesce(any_value(k.risk_reasons), []::VARCHAR[]) AS risk_reasons,
-            coalesce(any_value(k.seizures), 0) AS seizures,
-            coalesce(any_value(k.takedowns), 0) AS takedowns,
-            bool_or(ia.actor_id IS NOT NULL) AS infrastructure
-        FROM named nm
-        LEFT JOIN actor_ring r USING (actor_id)
-        LEFT JOIN actor_risk k USING (actor_id)
-        LEFT JOIN {INFRA_ACTORS} ia USING (actor_id)
-        GROUP BY nm.actor_id
-        """,
-        run_dir,
-        "actors",
-    )
+    named = None
+    if appended_from is not None:
+        named = incremental_named_sql(outputs.table_source(appended_from, "actors"))
+    outputs.write_table(con, actors_sql(named), run_dir, "actors")
     outputs.write_table(con, "SELECT * FROM actor_edges_t", run_dir, "actor_edges")
     outputs.write_table(
         con,
