@@ -33,16 +33,10 @@ from redlane.resolve.splink_model import (
     OTHER_NUMBER_LABEL,
     STREET_MAX_EDITS,
 )
+from redlane.resolve.weak import IDENTIFYING_COLUMNS
 
-EXACT_INDEXED = (
-    "phone",
-    "email",
-    "bank_account",
-    "device_id",
-    "ip_address",
-    "handle",
-    "registry_id",
-)
+# Every identifying column but the address, which has its own index (address_core).
+EXACT_INDEXED = tuple(c for c in IDENTIFYING_COLUMNS if c != "address_core")
 # A name token carried by more signatures than this is too common to find candidates by.
 MAX_TOKEN_POSTINGS = 500
 MAX_CANDIDATES = 300

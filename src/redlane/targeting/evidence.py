@@ -76,7 +76,7 @@ class Columns:
             out = np.asarray(cast.to_numpy(), dtype=np.float64)
         else:
             out = np.fromiter(
-                (_number(v) for v in self.values(name)), dtype=np.float64, count=self._n
+                (as_number(v) for v in self.values(name)), dtype=np.float64, count=self._n
             )
         self._floats[name] = out
         return out
@@ -96,7 +96,8 @@ def _numeric(kind: pa.DataType) -> bool:
     return bool(types.is_integer(kind) or types.is_floating(kind) or types.is_boolean(kind))
 
 
-def _number(value: Any) -> float:
+def as_number(value: Any) -> float:
+    """A value as a float; NaN for none or for text that is not a number."""
     if value is None:
         return math.nan
     try:

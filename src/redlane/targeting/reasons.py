@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
-from redlane.targeting.evidence import IDENTIFIERS, topic_masks
+from redlane.targeting.evidence import IDENTIFIERS, as_number, topic_masks
 from redlane.targeting.features import FEATURES
 
 Row = Mapping[str, Any]
@@ -84,13 +84,7 @@ class _TableRow(Mapping[str, Any]):
 
 
 def _num(row: Row, name: str) -> float:
-    value = row.get(name)
-    if value is None:
-        return math.nan
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return math.nan
+    return as_number(row.get(name))
 
 
 def _i(row: Row, name: str) -> int:
