@@ -308,9 +308,9 @@ def ftm_import(
         bool,
         typer.Option(
             "--resolve",
-            help="Match each entity by the actors the current resolution run resolves it to,"
+            help="Match each entity by the actor the current resolution run resolves it to,"
             " not by its raw values; an entity resolving to none keeps its values less those"
-            " held by shared infrastructure (docs/cases.md).",
+            " held by shared infrastructure and the names other actors bear (docs/cases.md).",
         ),
     ] = False,
 ) -> None:

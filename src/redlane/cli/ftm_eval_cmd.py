@@ -28,7 +28,7 @@ def eval_ftm(
 ) -> None:
     """Parcel precision and recall of a bad-actor list written as FtM entities from a simulated
     world's truth: as the identifier lookouts `case ftm-import` makes, and resolved to actors by
-    live matching (docs/resolution.md, "FtM entities")."""
+    live matching (docs/resolution.md, "FtM lists")."""
     from redlane.lab.ftm_eval import METHODS, VARIANTS, evaluate_ftm_lists
 
     if not truth.is_dir():
