@@ -28,14 +28,12 @@ from redlane.targeting.model import TargetModel
 from redlane.targeting.plan import (
     DEFAULT_EXPLORATION,
     PlanResult,
-    make_plan,
+    plan_and_store,
     plan_port_day,
     port_capacity,
-    save_plan,
     sync_ports,
-    write_holds,
 )
-from redlane.targeting.rules import Check, active_checks
+from redlane.targeting.rules import active_checks
 
 
 @dataclass
@@ -89,10 +87,9 @@ def plan_day(
             if on_port is not None:
                 on_port(port, source.rows[port])
             feats, probability = source.port(port)
-            plan = _plan_and_store(
+            plan = plan_and_store(
                 session,
                 feats,
-                probability,
                 model,
                 checks,
                 port=port,
@@ -105,47 +102,10 @@ def plan_day(
                 actor=actor,
                 user_id=user_id,
                 out=out,
+                probability=probability,
             )
             result.plans.append(plan)
     return result
-
-
-def _plan_and_store(
-    session: Session,
-    feats: pa.Table,
-    probability: npt.NDArray[np.float64] | None,
-    model: TargetModel,
-    checks: list[Check],
-    *,
-    port: str,
-    day: str,
-    capacity: int,
-    document_capacity: int,
-    exploration_rate: float,
-    seed: int,
-    brand_evidence: KnownGoodIndex | None,
-    actor: str,
-    user_id: int | None,
-    out: Path | None,
-) -> PlanResult:
-    """One port's plan from its features and scores: made, stored and audited, holds written."""
-    plan = make_plan(
-        feats,
-        model,
-        checks,
-        port=port,
-        day=day,
-        capacity=capacity,
-        document_capacity=document_capacity,
-        exploration_rate=exploration_rate,
-        seed=seed,
-        brand_evidence=brand_evidence,
-        probability=probability,
-    )
-    save_plan(session, plan, actor, user_id)
-    if out is not None:
-        write_holds(plan, out)
-    return plan
 
 
 def plan_one_port(
@@ -166,40 +126,28 @@ def plan_one_port(
 ) -> PlanResult:
     """:func:`~redlane.targeting.plan.plan_port_day` on either engine: on Spark the port's
     features and scores are computed on the executors, the plan made on the driver."""
-    if engine == "duckdb":
-        return plan_port_day(
-            session,
+
+    def on_spark() -> tuple[pa.Table, npt.NDArray[np.float64] | None]:
+        with day_by_port(
             con,
             model,
-            port=port,
-            day=day,
-            actor=actor,
-            exploration_rate=exploration_rate,
-            seed=seed,
-            out=out,
-            user_id=user_id,
-        )
-    sync_ports(session, con)
-    capacity, documents = port_capacity(session, port)
-    brand_evidence = KnownGoodIndex.load(session, con) or None
-    with day_by_port(
-        con, model, day_where(day, port), engine=engine, home=home, warehouse_path=warehouse_path
-    ) as source:
-        feats, probability = source.port(port)
-    return _plan_and_store(
+            day_where(day, port),
+            engine=engine,
+            home=home,
+            warehouse_path=warehouse_path,
+        ) as source:
+            return source.port(port)
+
+    return plan_port_day(
         session,
-        feats,
-        probability,
+        con,
         model,
-        active_checks(session),
         port=port,
         day=day,
-        capacity=capacity,
-        document_capacity=documents,
+        actor=actor,
         exploration_rate=exploration_rate,
         seed=seed,
-        brand_evidence=brand_evidence,
-        actor=actor,
-        user_id=user_id,
         out=out,
+        user_id=user_id,
+        port_day=None if engine == "duckdb" else on_spark,
     )

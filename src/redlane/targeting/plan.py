@@ -19,6 +19,7 @@ import json
 import math
 import zlib
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import date
 from fractions import Fraction
@@ -497,6 +498,45 @@ def holds_json(result: PlanResult) -> str:
     return f'{json.dumps(head, default=str)[:-1]}, "items": {listed}}}\n'
 
 
+def plan_and_store(
+    session: Session,
+    feats: pa.Table,
+    model: TargetModel,
+    checks: list[Check],
+    *,
+    port: str,
+    day: str,
+    capacity: int,
+    document_capacity: int,
+    exploration_rate: float,
+    seed: int,
+    brand_evidence: KnownGoodIndex | None,
+    actor: str,
+    user_id: int | None,
+    out: Path | None,
+    probability: npt.NDArray[np.float64] | None = None,
+) -> PlanResult:
+    """One port's plan from its features (and scores, when already computed): made, stored and
+    audited, holds written."""
+    result = make_plan(
+        feats,
+        model,
+        checks,
+        port=port,
+        day=day,
+        capacity=capacity,
+        document_capacity=document_capacity,
+        exploration_rate=exploration_rate,
+        seed=seed,
+        brand_evidence=brand_evidence,
+        probability=probability,
+    )
+    save_plan(session, result, actor, user_id)
+    if out is not None:
+        write_holds(result, out)
+    return result
+
+
 def plan_port_day(
     session: Session,
     con: duckdb.DuckDBPyConnection,
@@ -509,20 +549,28 @@ def plan_port_day(
     seed: int = 0,
     out: Path | None = None,
     user_id: int | None = None,
+    port_day: Callable[[], tuple[pa.Table, npt.NDArray[np.float64] | None]] | None = None,
 ) -> PlanResult:
     """The whole of ``redlane target plan`` (and the service's call): sync ports, read the
     port's capacity and the active rules and lookouts, plan, store, audit, write the holds.
 
-    ``con`` comes from :func:`redlane.targeting.training.connect`; the caller commits ``session``.
+    ``port_day`` gives the port's features and scores when another engine computed them (Spark:
+    :func:`redlane.targeting.day_plan.plan_one_port`); by default the features are computed here
+    and scored by ``make_plan``. ``con`` comes from
+    :func:`redlane.targeting.training.connect`; the caller commits ``session``.
     """
     from redlane.targeting.features import compute_features, day_where
     from redlane.targeting.rules import active_checks
 
     sync_ports(session, con)
     capacity, documents = port_capacity(session, port)
-    feats = compute_features(con, day_where(day, port))
+    if port_day is None:
+        feats, probability = compute_features(con, day_where(day, port)), None
+    else:
+        feats, probability = port_day()
     brand_evidence = KnownGoodIndex.load(session, con)
-    result = make_plan(
+    return plan_and_store(
+        session,
         feats,
         model,
         active_checks(session),
@@ -533,8 +581,8 @@ def plan_port_day(
         exploration_rate=exploration_rate,
         seed=seed,
         brand_evidence=brand_evidence or None,
+        actor=actor,
+        user_id=user_id,
+        out=out,
+        probability=probability,
     )
-    save_plan(session, result, actor, user_id)
-    if out is not None:
-        write_holds(result, out)
-    return result
