@@ -120,6 +120,19 @@ def test_address_core_drops_units() -> None:
         "1234 forwarder way portland"
     )
     assert n.address_core("Flat 3, Floor 2, Room 1203, 5 High St") == "5 high st"
+    assert n.address_core("Flat No. 12, 5 MG Road, Pune") == "5 mg rd pune"
+
+
+def test_address_core_keeps_the_house_number_written_after_no() -> None:
+    # Turkish "No:" and German "Nr." give the building's number, not a unit: two houses of one
+    # street are two addresses.
+    one = n.address_core("Osmanbey Mahallesi İnönü Caddesi No: 111 06420 Ankara")
+    other = n.address_core("Osmanbey Mahallesi, İnönü Caddesi No: 143, 06420 Ankara")
+    assert one is not None and "111" in one
+    assert other is not None and "143" in other
+    assert n.address_core("Hauptstraße Nr. 5, 10115 Berlin") != n.address_core(
+        "Hauptstraße Nr. 7, 10115 Berlin"
+    )
 
 
 def test_forwarder_registry() -> None:

@@ -27,6 +27,11 @@ runner = CliRunner()
 AED_COLUMNS = CARRIER.tables[0].field_names()
 FORWARDER = ("Swift Cargo Consolidation Ltd", "8 Harbour Road, Futian, Shenzhen 518000")
 FORWARDER_PHONE = "+86 755 8888 1234"
+# The forwarder's name misspelt on one waybill of the second batch: its own address, no phone
+# or e-mail (an agent's phone would block it on its own), one client's seller account. Counted
+# per spelling it names one account; Splink holds it with the forwarder's other waybills, whose
+# component names them all.
+FORWARDER_VARIANT = "Swift Cargo Consolidaton Ltd"
 CLIENTS = [
     ("Hangzhou Lianfa Textiles Co Ltd", "CN"),
     ("Ningbo Oceanic Lighting Co Ltd", "CN"),
@@ -157,6 +162,9 @@ def _scenario(part: int) -> tuple[list[dict], list[dict]]:
                     _aed(f"EXF{hawb:08d}", (TWIN_NAME, address, "VN", phone, ""), seller_id)
                 )
     else:
+        hawb += 1
+        variant = (FORWARDER_VARIANT, FORWARDER[1], "CN", "", "")
+        rows.append(_aed(f"EXF{hawb:08d}", variant, "S-FWD001"))
         for seller_ref, name_only in NAME_ONLY_HAWBS.items():
             rows.append(_aed(name_only, (TWIN_NAME, "", "VN", "", ""), seller_ref))
     return rows, sellers
@@ -250,6 +258,9 @@ def _check(home: Path) -> None:
     rows = _scenario(0)[0] + _scenario(1)[0]
     forwarder = _shipper_actor(actors, rows, FORWARDER[0])
     assert len(forwarder) == 1, "the forwarder's own waybills are one actor"
+    assert _shipper_actor(actors, rows, FORWARDER_VARIANT) == forwarder, (
+        "a misspelt waybill of the forwarder is the forwarder's"
+    )
     client_actors = []
     for n, (name, _) in enumerate(CLIENTS):
         mine = _shipper_actor(actors, rows, name) | {

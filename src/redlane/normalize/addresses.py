@@ -24,9 +24,12 @@ __all__ = ["ForwarderMatch", "ForwarderRegistry", "address", "address_core", "po
 
 # Unit designators after rigour's keyword shortening (suite → ste, apartment → apt, unit → unt,
 # room → rm, floor → fl, P.O. Box → pobox) and the value after each: a token with a digit,
-# optionally behind a short letter code ("Suite RL-88213" → "ste rl 88213").
+# optionally behind a short letter code ("Suite RL-88213" → "ste rl 88213"; "Flat No. 4" →
+# "apt no 4"). "No"/"Nr" alone is not one: after a street it is the house number (Turkish
+# "İnönü Caddesi No: 111", German "Hauptstraße Nr. 5"), and without it every house of a street
+# shared one key.
 _UNIT = re.compile(
-    r"(?:^|\s)(?:ste|apt|unt|unit|rm|fl|flr|bldg|box|pobox|pmb|dept|no|nr)"
+    r"(?:^|\s)(?:ste|apt|unt|unit|rm|fl|flr|bldg|box|pobox|pmb|dept)"
     r"(?:\s+[a-z]{1,3})?\s+[a-z]{0,3}\d[\w-]*(?=\s|$)"
 )
 _POSTCODE = re.compile(r"[A-Z0-9]{2,10}")

@@ -18,6 +18,7 @@ from redlane.resolve.weak import (
     WEAK_PARTY_PREFIX,
     WEAK_SIGS,
     attach_weak,
+    shares_evidence_sql,
     weak_party_sql,
     weak_signatures_sql,
 )
@@ -273,12 +274,15 @@ def weak_match_sql(sig_pairs_sql: str, parties: str, sig_nodes: str, party_nodes
     """
 
 
-def strong_pairs_sql(sig_pairs_sql: str) -> str:
-    """The signature matches whose both sides carry identifying evidence."""
+def strong_pairs_sql(sig_pairs_sql: str, signatures: str) -> str:
+    """The signature matches whose two sides hold some identifying field both (so neither is
+    weak): the evidence edges. A match of two signatures that share none rests on the name
+    alone and joins nothing (:func:`redlane.resolve.weak.shares_evidence_sql`)."""
     return f"""
         SELECT p.sig_l, p.sig_r FROM ({sig_pairs_sql}) p
-        ANTI JOIN {WEAK_SIGS} l ON l.sig_id = p.sig_l
-        ANTI JOIN {WEAK_SIGS} r ON r.sig_id = p.sig_r
+        JOIN {signatures} l ON l.unique_id = p.sig_l
+        JOIN {signatures} r ON r.unique_id = p.sig_r
+        WHERE {shares_evidence_sql("l", "r")}
     """
 
 
@@ -307,7 +311,9 @@ def assign_party_clusters(
         )
     _node_tables(con, parties, previous, weak)
     labels_sql = labels or NO_LABELS
-    evidence_pairs = strong_pairs_sql(sig_pairs_sql) if weak else sig_pairs_sql
+    evidence_pairs = (
+        strong_pairs_sql(sig_pairs_sql, signatures) if signatures is not None else sig_pairs_sql
+    )
     edges_sql = f"""
         SELECT nl.node, nr.node FROM ({evidence_pairs}) pr
         JOIN sig_node nl ON nl.sig_id = pr.sig_l JOIN sig_node nr ON nr.sig_id = pr.sig_r

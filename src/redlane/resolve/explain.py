@@ -14,7 +14,7 @@ from redlane.errors import NotFound, NotReady
 from redlane.names.duckdb_udf import FUNCTION_NAME, register_duckdb
 from redlane.resolve.outputs import current_run_dir, table_source
 from redlane.resolve.splink_model import load_settings
-from redlane.resolve.weak import weak_signature_sql
+from redlane.resolve.weak import shares_evidence_sql, weak_signature_sql
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,12 @@ def explain_pair(
         )
     elif not same_actor and probability >= float(load_settings()["threshold"]):
         refused = _refusal(con, run_dir, [(p, found[p][0]) for p in (party_a, party_b)])
+        if refused is None and not _share_evidence(con, found[party_a][0], found[party_b][0]):
+            refused = (
+                f"{party_a} and {party_b} hold no identifying field in common (no phone, "
+                "e-mail, address or other identifier on both): their match rests on the name "
+                "and country alone, which namesakes share, so it merges nothing"
+            )
     con.close()
     return PairExplanation(
         party_a=party_a,
@@ -132,6 +138,15 @@ def _weak(con: duckdb.DuckDBPyConnection, sig: str) -> bool:
     row = con.execute(
         f"SELECT count(*) FROM signatures s WHERE unique_id = ? AND {weak_signature_sql('s')}",
         [sig],
+    ).fetchall()
+    return bool(row[0][0])
+
+
+def _share_evidence(con: duckdb.DuckDBPyConnection, sig_a: str, sig_b: str) -> bool:
+    row = con.execute(
+        f"SELECT count(*) FROM signatures l, signatures r "
+        f"WHERE l.unique_id = ? AND r.unique_id = ? AND ({shares_evidence_sql('l', 'r')})",
+        [sig_a, sig_b],
     ).fetchall()
     return bool(row[0][0])
 

@@ -67,7 +67,9 @@ def assign_incremental_actors(
     if signatures is not None:
         _weak_sources(con, signatures, fresh_pairs_sql, earlier_pairs_sql or NO_PAIRS)
     _day_nodes(con, fresh_pairs_sql, new, earlier, previous, weak)
-    day_pairs = strong_pairs_sql(fresh_pairs_sql) if weak else fresh_pairs_sql
+    day_pairs = (
+        strong_pairs_sql(fresh_pairs_sql, signatures) if signatures is not None else fresh_pairs_sql
+    )
     _day_edges(con, day_pairs, new, earlier, previous, labels_sql, blocked_flow)
     anchored: set[str] = set()
     weak_sql = None

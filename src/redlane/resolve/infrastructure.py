@@ -61,7 +61,7 @@ INFRA_COUNTS: Final = "infra_counts"
 SHIPPER_CLIENTS: Final = "shipper_clients"
 
 
-def _care_of_sql(address: str) -> str:
+def care_of_sql(address: str) -> str:
     return f"coalesce(regexp_matches({address}, '{CARE_OF_PATTERN}'), false)"
 
 
@@ -77,7 +77,7 @@ def counts_sql(parties: str) -> str:
     return f"""
         WITH cared AS (
             SELECT name_norm, seller_link, phone_norm, email_norm, address_core,
-                {_care_of_sql("address")} AS care_of
+                {care_of_sql("address")} AS care_of
             FROM {parties}
         ),
         held AS ({held})
@@ -145,7 +145,7 @@ def held_sql(parties: str, values: str) -> str:
         f"FROM {parties} p JOIN {values} v ON v.kind = '{kind}' AND v.value = p.{column}"
         for kind, column in KINDS.items()
     )
-    return f"SELECT * EXCLUDE (address), {_care_of_sql('address')} AS care_of FROM ({held})"
+    return f"SELECT * EXCLUDE (address), {care_of_sql('address')} AS care_of FROM ({held})"
 
 
 def forwarder_names_sql(shipper_clients: str) -> str:

@@ -28,10 +28,13 @@ from redlane.resolve.infrastructure import HeldValue, is_scoped, load_values, sc
 from redlane.resolve.outputs import current_run_dir, table_paths, table_source
 from redlane.resolve.prepare import name_key, registry_key
 from redlane.resolve.splink_model import (
+    ADDRESS_JW,
+    ADDRESS_MAX_EDITS,
     INFRA_LEVEL_LABEL,
     NAME_SCORE_SCHEMA,
     OTHER_NUMBER_LABEL,
     STREET_MAX_EDITS,
+    STREET_NUMBER_LABEL,
 )
 from redlane.resolve.weak import IDENTIFYING_COLUMNS
 
@@ -113,8 +116,11 @@ def _jw(a: str, b: str) -> float:
     return float(JaroWinkler.similarity(a, b))
 
 
-def _other_number(q: dict[str, str | None], c: dict[str, str | None]) -> bool:
-    """splink_model.OTHER_NUMBER_SQL in Python."""
+Predicate = Callable[[dict[str, str | None], dict[str, str | None]], bool]
+
+
+def _same_street_other_number(q: dict[str, str | None], c: dict[str, str | None]) -> bool:
+    """The level of models labelled STREET_NUMBER_LABEL, in Python."""
     ql, cl, qd, cd = (
         q["address_letters"],
         c["address_letters"],
@@ -126,7 +132,20 @@ def _other_number(q: dict[str, str | None], c: dict[str, str | None]) -> bool:
     return bool(Levenshtein.distance(ql, cl) <= STREET_MAX_EDITS)
 
 
-Predicate = Callable[[dict[str, str | None], dict[str, str | None]], bool]
+def _other_number(column: str) -> Predicate:
+    """splink_model.other_number_sql in Python."""
+
+    def check(q: dict[str, str | None], c: dict[str, str | None]) -> bool:
+        if _same_street_other_number(q, c):
+            return True
+        qd, cd, qa, ca = q["address_number"], c["address_number"], q.get(column), c.get(column)
+        if qd is None or cd is None or qd == cd or qa is None or ca is None:
+            return False
+        return Levenshtein.distance(qa, ca) <= ADDRESS_MAX_EDITS or _jw(qa, ca) >= ADDRESS_JW
+
+    return check
+
+
 _EXACT = re.compile(r"^Exact match on (\w+)$")
 _JW = re.compile(r"^Jaro-Winkler distance of (\w+) >= ([0-9.]+)$")
 _LEV = re.compile(r"^Levenshtein distance of (\w+) <= ([0-9]+)$")
@@ -148,7 +167,9 @@ def level_predicate(label: str, column: str) -> Predicate:
     if label == "All other comparisons":
         return lambda q, c: True
     if label == OTHER_NUMBER_LABEL:
-        return _other_number
+        return _other_number(column)
+    if label == STREET_NUMBER_LABEL:
+        return _same_street_other_number
     if label == INFRA_LEVEL_LABEL:
         return lambda q, c: is_scoped(q.get(column)) or is_scoped(c.get(column))
     if label == "same mailbox name, other domain":

@@ -27,6 +27,11 @@ from redlane.network.risk import compute_risk
 from redlane.resolve import outputs
 from redlane.resolve.actors_table import actors_sql, incremental_named_sql
 from redlane.resolve.cluster import assign_party_clusters, stable_actor_ids
+from redlane.resolve.forwarding import (
+    block_forwarders,
+    block_forwarders_incrementally,
+    write_match_components,
+)
 from redlane.resolve.increment import assign_incremental_actors
 from redlane.resolve.infra_update import update_infrastructure, write_kept_tables
 from redlane.resolve.infrastructure import (
@@ -208,16 +213,31 @@ def resolve(
                 "UNION ALL BY NAME SELECT * FROM pairs_fresh"
             )
             step("score")
+            fresh_pairs = (
+                f"SELECT sig_id_l sig_l, sig_id_r sig_r FROM {pairs_table} "
+                f"WHERE match_probability >= {threshold}"
+            )
+            earlier_pairs = (
+                "SELECT sig_id_l sig_l, sig_id_r sig_r FROM prev_pair_evidence "
+                f"WHERE match_probability >= {threshold}"
+            )
+            block_forwarders_incrementally(
+                con,
+                previous_dir,
+                fresh_pairs_sql=fresh_pairs,
+                earlier_pairs_sql=earlier_pairs,
+                signatures="signatures_all",
+                new="parties_new",
+                everyone="parties_all",
+            )
             # Only what the day touches is clustered; the population keeps its actors.
             assign_incremental_actors(
                 con,
-                f"SELECT sig_id_l sig_l, sig_id_r sig_r FROM {pairs_table} "
-                f"WHERE match_probability >= {threshold}",
+                fresh_pairs,
                 labels=labels_sql,
                 blocked_flow=BLOCKED_FLOW,
                 signatures="signatures_all",
-                earlier_pairs_sql="SELECT sig_id_l sig_l, sig_id_r sig_r FROM prev_pair_evidence "
-                f"WHERE match_probability >= {threshold}",
+                earlier_pairs_sql=earlier_pairs,
             )
             # The model is carried over unchanged; `redlane resolve --full` retrains.
             model_source: Path | None = previous_dir / "model.json"
@@ -251,10 +271,14 @@ def resolve(
             if previous_dir is not None and (previous_dir / "party_actors.parquet").exists():
                 _read_previous(con, previous_dir)
                 previous = "prev_party_actors"
+            matched = (
+                "SELECT sig_id_l sig_l, sig_id_r sig_r FROM pairs_all "
+                f"WHERE match_probability >= {threshold}"
+            )
+            block_forwarders(con, matched, "signatures_all", "parties_all")
             assign_party_clusters(
                 con,
-                "SELECT sig_id_l sig_l, sig_id_r sig_r FROM pairs_all "
-                f"WHERE match_probability >= {threshold}",
+                matched,
                 parties="parties_all",
                 labels=labels_sql,
                 blocked_flow=BLOCKED_FLOW,
@@ -279,6 +303,7 @@ def resolve(
         _write_outputs(con, run_dir, model_source, appended_from)
         _write_party_raw(con, run_dir, previous_dir if raw_reused else None)
         write_kept_tables(con, run_dir, previous_dir if infra_appended else None)
+        write_match_components(con, run_dir)
         write_atomic(run_dir / RUN_INFO, json.dumps({"run_id": run_id, "warehouse_seq": seq}))
         outputs.publish_run(home, run_id)
         step("publish")

@@ -44,6 +44,17 @@ def weak_signature_sql(alias: str) -> str:
     return " AND ".join(f"{alias}.{column} IS NULL" for column in IDENTIFYING_COLUMNS)
 
 
+def shares_evidence_sql(left: str, right: str) -> str:
+    """True for two signature rows that both hold some identifying field. A match without one
+    rests on a name (and a country) alone, which namesakes share: "OOO Vektor" at two addresses
+    with two phones matched at 0.91 on the name and country, one side having no phone and the
+    other no address. Such a match is no evidence edge, whatever its probability."""
+    return " OR ".join(
+        f"({left}.{column} IS NOT NULL AND {right}.{column} IS NOT NULL)"
+        for column in IDENTIFYING_COLUMNS
+    )
+
+
 def weak_signatures_sql(signatures: str) -> str:
     """``(sig_id)`` of every weak signature of ``signatures`` (a signatures table)."""
     return f"SELECT unique_id AS sig_id FROM {signatures} s WHERE {weak_signature_sql('s')}"
