@@ -123,6 +123,18 @@ def test_address_core_drops_units() -> None:
     assert n.address_core("Flat No. 12, 5 MG Road, Pune") == "5 mg rd pune"
 
 
+def test_address_core_keeps_a_hong_kong_street_number_and_drops_flat_and_floor() -> None:
+    # Hong Kong's order: flat, floor, building name, street number, street.
+    assert n.address_core(
+        "Flat D, 19/F, Fook Hing Building, 77 Queen's Road Central, Kwai Chung"
+    ) == n.address_core("Flt D, 3/F, Fook Hing Bldg., 77 Queen's Road Central, Kwai Chung")
+    one = n.address_core("Flat D 3/F Mai Hing Bldg 43 Queen's Rd C Kwai Chung")
+    assert one is not None and "43" in one and "3 f" not in one
+    # a lettered street is not a floor
+    street = n.address_core("12 F Street NW, Washington DC 20001")
+    assert street is not None and street.startswith("12 f st")
+
+
 def test_address_core_keeps_the_house_number_written_after_no() -> None:
     # Turkish "No:" and German "Nr." give the building's number, not a unit: two houses of one
     # street are two addresses.

@@ -165,3 +165,35 @@ def test_attach_weak_counts_the_components_a_weak_node_points_to() -> None:
     # second component
     edges, refused = attach_weak({"x": 5, "a1": 0}, {"x"}, [("x", "a1")])
     assert edges == [] and refused == {"x": 2}
+
+
+def test_a_match_of_two_signatures_sharing_no_identifying_field_joins_nothing() -> None:
+    """ "OOO Vektor" with an address only and "OOO Vektor" with a phone only: above the threshold
+    on the name and country, but the two hold no identifying field in common. A third record
+    with both joins each of them by its own evidence."""
+    con = duckdb.connect()
+    con.execute(f"CREATE TABLE everyone ({PARTY_COLUMNS})")
+    rows = [
+        (pid, "aed", pid, "shipper", sig, None, None, None, "addr")
+        for pid, sig in (("V1", "v_addr"), ("V2", "v_phone"), ("V3", "v_both"))
+    ]
+    con.executemany(f"INSERT INTO everyone VALUES ({', '.join('?' * 9)})", rows)
+    columns = ", ".join(f"{c} VARCHAR" for c in IDENTIFYING_COLUMNS)
+    con.execute(f"CREATE TABLE sigs (unique_id VARCHAR, {columns})")
+    fields = {"v_addr": {"address_core": "ul sadovaya 37"}, "v_phone": {"phone": "+79119916542"}}
+    fields["v_both"] = fields["v_addr"] | fields["v_phone"]
+    for sig, held in fields.items():
+        values = [sig] + [held.get(c) for c in IDENTIFYING_COLUMNS]
+        con.execute(f"INSERT INTO sigs VALUES ({', '.join('?' * len(values))})", values)
+
+    def actors(pairs: list[tuple[str, str]]) -> dict[str, str]:
+        assign_party_clusters(
+            con, _pairs(con, "pairs", pairs), parties="everyone", signatures="sigs"
+        )
+        stable_actor_ids(con)
+        return dict(con.execute("SELECT party_id, actor_id FROM party_actor_ids").fetchall())
+
+    apart = actors([("v_addr", "v_phone")])
+    assert apart["V1"] != apart["V2"]
+    joined = actors([("v_addr", "v_phone"), ("v_addr", "v_both"), ("v_phone", "v_both")])
+    assert joined["V1"] == joined["V2"] == joined["V3"]

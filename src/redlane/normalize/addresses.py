@@ -22,16 +22,22 @@ from redlane.normalize._util import clean_text, fixpoint
 
 __all__ = ["ForwarderMatch", "ForwarderRegistry", "address", "address_core", "postcode"]
 
-# Unit designators after rigour's keyword shortening (suite → ste, apartment → apt, unit → unt,
-# room → rm, floor → fl, P.O. Box → pobox) and the value after each: a token with a digit,
-# optionally behind a short letter code ("Suite RL-88213" → "ste rl 88213"; "Flat No. 4" →
-# "apt no 4"). "No"/"Nr" alone is not one: after a street it is the house number (Turkish
-# "İnönü Caddesi No: 111", German "Hauptstraße Nr. 5"), and without it every house of a street
-# shared one key.
+# Unit designators after rigour's keyword shortening (suite → ste, apartment and flat → apt,
+# unit → unt, room → rm, floor → fl, P.O. Box → pobox) and the value after each: a token with a
+# digit, optionally behind a short letter code ("Suite RL-88213" → "ste rl 88213"; "Flat No. 4"
+# → "apt no 4"), or a unit letter alone ("Flat D", "Flt H"). Not designators:
+# - "No"/"Nr" alone: after a street it is the house number (Turkish "İnönü Caddesi No: 111",
+#   German "Hauptstraße Nr. 5"); without it every house of a street shared one key;
+# - "Building"/"Bldg": in Hong Kong's order (flat, floor, building name, street number, street:
+#   "Flat D, 19/F, Fook Hing Building, 77 Queen's Road Central") the number after it is the
+#   street's, and dropping it made every building of a road one address.
 _UNIT = re.compile(
-    r"(?:^|\s)(?:ste|apt|unt|unit|rm|fl|flr|bldg|box|pobox|pmb|dept)"
-    r"(?:\s+[a-z]{1,3})?\s+[a-z]{0,3}\d[\w-]*(?=\s|$)"
+    r"(?:^|\s)(?:ste|apt|flt|unt|unit|rm|fl|flr|box|pobox|pmb|dept)"
+    r"(?:(?:\s+[a-z]{1,3})?\s+[a-z]{0,3}\d[\w-]*|\s+[a-z])(?=\s|$)"
 )
+# A floor written "19/F" (Hong Kong): a unit, not a house number. Read before the fingerprint,
+# which makes it "19 f", as it makes "12 F Street" (Washington) "12 f st".
+_FLOOR = re.compile(r"(?i)(?<![\w/])\d+\s*/\s*F\b")
 _POSTCODE = re.compile(r"[A-Z0-9]{2,10}")
 
 
@@ -49,7 +55,7 @@ def address(text: str | None) -> str | None:
 
 def address_core(text: str | None) -> str | None:
     """The address key without unit, suite, room, floor, mailbox and PO-box designators."""
-    key = address(text)
+    key = address(_FLOOR.sub(" ", text) if text else text)
     if key is None:
         return None
     core = _UNIT.sub(" ", key)
