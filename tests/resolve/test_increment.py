@@ -10,12 +10,9 @@ import pytest
 
 from redlane.resolve.cluster import assign_party_clusters, stable_actor_ids
 from redlane.resolve.increment import assign_incremental_actors
+from tests.resolve.party_tables import pair_table, party_table
 
 ROLES = ("importer", "consignee", "shipper", "seller", "seller_account")
-COLUMNS = (
-    "party_id VARCHAR, source_table VARCHAR, record_key VARCHAR, role VARCHAR, sig_id VARCHAR, "
-    "hawb_link VARCHAR, seller_link VARCHAR, registry_id VARCHAR, address VARCHAR"
-)
 
 
 def _party(rng: random.Random, party_id: str, sigs: list[str]) -> tuple[str | None, ...]:
@@ -34,17 +31,6 @@ def _party(rng: random.Random, party_id: str, sigs: list[str]) -> tuple[str | No
     )
 
 
-def _table(con: duckdb.DuckDBPyConnection, name: str, rows: list[tuple[str | None, ...]]) -> None:
-    con.execute(f"CREATE TABLE {name} ({COLUMNS})")
-    con.executemany(f"INSERT INTO {name} VALUES ({', '.join('?' * 9)})", rows)
-
-
-def _pairs(con: duckdb.DuckDBPyConnection, name: str, pairs: list[tuple[str, str]]) -> str:
-    con.execute(f"CREATE TABLE {name} (sig_l VARCHAR, sig_r VARCHAR)")
-    con.executemany(f"INSERT INTO {name} VALUES (?, ?)", pairs)
-    return f"SELECT sig_l, sig_r FROM {name}"
-
-
 def _population(seed: int) -> tuple[duckdb.DuckDBPyConnection, str, str]:
     """Earlier parties resolved in full (``prev``), a day of new ones and its fresh pairs and
     investigators' matches; returns the connection, the fresh pairs' SQL and the labels'."""
@@ -52,23 +38,23 @@ def _population(seed: int) -> tuple[duckdb.DuckDBPyConnection, str, str]:
     con = duckdb.connect()
     old_sigs = [f"o{n}" for n in range(80)]
     new_sigs = [f"n{n}" for n in range(40)]
-    _table(con, "old", [_party(rng, f"P{n:03d}", old_sigs) for n in range(120)])
+    party_table(con, "old", [_party(rng, f"P{n:03d}", old_sigs) for n in range(120)])
     old_pairs = [tuple(rng.sample(old_sigs, 2)) for _ in range(15)]
-    assign_party_clusters(con, _pairs(con, "old_pairs", old_pairs), parties="old")  # type: ignore[arg-type]
+    assign_party_clusters(con, pair_table(con, "old_pairs", old_pairs), parties="old")  # type: ignore[arg-type]
     stable_actor_ids(con)
     con.execute(
         "CREATE TABLE prev AS SELECT o.party_id, o.source_table, o.record_key, o.role, a.actor_id "
         "FROM old o JOIN party_actor_ids a USING (party_id)"
     )
     day_sigs = old_sigs[:10] + new_sigs
-    _table(con, "day", [_party(rng, f"Q{n:03d}", day_sigs) for n in range(60)])
+    party_table(con, "day", [_party(rng, f"Q{n:03d}", day_sigs) for n in range(60)])
     fresh = [(rng.choice(new_sigs), rng.choice(old_sigs + new_sigs)) for _ in range(20)]
     parties = [f"P{n:03d}" for n in range(120)] + [f"Q{n:03d}" for n in range(60)]
     con.execute("CREATE TABLE labels (party_id_l VARCHAR, party_id_r VARCHAR, label VARCHAR)")
     for _ in range(3):
         left, right = rng.sample(parties, 2)
         con.execute("INSERT INTO labels VALUES (?, ?, 'match')", [left, right])
-    return con, _pairs(con, "fresh", fresh), "SELECT * FROM labels"
+    return con, pair_table(con, "fresh", fresh), "SELECT * FROM labels"
 
 
 def _clustering_everything(con: duckdb.DuckDBPyConnection, fresh: str, labels: str) -> dict:
@@ -102,15 +88,15 @@ def test_the_day_alone_gives_the_actors_the_whole_population_gives(seed: int):
 
 def test_a_non_match_separates_new_parties_and_leaves_the_rest_alone():
     con = duckdb.connect()
-    _table(con, "old", [("P1", "t", "P1", "seller", "o1", None, None, "R", "a")])
+    party_table(con, "old", [("P1", "t", "P1", "seller", "o1", None, None, "R", "a")])
     con.execute(
         "CREATE TABLE prev AS SELECT 'P1' party_id, 't' source_table, 'P1' record_key, "
         "'seller' role, 'AC-0000004' actor_id"
     )
     day = [(f"Q{n}", "t", f"Q{n}", "seller", f"n{n}", None, None, "R", "a") for n in range(4)]
-    _table(con, "day", day)
+    party_table(con, "day", day)
     # a chain n0 - n1 - n2 - n3, and n3 also matches the earlier party's signature
-    fresh = _pairs(con, "fresh", [("n0", "n1"), ("n1", "n2"), ("n2", "n3"), ("n3", "o1")])
+    fresh = pair_table(con, "fresh", [("n0", "n1"), ("n1", "n2"), ("n2", "n3"), ("n3", "o1")])
     con.execute("CREATE TABLE labels AS SELECT 'Q0' party_id_l, 'Q3' party_id_r, 'non_match' label")
     assign_incremental_actors(
         con,

@@ -22,7 +22,8 @@ from redlane.resolve.infrastructure import (
 
 COLUMNS = (
     "party_id VARCHAR, role VARCHAR, name_norm VARCHAR, seller_link VARCHAR, "
-    "phone_norm VARCHAR, email_norm VARCHAR, address_core VARCHAR, address VARCHAR"
+    "phone_norm VARCHAR, email_norm VARCHAR, address_core VARCHAR, address VARCHAR, "
+    "sig_id VARCHAR"
 )
 # Names with distinct four-letter keys, and spellings sharing a key (one name counted once).
 NAMES = [
@@ -57,6 +58,7 @@ def _party(rng: random.Random, party_id: str, day: int) -> tuple[str | None, ...
         f"m{rng.randrange(pool)}@x.cn" if rng.random() < 0.5 else None,
         f"addr{rng.randrange(pool)}" if address is not None else None,
         address,
+        f"sig-{party_id}",
     )
 
 
@@ -68,7 +70,7 @@ def _everything(parties: list[tuple[str | None, ...]], flow_shippers: set[str]) 
     """The tables found over the whole population, as a run before the kept counts did."""
     con = duckdb.connect()
     con.execute(f"CREATE TABLE everyone ({COLUMNS})")
-    con.executemany(f"INSERT INTO everyone VALUES ({', '.join('?' * 8)})", parties)
+    con.executemany(f"INSERT INTO everyone VALUES ({', '.join('?' * 9)})", parties)
     find_infrastructure(con, "everyone")
     blocked = {r[0] for r in con.execute(f"SELECT party_id FROM {BLOCKED_FLOW}").fetchall()}
     return {
@@ -85,7 +87,7 @@ def test_kept_counts_give_the_tables_of_the_whole_population(seed: int, tmp_path
     earlier = [_party(rng, f"P0-{n:03d}", 0) for n in range(60)]
     con = duckdb.connect()
     con.execute(f"CREATE TABLE prev_parties ({COLUMNS})")
-    con.executemany(f"INSERT INTO prev_parties VALUES ({', '.join('?' * 8)})", earlier)
+    con.executemany(f"INSERT INTO prev_parties VALUES ({', '.join('?' * 9)})", earlier)
     find_infrastructure(con, "prev_parties")
     run_dir = tmp_path / "run0"
     run_dir.mkdir()
@@ -95,10 +97,10 @@ def test_kept_counts_give_the_tables_of_the_whole_population(seed: int, tmp_path
     for day in range(1, 4):
         con = duckdb.connect()
         con.execute(f"CREATE TABLE prev_parties ({COLUMNS})")
-        con.executemany(f"INSERT INTO prev_parties VALUES ({', '.join('?' * 8)})", earlier)
+        con.executemany(f"INSERT INTO prev_parties VALUES ({', '.join('?' * 9)})", earlier)
         new = [_party(rng, f"P{day}-{n:03d}", day) for n in range(30)]
         con.execute(f"CREATE TABLE parties_new ({COLUMNS})")
-        con.executemany(f"INSERT INTO parties_new VALUES ({', '.join('?' * 8)})", new)
+        con.executemany(f"INSERT INTO parties_new VALUES ({', '.join('?' * 9)})", new)
         con.execute(
             "CREATE VIEW parties_all AS "
             "SELECT * FROM prev_parties UNION ALL SELECT * FROM parties_new"
@@ -127,7 +129,7 @@ def test_a_previous_run_without_kept_counts_is_found_over_everyone(tmp_path: Pat
     for name, rows in (("prev_parties", 40), ("parties_new", 20)):
         con.execute(f"CREATE TABLE {name} ({COLUMNS})")
         parties = [_party(rng, f"{name}-{n}", 1) for n in range(rows)]
-        con.executemany(f"INSERT INTO {name} VALUES ({', '.join('?' * 8)})", parties)
+        con.executemany(f"INSERT INTO {name} VALUES ({', '.join('?' * 9)})", parties)
     con.execute(
         "CREATE VIEW parties_all AS SELECT * FROM prev_parties UNION ALL SELECT * FROM parties_new"
     )

@@ -113,11 +113,24 @@ def update_match_components(
     )
 
 
-def block_forwarder_shippers(con: duckdb.DuckDBPyConnection, shippers: str, parties: str) -> None:
+def block_forwarder_shippers(
+    con: duckdb.DuckDBPyConnection, shippers: str, parties: str, owners: str | None = None
+) -> None:
     """Add to ``infra_blocked_flow`` each of ``shippers`` (party rows: party_id, sig_id, role,
     seller_link) whose match component's own waybills, among ``parties``, name ``MIN_CLIENTS``
-    seller accounts or more; ``forwarder_components(comp, n_clients)`` lists those components.
+    seller accounts or more, or that holds a party of ``owners`` (party_id: those owning a phone
+    other names write "c/o" them with, :data:`~redlane.resolve.infrastructure.CARE_OF_OWNERS`);
+    ``forwarder_components(comp, n_clients)`` lists those components.
     """
+    care_of = (
+        f"""
+        UNION ALL
+        SELECT ms.comp, 0 FROM {parties} p JOIN member_sigs ms USING (sig_id)
+        SEMI JOIN {owners} USING (party_id)
+        """
+        if owners is not None
+        else ""
+    )
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE fwd_shipper_comp AS
@@ -135,10 +148,14 @@ def block_forwarder_shippers(con: duckdb.DuckDBPyConnection, shippers: str, part
             -- a component on no match is its one signature
             UNION SELECT comp, comp FROM wanted
         )
-        SELECT ms.comp, count(DISTINCT p.seller_link) AS n_clients
-        FROM {parties} p JOIN member_sigs ms USING (sig_id)
-        WHERE p.role = 'shipper' AND p.seller_link IS NOT NULL AND NOT {care_of_sql("p.address")}
-        GROUP BY ms.comp HAVING count(DISTINCT p.seller_link) >= {MIN_CLIENTS}
+        SELECT comp, max(n_clients) AS n_clients FROM (
+            SELECT ms.comp, count(DISTINCT p.seller_link) AS n_clients
+            FROM {parties} p JOIN member_sigs ms USING (sig_id)
+            WHERE p.role = 'shipper' AND p.seller_link IS NOT NULL
+              AND NOT {care_of_sql("p.address")}
+            GROUP BY ms.comp HAVING count(DISTINCT p.seller_link) >= {MIN_CLIENTS}
+            {care_of}
+        ) GROUP BY comp
         """
     )
     con.execute(
@@ -152,12 +169,16 @@ def block_forwarder_shippers(con: duckdb.DuckDBPyConnection, shippers: str, part
 
 
 def block_forwarders(
-    con: duckdb.DuckDBPyConnection, pairs_sql: str, signatures: str, parties: str
+    con: duckdb.DuckDBPyConnection,
+    pairs_sql: str,
+    signatures: str,
+    parties: str,
+    owners: str | None = None,
 ) -> None:
     """A full run: the match components of ``parties`` from its matches (``sig_l, sig_r``),
     and their forwarders' shippers blocked."""
     find_match_components(con, strong_pairs_sql(pairs_sql, signatures))
-    block_forwarder_shippers(con, parties, parties)
+    block_forwarder_shippers(con, parties, parties, owners)
 
 
 def block_forwarders_incrementally(
@@ -167,25 +188,18 @@ def block_forwarders_incrementally(
     fresh_pairs_sql: str,
     earlier_pairs_sql: str,
     signatures: str,
-    new: str,
+    shippers: str,
     everyone: str,
+    owners: str | None = None,
 ) -> None:
     """An incremental run: the components this run's matches (``fresh_pairs_sql``) touch are
-    joined, and forwarders are decided only for the shippers its flow links can read (a new
-    party, or an earlier one whose seller account a new shipper or seller names)."""
+    joined, and forwarders are decided only for ``shippers``, those its flow links can read
+    (:data:`redlane.resolve.infra_update.FLOW_SHIPPERS`)."""
     previous = read_previous_components(
         con, previous_dir, strong_pairs_sql(earlier_pairs_sql, signatures)
     )
     update_match_components(con, previous, strong_pairs_sql(fresh_pairs_sql, signatures))
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE fwd_flow_shippers AS
-        SELECT party_id, sig_id, role, seller_link FROM {everyone}
-        WHERE role = 'shipper' AND seller_link IN (
-            SELECT seller_link FROM {new} WHERE role IN ('shipper', 'seller'))
-        """
-    )
-    block_forwarder_shippers(con, "fwd_flow_shippers", everyone)
+    block_forwarder_shippers(con, shippers, everyone, owners)
 
 
 def read_previous_components(

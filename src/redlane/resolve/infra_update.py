@@ -47,6 +47,7 @@ from redlane.resolve.infrastructure import (
 
 # The kept tables, as published (each a segmented table of the run).
 KEPT: Final = (INFRA_COUNTS, SHIPPER_CLIENTS, INFRA_HELD)
+FLOW_SHIPPERS: Final = "infra_flow_shippers"
 # This run's own rows of each kept table, its segment.
 DAY_SUFFIX: Final = "_day"
 
@@ -70,6 +71,7 @@ def update_infrastructure(
     """
     if not has_kept_tables(previous_dir):
         find_infrastructure(con, everyone)
+        create_flow_shippers(con, new, everyone)
         return False
     for name in (*KEPT, "infrastructure"):
         source = outputs.table_source(previous_dir, name)
@@ -116,16 +118,7 @@ def update_infrastructure(
         SELECT * FROM prev_{INFRA_HELD} UNION ALL BY NAME SELECT * FROM {INFRA_HELD}{DAY_SUFFIX}
         """
     )
-    # The shippers the day's flow links can read: a new party, or an earlier one whose seller
-    # account a new shipper or seller names (increment's ``inc_linked``).
-    con.execute(
-        f"""
-        CREATE OR REPLACE TEMP TABLE infra_flow_shippers AS
-        SELECT party_id, role, seller_link, name_norm FROM {everyone}
-        WHERE role = 'shipper' AND seller_link IN (
-            SELECT seller_link FROM {new} WHERE role IN ('shipper', 'seller'))
-        """
-    )
+    create_flow_shippers(con, new, everyone)
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {FORWARDER_NAMES} AS {
@@ -136,8 +129,22 @@ def update_infrastructure(
         }
         """
     )
-    derive_from_held(con, "infra_flow_shippers")
+    derive_from_held(con, FLOW_SHIPPERS)
     return True
+
+
+def create_flow_shippers(con: duckdb.DuckDBPyConnection, new: str, everyone: str) -> None:
+    """``infra_flow_shippers``: the shippers the day's flow links can read, a new party or an
+    earlier one whose seller account a new shipper or seller names (increment's
+    ``inc_linked``); the forwarder rule reads them too (:mod:`redlane.resolve.forwarding`)."""
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {FLOW_SHIPPERS} AS
+        SELECT party_id, sig_id, role, seller_link, name_norm FROM {everyone}
+        WHERE role = 'shipper' AND seller_link IN (
+            SELECT seller_link FROM {new} WHERE role IN ('shipper', 'seller'))
+        """
+    )
 
 
 def write_kept_tables(

@@ -50,6 +50,7 @@ BLOCKED_FLOW: Final = "infra_blocked_flow"
 INFRA_PARTIES: Final = "infra_parties"
 INFRA_ACTORS: Final = "infra_actors"
 INFRA_HELD: Final = "infra_held"
+CARE_OF_OWNERS: Final = "infra_care_of_owners"
 
 
 def name_key_sql(column: str) -> str:
@@ -183,6 +184,18 @@ def derive_from_held(con: duckdb.DuckDBPyConnection, shippers: str) -> None:
         SELECT DISTINCT h.party_id
         FROM {INFRA_HELD} h JOIN {INFRA_VALUES} v USING (kind, value)
         WHERE v.n_names >= {OPERATOR_MIN_NAMES} AND v.owner_name IS NOT NULL
+          AND ({_owner_sql("h.name_norm", "v")})
+        """
+    )
+    # The documented pattern of forwarding: other names write "c/o" a forwarder with its phone.
+    # The party that holds such a value under its own name and address is the forwarder,
+    # however few seller accounts its own waybills name ("Kumho Express": two).
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {CARE_OF_OWNERS} AS
+        SELECT DISTINCT h.party_id
+        FROM {INFRA_HELD} h JOIN {INFRA_VALUES} v USING (kind, value)
+        WHERE v.care_of AND v.owner_name IS NOT NULL AND NOT h.care_of
           AND ({_owner_sql("h.name_norm", "v")})
         """
     )
@@ -323,8 +336,8 @@ def mark_infrastructure_actors(
 ) -> None:
     """``infra_actors(actor_id)``: actors whose waybills as shipper name at least
     ``MIN_CLIENTS`` seller accounts and that own a value many names use, or that name twice as
-    many seller accounts (a forwarder whose phone no normaliser could read): a forwarder, a
-    consolidator."""
+    many seller accounts (a forwarder whose phone no normaliser could read), or that own a phone
+    other names write "c/o" them with: a forwarder, a consolidator."""
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {INFRA_ACTORS} AS
@@ -338,6 +351,8 @@ def mark_infrastructure_actors(
         HAVING count(DISTINCT p.seller_link) >= {2 * MIN_CLIENTS}
             OR (count(DISTINCT p.seller_link) >= {MIN_CLIENTS}
                 AND pa.actor_id IN (SELECT actor_id FROM owners))
+        UNION
+        SELECT DISTINCT actor_id FROM {party_actors} SEMI JOIN {CARE_OF_OWNERS} USING (party_id)
         """
     )
 

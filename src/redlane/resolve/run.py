@@ -33,9 +33,14 @@ from redlane.resolve.forwarding import (
     write_match_components,
 )
 from redlane.resolve.increment import assign_incremental_actors
-from redlane.resolve.infra_update import update_infrastructure, write_kept_tables
+from redlane.resolve.infra_update import (
+    FLOW_SHIPPERS,
+    update_infrastructure,
+    write_kept_tables,
+)
 from redlane.resolve.infrastructure import (
     BLOCKED_FLOW,
+    CARE_OF_OWNERS,
     INFRA_VALUES,
     find_infrastructure,
     infrastructure_edges_sql,
@@ -227,8 +232,9 @@ def resolve(
                 fresh_pairs_sql=fresh_pairs,
                 earlier_pairs_sql=earlier_pairs,
                 signatures="signatures_all",
-                new="parties_new",
+                shippers=FLOW_SHIPPERS,
                 everyone="parties_all",
+                owners=CARE_OF_OWNERS,
             )
             # Only what the day touches is clustered; the population keeps its actors.
             assign_incremental_actors(
@@ -275,7 +281,7 @@ def resolve(
                 "SELECT sig_id_l sig_l, sig_id_r sig_r FROM pairs_all "
                 f"WHERE match_probability >= {threshold}"
             )
-            block_forwarders(con, matched, "signatures_all", "parties_all")
+            block_forwarders(con, matched, "signatures_all", "parties_all", CARE_OF_OWNERS)
             assign_party_clusters(
                 con,
                 matched,
