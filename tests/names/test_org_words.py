@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from redlane.names import compare
 from redlane.names.align import FEATURES
-from redlane.names.compare import feature_vector
+from redlane.names.compare import feature_vector, stated_logit
 from redlane.names.org_words import (
     abbreviates,
     acronym_run,
@@ -146,9 +148,58 @@ def test_distinctive_share() -> None:
     assert _distinctive_min("Global Trading", "International Trading") == 0.5
 
 
+def test_two_letter_acronym_alone_is_weak() -> None:
+    """Two letters are two initials: alone they still match the name they spell, but less
+    surely than three letters or than two letters with a distinctive word that agrees."""
+    alone = compare("JP Trading", "Jade Pearl Trading", "Company")
+    three = compare("JPM Trading", "Jade Pearl Moon Trading", "Company")
+    backed = compare("JP Star Trading", "Jade Pearl Star Trading", "Company")
+    assert alone.match and "acronym" in alone.reasons
+    assert alone.score < three.score and alone.score < backed.score
+    # the stated evidence: one letter of an acronym fewer than the model was fitted on
+    _, weak = feature_vector(prepare("JP Trading", "org"), prepare("Jade Pearl Trading", "org"))
+    _, strong = feature_vector(prepare("JP Star", "org"), prepare("Jade Pearl Star", "org"))
+    assert stated_logit(weak) == -math.log(26) and stated_logit(strong) == 0.0
+
+
+def test_a_lone_two_letter_acronym_yields_to_other_differences() -> None:
+    """An extra word or a person's missing family name outweighs two initials."""
+    assert not compare("MA", "Muhammad Ali Khan", "LegalEntity").match
+    assert not compare("JS Trading", "John Smith", "LegalEntity").match
+    assert compare("MA Khan", "Muhammad Ali Khan", "LegalEntity").match  # Khan backs it
+
+
+def test_two_letter_acronym_stays_symmetric_and_distinct() -> None:
+    """Weak or not, the pair stays symmetric and a distinctive word that differs still tells
+    two names apart."""
+    for a, b in [("JP Trading", "Jade Pearl Trading"), ("UN", "United Nations")]:
+        assert compare(a, b, "Company").score == compare(b, a, "Company").score
+    assert not compare("JP Star Trading", "Jade Pearl Moon Trading", "Company").match
+
+
+@pytest.mark.parametrize(
+    ("name", "acronym"),
+    [
+        ("Go Travel Ltd", False),  # written as a word in a name that uses capitals
+        ("GoTravel Ltd", False),
+        ("GO Travel Ltd", True),
+        ("GO TRAVEL LTD", True),  # one case throughout: case says nothing
+        ("go travel ltd", True),
+        ("G.O. Travel Ltd", True),
+        ("Jp Morgan", False),
+        ("JP Morgan", True),
+    ],
+)
+def test_two_letter_words_in_small_letters_are_no_acronyms(name: str, acronym: bool) -> None:
+    info = prepare(name, "org").org
+    assert info is not None
+    assert any(letters == "go" or letters == "jp" for _, _, letters in info.acronyms) is acronym
+
+
 WORD = st.sampled_from(
     ["International", "Business", "Machines", "IBM", "I.B.M.", "I", "B", "M", "of", "and", "Mfg",
-     "Manufacturing", "Bus.", "Corp", "Ltd", "Co", "3", "&", "ÉDF", "Électricité", "Ромашка"]
+     "Manufacturing", "Bus.", "Corp", "Ltd", "Co", "3", "&", "ÉDF", "Électricité", "Ромашка",
+     "JP", "Jp", "Jade", "Pearl", "Go", "GO", "II", "Fund", "LP"]
 )  # fmt: skip
 ORG_NAMES = st.one_of(st.text(max_size=30), st.lists(WORD, max_size=7).map(" ".join))
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])

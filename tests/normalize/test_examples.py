@@ -62,6 +62,25 @@ def test_strip_legal_form() -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # "II" is also Lithuanian "IĮ" (individuali įmonė) with its ogonek folded: ending a
+        # name it is a Roman numeral (Fund II), before the name a legal form
+        ("acme ii", ("acme ii", ())),
+        ("acme fund ii lp", ("acme fund ii ", ("lp",))),
+        ("ii acme", (" acme", ("sp",))),
+        # nothing but forms: the first is the name
+        ("ab ltd", ("ab", ("llc",))),
+        ("ab", ("ab", ())),
+    ],
+)
+def test_split_legal_forms_numerals_and_bare_forms(
+    text: str, expected: tuple[str, tuple[str, ...]]
+) -> None:
+    assert n.split_legal_forms(text) == expected
+
+
+@pytest.mark.parametrize(
     ("raw", "region", "expected"),
     [
         ("(030) 1234-5678", "DE", "+493012345678"),

@@ -62,6 +62,8 @@ class Alignment:
     worst: float = 1.0  # lowest similarity of a fuzzy pair
     order_a: list[int] = field(default_factory=list)  # a-positions of 1:1 pairs...
     order_b: list[int] = field(default_factory=list)  # ...and their b-positions
+    # two-letter acronyms paired: (flip, first, last acronym position, positions of its run)
+    short_acronyms: list[tuple[bool, int, int, list[int]]] = field(default_factory=list)
 
     def add(self, kind: str, n: int = 1) -> None:
         self.kinds[kind] = self.kinds.get(kind, 0) + n
@@ -169,6 +171,8 @@ def _org_passes(al: Alignment) -> None:
                 sim_y[k] = _SHORT_SIM
             _link(al, flip, first, run[0])
             al.add("acronym")
+            if len(letters) == 2:
+                al.short_acronyms.append((flip, first, last, run))
         for i, x in enumerate(xs.tokens):
             xt = x.text
             if sim_x[i] or x.numeric or len(xt) < 3:
@@ -291,7 +295,38 @@ def align(a: Prepared, b: Prepared) -> Alignment:
                         al.order_b.append(j)
                     al.add("initial")
                     break
+    if al.short_acronyms:
+        _weigh_short_acronyms(al)
     return al
+
+
+def _distinct_matched(
+    tokens: tuple[Token, ...], sims: list[float], skip: range | list[int]
+) -> bool:
+    """A matched word outside ``skip`` that is distinctive: neither a generic organisation
+    word, a particle nor a number."""
+    return any(
+        s and not (t.generic or t.numeric)
+        for k, (t, s) in enumerate(zip(tokens, sims, strict=True))
+        if k not in skip
+    )
+
+
+def _weigh_short_acronyms(al: Alignment) -> None:
+    """Mark two-letter acronyms that stand alone as ``weak_acronym`` (``compare.stated_logit``
+    weighs them). Two letters are two initials: any of the 676 letter pairs spells the start of
+    countless two-word names (``JP`` ↔ ``Jade Pearl``, ``James Pierpont``). One is backed when a
+    distinctive word matched besides it on both sides (``JP Morgan`` ↔ ``James Pierpont
+    Morgan``, ``BP Oil`` ↔ ``British Petroleum Oil``); alone are ``JP Trading`` ↔
+    ``Jade Pearl Trading`` and ``UN`` ↔ ``United Nations``."""
+    for flip, first, last, run in al.short_acronyms:
+        xs, ys = (al.b, al.a) if flip else (al.a, al.b)
+        sim_x, sim_y = (al.sim_b, al.sim_a) if flip else (al.sim_a, al.sim_b)
+        span = range(first, last + 1)
+        if not (
+            _distinct_matched(xs.tokens, sim_x, span) and _distinct_matched(ys.tokens, sim_y, run)
+        ):
+            al.add("weak_acronym")
 
 
 FEATURES: tuple[str, ...] = (

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from redlane.names.align import Alignment, align, features, reasons
 from redlane.names.model import load_model
 from redlane.names.prepare import Family, Prepared, prepare
 
-__all__ = ["SCHEMAS", "NameScore", "compare", "family_of", "feature_vector", "probability"]
+__all__ = [
+    "SCHEMAS",
+    "NameScore",
+    "compare",
+    "family_of",
+    "feature_vector",
+    "probability",
+    "stated_logit",
+]
 
 #: Entity schemata (FollowTheMoney names) and the name family each is compared as.
 SCHEMAS: dict[str, Family] = {
@@ -21,6 +30,7 @@ SCHEMAS: dict[str, Family] = {
 MATCH_THRESHOLD = 0.5
 # Names that normalise to the same tokens and legal form are the same name, whatever the model.
 _IDENTICAL_FLOOR = 0.97
+_LETTER_ODDS = math.log(26)  # one letter of an acronym, as log-odds: 26 letters it could be
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +45,14 @@ def family_of(schema: str) -> Family:
         return SCHEMAS[schema]
     except KeyError:
         raise ValueError(f"unknown schema {schema!r}; expected one of {sorted(SCHEMAS)}") from None
+
+
+def stated_logit(al: Alignment) -> float:
+    """Evidence added to the model's log-odds as stated, not fitted: a two-letter acronym with
+    nothing distinctive matched besides it (``align._weigh_short_acronyms``) counts 1/26 as
+    much as the acronyms the model was fitted on: one letter fewer, and each letter of an
+    acronym is one chance in 26 that another name's initials spell it."""
+    return -_LETTER_ODDS * al.kinds.get("weak_acronym", 0)
 
 
 def feature_vector(a: Prepared, b: Prepared) -> tuple[list[float], Alignment]:
@@ -53,7 +71,7 @@ def probability(a: Prepared, b: Prepared, family: Family) -> tuple[float, Alignm
     if a.empty or b.empty:
         return (1.0 if bool(a.raw) and a.raw == b.raw else 0.0), None
     x, al = feature_vector(a, b)
-    p = load_model().probability(family, x)
+    p = load_model().probability(family, x, stated_logit(al))
     if a.key == b.key and a.forms == b.forms:
         p = max(p, _IDENTICAL_FLOOR)
     return min(1.0, max(0.0, p)), al

@@ -27,12 +27,13 @@ class Model:
             for family, spec in data["families"].items()
         }
 
-    def logit(self, family: str, x: list[float]) -> float:
+    def logit(self, family: str, x: list[float], offset: float = 0.0) -> float:
+        """The log-odds; ``offset`` adds stated (not fitted) evidence, in log-odds."""
         coef, intercept = self.weights[family]
-        return intercept + sum(c * v for c, v in zip(coef, x, strict=True))
+        return intercept + offset + sum(c * v for c, v in zip(coef, x, strict=True))
 
-    def probability(self, family: str, x: list[float]) -> float:
-        z = self.logit(family, x)
+    def probability(self, family: str, x: list[float], offset: float = 0.0) -> float:
+        z = self.logit(family, x, offset)
         if z >= 0:
             return 1.0 / (1.0 + math.exp(-z))
         e = math.exp(z)

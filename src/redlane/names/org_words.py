@@ -93,13 +93,17 @@ def _shape(text: str) -> tuple[bool, bool, bool]:
 
 
 def org_words(
-    words: Sequence[_Word], dotted_texts: frozenset[str], letter_groups: frozenset[str]
+    words: Sequence[_Word],
+    dotted_texts: frozenset[str],
+    letter_groups: frozenset[str],
+    lettered: frozenset[str] = frozenset(),
 ) -> OrgWords:
     """Acronym candidates and abbreviation-shaped words of one prepared name.
 
     ``dotted_texts`` are the (case-folded) words the raw name wrote with a trailing full stop,
     ``letter_groups`` the letters it wrote dotted (``d.i.`` → ``di``): those are acronyms even
-    when they spell a connector.
+    when they spell a connector. ``lettered`` are the two-letter words a mixed-case name wrote
+    with small letters (``Go``, ``My``): words, not acronyms, which are written in capitals.
     """
     acronyms: list[tuple[int, int, str]] = []
     abbreviations: list[int] = []
@@ -118,7 +122,10 @@ def org_words(
             run_start = -1
         if not (acronym_shaped or contraction_shaped or dotted_texts) or _is_org_generic(words[i]):
             continue
-        if acronym_shaped and (text not in CONNECTORS or text in letter_groups):
+        if acronym_shaped and (
+            text in letter_groups
+            or not (text in CONNECTORS or (len(text) == _MIN_ACRONYM and text in lettered))
+        ):
             acronyms.append((i, i, text))
         if dotted_texts and text in dotted_texts:
             dotted.add(i)

@@ -32,7 +32,7 @@ from rigour.text.scripts import text_scripts
 
 from redlane.names.numerals import NUMBER_MARKERS, cardinal_run, number_value, roman_value
 from redlane.names.org_words import OrgWords, org_words
-from redlane.names.person_parts import MARKER, PersonParts, parse_person
+from redlane.names.person_parts import GENERATION, MARKER, PersonParts, parse_person
 from redlane.normalize._util import clean_text
 from redlane.normalize.names import latinize, split_legal_forms
 
@@ -58,6 +58,7 @@ _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
 # "Bus." (an abbreviation by prefix) and "I.B.M." (letters written as an acronym).
 _DOTTED_WORD = re.compile(r"(\w{3,})\.")
 _DOTTED_LETTERS = re.compile(r"(?<!\w)(?:\w\.){2,}")
+_LETTERS = re.compile(r"[^\W\d_]+")
 
 
 class Token(NamedTuple):
@@ -232,6 +233,8 @@ def prepare(name: str, family: Family) -> Prepared:
     if family == "person" or (family == "entity" and not forms):
         head = raw.split(",", 1)[0] if "," in raw else ""
         parts = parse_person(tuple(texts_), bool(head) and len(tokenize_name(head)) == 1)
+        if family == "entity" and parts.generation:
+            tokens = _as_generation(tokens, parts.roles)
         if MARKER in parts.roles:  # s/o, bin, al…: particles, however short
             tokens = [
                 t._replace(weight=_BY_LENGTH[min(len(t.text), 5)] * 0.3, generic=True)
@@ -246,7 +249,7 @@ def prepare(name: str, family: Family) -> Prepared:
         if "." in text:
             dotted = frozenset(_DOTTED_WORD.findall(text))
             groups = frozenset(g.replace(".", "") for g in _DOTTED_LETTERS.findall(text))
-        org = org_words(tokens, dotted, groups)
+        org = org_words(tokens, dotted, groups, _lettered(name))
     return Prepared(
         tokens=tuple(tokens),
         forms=frozenset(forms),
@@ -259,6 +262,30 @@ def prepare(name: str, family: Family) -> Prepared:
         core_raw=" ".join(text.split()),
         parts=parts,
         org=org,
+    )
+
+
+def _as_generation(tokens: list[Token], roles: tuple[str, ...]) -> list[Token]:
+    """A name read as a person's (``LegalEntity`` without a legal form) compares its
+    generational suffix as ``Person`` does, as a generation rather than a number:
+    ``John Smith II`` ↔ ``John Smith Jr`` ↔ ``John Smith``, not ↔ ``John Smith III``."""
+    return [
+        t._replace(numeric=False, weight=_BY_LENGTH[min(len(t.text), 5)])
+        if role == GENERATION and t.numeric and not t.text.isdigit()
+        else t
+        for t, role in zip(tokens, roles, strict=True)
+    ]
+
+
+def _lettered(name: str) -> frozenset[str]:
+    """Two-letter words written with a small letter in a name that uses capitals (``Go``,
+    ``My`` in "Go Travel Ltd"): acronyms are written in capitals, so these are words. A name
+    all in one case says nothing."""
+    if not any(ch.isupper() for ch in name):
+        return frozenset()
+    split = _CAMEL.sub(" ", name[: _MAX_NAME * 2])
+    return frozenset(
+        w.casefold() for w in _LETTERS.findall(split) if len(w) == 2 and w != w.upper()
     )
 
 

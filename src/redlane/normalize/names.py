@@ -92,6 +92,19 @@ def is_legal_form_token(token: str) -> bool:
     return len(spans) == 1 and spans[0][:2] == (0, len(token)) and spans[0][2] == token
 
 
+# Roman numerals the legal-form database also lists: "II" is Lithuanian "IĮ" (individuali
+# įmonė) with its ogonek folded away. Ending a name it numbers the entity, as regnal numbers
+# and series do ("Fund II LP", "Acme II"; "Roman numerals", "Regnal number"); before the name
+# ("IĮ Acme") it stays a legal form.
+_NUMERAL_LETTERS = frozenset("ivx")
+
+
+def _numeral(text: str, span: tuple[int, int, str]) -> bool:
+    """The legal-form match ``span`` ends the name and is written as a Roman numeral."""
+    matched = text[span[0] : span[1]]
+    return span[0] > 0 and len(matched) > 1 and set(matched) <= _NUMERAL_LETTERS
+
+
 def _alnum(text: str) -> bool:
     return any(ch.isalnum() for ch in text)
 
@@ -135,12 +148,15 @@ def split_legal_forms(text: str) -> tuple[str, tuple[str, ...]]:
     end = len(text)
     for span in reversed(spans):
         before_ok = span[0] == 0 or not text[span[0] - 1].isalnum()
-        if before_ok and not _alnum(text[span[1] : end]):
+        if before_ok and not _alnum(text[span[1] : end]) and not _numeral(text, span):
             accepted.append(span)
             end = span[0]
         else:
             break
     accepted.reverse()
+    if len(accepted) > 1 and not _alnum(text[: accepted[0][0]]):
+        # nothing but forms ("AB Ltd"): the first is the name, the last its legal form
+        end = accepted.pop(0)[1]
     start = 0
     prefix: list[tuple[int, int, str]] = []
     for span in spans if not accepted else ():

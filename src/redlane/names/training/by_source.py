@@ -24,7 +24,7 @@ from redlane.names.compare import SCHEMAS
 from redlane.names.model import load_model
 from redlane.names.training.pairs import Pair, split_of
 from redlane.names.training.sources import collect
-from redlane.names.training.train import featurize, fit_featured, metrics, predict
+from redlane.names.training.train import featurize_offsets, fit_featured, metrics, predict
 
 __all__ = ["evaluate_by_source", "render"]
 
@@ -42,11 +42,12 @@ class _Table:
     family: NDArray[np.str_]
     split: NDArray[np.str_]
     baseline: NDArray[np.float64]
+    offset: NDArray[np.float64]  # stated log-odds (compare.stated_logit)
 
 
 def _table(n: int, seed: int, names: list[str] | None) -> _Table:
     every = [p for pairs in collect(n, seed, names).values() for p in pairs]
-    x, y, kept = featurize(every)
+    x, y, kept, offset = featurize_offsets(every)
     base = [token_sort_ratio(p.name1.lower(), p.name2.lower()) / 100 for p in kept]
     return _Table(
         x,
@@ -56,6 +57,7 @@ def _table(n: int, seed: int, names: list[str] | None) -> _Table:
         np.array([SCHEMAS[p.schema] for p in kept]),
         np.array([split_of(p.group) for p in kept]),
         (np.array(base) >= BASELINE_THRESHOLD).astype(np.float64),
+        offset,
     )
 
 
@@ -68,7 +70,7 @@ def _score(
     for family in set(t.family[rows].tolist()):
         coef, intercept = fitted.get(family, shipped[family])
         sel = rows & (t.family == family)
-        p[sel] = predict(coef, intercept, t.x[sel])
+        p[sel] = predict(coef, intercept, t.x[sel], t.offset[sel])
     return p
 
 

@@ -29,7 +29,7 @@ from redlane.names import compare
 from redlane.names.model import load_model
 from redlane.names.training.hard_cases import HARD_CASES
 from redlane.names.training.pairs import generate, split_of
-from redlane.names.training.train import FAMILY_SIZES, featurize, metrics, predict
+from redlane.names.training.train import FAMILY_SIZES, featurize_offsets, metrics, predict
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -58,9 +58,9 @@ def main(argv: list[str] | None = None) -> None:
     for family, share in FAMILY_SIZES.items():
         pairs = generate(family, int(trained["pairs_per_family"] * share), trained["seed"])
         test = [p for p in pairs if split_of(p.group) == "test"]
-        x, y, kept = featurize(test)
+        x, y, kept, offset = featurize_offsets(test)
         coef, intercept = model.weights[family]
-        p = predict(coef, intercept, x)
+        p = predict(coef, intercept, x, offset)
         # Baseline: one string similarity on case-folded names, threshold 80.
         base = np.array([token_sort_ratio(k.name1.lower(), k.name2.lower()) / 100 for k in kept])
         m, mb = metrics(y, p), metrics(y, (base >= 0.8).astype(np.float64))

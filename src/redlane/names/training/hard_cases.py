@@ -246,6 +246,40 @@ HARD_CASES: list[tuple[str, str, str, bool, str]] = [
     ),
     ("Company", "Zenith Holdings Group Ltd", "Zenith Ltd", True, "generic words dropped"),
     ("Company", "International Business Machines", "IBN", False, "acronym one letter off"),
+    # two-letter acronyms: two initials, weak alone ("Acronym": written in capitals)
+    (
+        "Company",
+        "JP Morgan & Co",
+        "James Pierpont Morgan & Co",
+        True,
+        "2-letter acronym, word agrees",
+    ),
+    ("Organization", "UN", "United Nations", True, "2-letter acronym alone: weak, still a match"),
+    (
+        "Company",
+        "Go Travel Ltd",
+        "Green Ocean Travel Ltd",
+        False,
+        "Go written as a word: no acronym",
+    ),
+    ("Company", "My Home Ltd", "Mega Yield Home Ltd", False, "My written as a word: no acronym"),
+    (
+        "Company",
+        "GO TRAVEL LTD",
+        "GLOBAL ONLINE TRAVEL LTD",
+        True,
+        "all capitals: case says nothing",
+    ),
+    # a Roman numeral ending a company name numbers it ("Roman numerals"; funds are raised in
+    # numbered series, each its own partnership: "Private equity fund"); not Lithuanian "IĮ"
+    ("Company", "Acme II", "Acme 2", True, "Roman numeral II ending the name"),
+    ("Company", "Acme Fund II", "Acme Fund Two", True, "Roman numeral and number word"),
+    ("Company", "Acme Capital Fund II LP", "Acme Capital Fund III LP", False, "fund II / III"),
+    ("Company", "Acme Capital Fund II LP", "Acme Capital Fund LP", False, "fund II / unnumbered"),
+    ("LegalEntity", "Acme Fund II", "Acme Fund 3", False, "numbered entities differ"),
+    ("LegalEntity", "John Smith II", "John Smith III", False, "generation differs, no form"),
+    ("LegalEntity", "John Smith II", "John Smith 2nd", True, "generation written differently"),
+    ("LegalEntity", "John Smith Sr", "John Smith II", False, "generation differs, Sr / II"),
     ("Company", "Sun Trading Ltd", "Sunshine Trading Ltd", False, "undotted prefix is a word"),
     (
         "Company",

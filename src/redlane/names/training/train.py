@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from redlane.names.align import FEATURES
-from redlane.names.compare import SCHEMAS, feature_vector
+from redlane.names.compare import SCHEMAS, feature_vector, stated_logit
 from redlane.names.model import COEFFICIENTS_FILE
 from redlane.names.prepare import prepare
 from redlane.names.training.pairs import Pair, generate, split_of
@@ -39,19 +39,35 @@ OUT = Path(__file__).resolve().parent.parent / COEFFICIENTS_FILE
 
 
 def featurize(pairs: list[Pair]) -> tuple[NDArray[np.float64], NDArray[np.int64], list[Pair]]:
+    x, y, kept, _ = featurize_offsets(pairs)
+    return x, y, kept
+
+
+def featurize_offsets(
+    pairs: list[Pair],
+) -> tuple[NDArray[np.float64], NDArray[np.int64], list[Pair], NDArray[np.float64]]:
+    """Features, labels, the pairs kept (both names non-empty) and each pair's stated log-odds
+    (``compare.stated_logit``: evidence ``compare`` adds to the fitted model's)."""
     rows: list[list[float]] = []
     labels: list[int] = []
     kept: list[Pair] = []
+    offsets: list[float] = []
     for pair in pairs:
         family = SCHEMAS[pair.schema]
         a, b = prepare(pair.name1, family), prepare(pair.name2, family)
         if a.empty or b.empty:
             continue
-        x, _ = feature_vector(a, b)
+        x, al = feature_vector(a, b)
         rows.append(x)
         labels.append(pair.label)
         kept.append(pair)
-    return np.array(rows, dtype=np.float64), np.array(labels, dtype=np.int64), kept
+        offsets.append(stated_logit(al))
+    return (
+        np.array(rows, dtype=np.float64),
+        np.array(labels, dtype=np.int64),
+        kept,
+        np.array(offsets, dtype=np.float64),
+    )
 
 
 def metrics(y: NDArray[np.int64], p: NDArray[np.float64]) -> dict[str, float]:
@@ -174,8 +190,16 @@ def _external(n: int, seed: int, names: list[str]) -> list[Pair]:
     return [p for pairs in collect(n, seed, wanted).values() for p in pairs]
 
 
-def predict(coef: list[float], intercept: float, x: NDArray[np.float64]) -> NDArray[np.float64]:
+def predict(
+    coef: list[float],
+    intercept: float,
+    x: NDArray[np.float64],
+    offset: NDArray[np.float64] | None = None,
+) -> NDArray[np.float64]:
+    """Probabilities as ``compare`` computes them (``offset``: stated log-odds per row)."""
     z = x @ np.array(coef) + intercept
+    if offset is not None:
+        z = z + offset
     out: NDArray[np.float64] = 1.0 / (1.0 + np.exp(-z))
     return out
 
@@ -206,10 +230,10 @@ def main(argv: list[str] | None = None) -> None:
         train = [p for p in pairs if split_of(p.group) == "train"]
         dev = [p for p in pairs if split_of(p.group) == "dev"]
         x, y, _ = featurize(train)
-        xd, yd, dev_kept = featurize(dev)
+        xd, yd, dev_kept, od = featurize_offsets(dev)
         coef, intercept = fit_family(x, y, xd, yd)
         families[family] = {"coef": [round(c, 6) for c in coef], "intercept": round(intercept, 6)}
-        pd = predict(coef, intercept, xd)
+        pd = predict(coef, intercept, xd, od)
         report[family] = {"train_pairs": len(y), "dev": metrics(yd, pd)}
         errors: dict[str, list[int]] = {}
         for pair, p in zip(dev_kept, pd, strict=True):
