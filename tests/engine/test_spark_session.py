@@ -41,9 +41,9 @@ def test_a_broadcast_of_a_few_rows_holds_one_small_page() -> None:
 
     assert len(joined.collect()) == 2
     sizes = _broadcast_sizes(joined._jdf.queryExecution().executedPlan())
-    page = spark._jvm.org.apache.spark.network.util.JavaUtils.byteStringAsBytes(
-        spark_settings().page_size
-    )
+    jvm = spark._jvm
+    assert jvm is not None
+    page = jvm.org.apache.spark.network.util.JavaUtils.byteStringAsBytes(spark_settings().page_size)
     assert len(sizes) == 1
     # One data page and the hash index of a two-row table (a few hundred bytes).
     assert page <= sizes[0] < 2 * page
