@@ -44,6 +44,12 @@ class SparkSettings(BaseSettings):
     driver_memory: str = "2g"
     # Shuffle partitions: Spark's default of 200 is far too many for local[2].
     shuffle_partitions: int = 8
+    # Tungsten page (spark.buffer.pageSize). A broadcast hash table on non-integer keys takes a
+    # whole page however few rows it holds, and Spark's default page grows with the heap (32 MB
+    # on a 2 GB local[2] driver): the feature query's dozens of them, all kept by the one JVM
+    # of local[N], took 1 GB of the driver's 2 and the next broadcast failed for want of memory
+    # (docs/scaling.md, Parity). Empty: Spark's default.
+    page_size: str = "1m"
     # Where Splink checkpoints intermediate tables on a cluster (a path every executor can
     # reach, e.g. s3a://bucket/checkpoints); local sessions cache them in memory instead.
     checkpoint_dir: str = ""

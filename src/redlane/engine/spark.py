@@ -82,6 +82,8 @@ def spark_session(config: SparkSettings | None = None) -> SparkSession:
             "set REDLANE_SPARK_CHECKPOINT_DIR to a path every executor can reach"
             f" (Splink checkpoints its intermediate tables there on {config.master})"
         )
+    if config.page_size:
+        builder = builder.config("spark.buffer.pageSize", config.page_size)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     if config.checkpoint_dir:
