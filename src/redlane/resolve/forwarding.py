@@ -108,7 +108,9 @@ def update_match_components(
         FROM {previous} m LEFT JOIN match_comp_map c ON c.node = m.comp
         UNION ALL
         SELECT c.node, c.comp FROM match_comp_map c
-        ANTI JOIN (SELECT DISTINCT comp FROM {previous}) e ON e.comp = c.node
+        -- an earlier component's name is one of its own signatures, so a node not kept as a
+        -- signature is a signature on no earlier match: its row is new
+        ANTI JOIN {previous} e ON e.sig_id = c.node
         """
     )
 
