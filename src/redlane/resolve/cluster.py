@@ -10,14 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import duckdb
-import igraph as ig
-import numpy as np
 import pyarrow as pa
 
+from redlane.resolve.graph_components import node_components
 from redlane.resolve.weak import (
     WEAK_PARTY_PREFIX,
     WEAK_SIGS,
-    attach_weak,
     shares_evidence_sql,
     weak_party_sql,
     weak_signatures_sql,
@@ -149,40 +147,10 @@ def components(
     weak_pairs_sql: str | None = None,
     anchored: set[str] | None = None,
 ) -> dict[str, int]:
-    """Connected components: node id → component number.
-
-    ``weak_pairs_sql`` (weak node, matched node): matches of signatures without identifying
-    evidence, which join a component of ``edges_sql`` only when they point to exactly one
-    (:func:`redlane.resolve.weak.attach_weak`; ``anchored`` as there). For each cannot-link
-    pair (an investigator's non-match) that ends up in one component, the minimum set of edges
-    separating the two is removed first.
-    """
-    nodes = [r[0] for r in con.execute(nodes_sql).fetchall()]
-    index = {node: i for i, node in enumerate(nodes)}
-    edges = con.execute(edges_sql).fetchall()
-    graph = ig.Graph(
-        n=len(nodes),
-        edges=[(index[a], index[b]) for a, b in edges if a in index and b in index and a != b],
-    )
-    if weak_pairs_sql is not None:
-        weak = [(a, b) for a, b in con.execute(weak_pairs_sql).fetchall() if a in index]
-        if weak:
-            first = graph.connected_components().membership
-            on_edge = {v for e in graph.get_edgelist() for v in e}
-            membership_1 = {node: first[i] for node, i in index.items() if i in on_edge}
-            # a weak node on an evidence edge (its flow link) is anchored there
-            held = set(anchored or ()) | {w for w, _ in weak if index[w] in on_edge}
-            attach, _ = attach_weak(membership_1, held, [(a, b) for a, b in weak if b in index])
-            graph.add_edges([(index[a], index[b]) for a, b in attach])
-    for left, right in cannot_link:
-        a, b = index.get(left), index.get(right)
-        if a is None or b is None or a == b:
-            continue
-        membership = graph.connected_components().membership
-        if membership[a] == membership[b]:
-            graph.delete_edges(graph.st_mincut(a, b).cut)
-    membership = graph.connected_components().membership
-    return {node: int(membership[i]) for node, i in index.items()}
+    """Connected components: node id → component number (:func:`node_components`)."""
+    return node_components(
+        con, nodes_sql, edges_sql, cannot_link, weak_pairs_sql, anchored
+    ).as_dict()
 
 
 def _node_clusters(
@@ -222,21 +190,15 @@ def _node_clusters(
         "SELECT a AS node FROM cluster_edges UNION SELECT b FROM cluster_edges "
         "UNION SELECT a FROM cluster_weak UNION SELECT b FROM cluster_weak ORDER BY 1"
     )
-    membership = components(
+    membership = node_components(
         con,
         touched_sql,
         "SELECT a, b FROM cluster_edges",
         cannot_link,
         weak_pairs_sql="SELECT a, b FROM cluster_weak",
     )
-    offset = max(membership.values(), default=-1) + 1
-    table = pa.table(
-        {
-            "node": pa.array(list(membership.keys()), pa.string()),
-            "cluster": pa.array(np.fromiter(membership.values(), np.int64, len(membership))),
-        }
-    )
-    con.register("touched_cluster_arrow", table)
+    offset = int(membership.component.max(initial=-1)) + 1
+    con.register("touched_cluster_arrow", membership.table("cluster"))
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE node_cluster AS
@@ -286,6 +248,16 @@ def strong_pairs_sql(sig_pairs_sql: str, signatures: str) -> str:
     """
 
 
+def evidence_pairs_sql(sig_pairs_sql: str, signatures: str | None, evidence: str | None) -> str:
+    """The pairs of ``sig_pairs_sql`` that are evidence: ``evidence`` (a table of them) when the
+    caller holds one, else :func:`strong_pairs_sql` with ``signatures``, else all of them."""
+    if evidence is not None:
+        return f"SELECT sig_l, sig_r FROM {evidence}"
+    if signatures is not None:
+        return strong_pairs_sql(sig_pairs_sql, signatures)
+    return sig_pairs_sql
+
+
 def assign_party_clusters(
     con: duckdb.DuckDBPyConnection,
     sig_pairs_sql: str,
@@ -295,6 +267,7 @@ def assign_party_clusters(
     labels: str | None = None,
     blocked_flow: str | None = None,
     signatures: str | None = None,
+    evidence: str | None = None,
 ) -> None:
     """Create ``out(party_id, cluster)`` from signature match pairs (``sig_l, sig_r``) and flow
     links; with ``previous`` (party_id, actor_id), parties resolved before keep their actor.
@@ -302,7 +275,8 @@ def assign_party_clusters(
     ``labels`` (party_id_l, party_id_r, label) are investigators' verdicts: a match joins the two
     parties' actors, a non-match separates them (minimum cut) wherever the data allows it.
     With ``signatures`` (the signatures table), a signature without identifying evidence joins
-    an actor only when its matches point to exactly one (:mod:`redlane.resolve.weak`).
+    an actor only when its matches point to exactly one (:mod:`redlane.resolve.weak`);
+    ``evidence`` names a table of those pairs' :func:`strong_pairs_sql` when the caller holds it.
     """
     weak = signatures is not None
     if signatures is not None:
@@ -311,9 +285,7 @@ def assign_party_clusters(
         )
     _node_tables(con, parties, previous, weak)
     labels_sql = labels or NO_LABELS
-    evidence_pairs = (
-        strong_pairs_sql(sig_pairs_sql, signatures) if signatures is not None else sig_pairs_sql
-    )
+    evidence_pairs = evidence_pairs_sql(sig_pairs_sql, signatures, evidence)
     edges_sql = f"""
         SELECT nl.node, nr.node FROM ({evidence_pairs}) pr
         JOIN sig_node nl ON nl.sig_id = pr.sig_l JOIN sig_node nr ON nr.sig_id = pr.sig_r

@@ -26,35 +26,16 @@ from pathlib import Path
 from typing import Final
 
 import duckdb
-import igraph as ig
-import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from redlane.resolve import outputs
-from redlane.resolve.cluster import strong_pairs_sql
+from redlane.resolve.cluster import evidence_pairs_sql, strong_pairs_sql
+from redlane.resolve.graph_components import smallest_node_components
 from redlane.resolve.infrastructure import BLOCKED_FLOW, MIN_CLIENTS, care_of_sql
 
 MATCH_COMPONENTS: Final = "match_components"
+COMPONENT_MAP: Final = "match_comp_map"
+NEW_MEMBERS: Final = "match_comp_new"
 FORWARDER_COMPONENTS: Final = "forwarder_components"
-
-
-def _components_of(con: duckdb.DuckDBPyConnection, edges_sql: str) -> pa.Table:
-    """``(node, comp)`` for every node on an edge of ``edges_sql`` (a, b); ``comp`` is the
-    component's smallest node. Columnar throughout: a full run has millions of matches."""
-    edges = con.sql(f"SELECT a, b FROM ({edges_sql}) WHERE a <> b").to_arrow_table()
-    left, right = (edges.column(c).combine_chunks().cast(pa.string()) for c in ("a", "b"))
-    nodes = pc.unique(pa.concat_arrays([left, right]))
-    nodes = nodes.take(pc.sort_indices(nodes))
-    pairs = np.column_stack(
-        [pc.index_in(side, value_set=nodes).to_numpy() for side in (left, right)]
-    )
-    graph = ig.Graph(n=len(nodes), edges=pairs.tolist())
-    membership = np.asarray(graph.connected_components().membership, dtype=np.int64)
-    # nodes are sorted, so a component's smallest node is its member of lowest index
-    first = np.full(int(membership.max(initial=-1)) + 1, len(nodes), dtype=np.int64)
-    np.minimum.at(first, membership, np.arange(len(nodes), dtype=np.int64))
-    return pa.table({"node": nodes, "comp": nodes.take(pa.array(first[membership]))})
 
 
 def _drop(con: duckdb.DuckDBPyConnection, name: str) -> None:
@@ -69,16 +50,19 @@ def _drop(con: duckdb.DuckDBPyConnection, name: str) -> None:
 
 def find_match_components(con: duckdb.DuckDBPyConnection, evidence_pairs_sql: str) -> None:
     """``match_components(sig_id, comp)`` of the whole population from its evidence matches."""
-    con.register(
-        "match_components_arrow",
-        _components_of(con, f"SELECT sig_l AS a, sig_r AS b FROM ({evidence_pairs_sql})"),
+    smallest_node_components(
+        con, f"SELECT sig_l AS a, sig_r AS b FROM ({evidence_pairs_sql})", "match_comp_nodes"
     )
     _drop(con, MATCH_COMPONENTS)
     con.execute(
-        f"CREATE TEMP TABLE {MATCH_COMPONENTS} AS "
-        "SELECT node AS sig_id, comp FROM match_components_arrow"
+        f"ALTER TABLE match_comp_nodes RENAME TO {MATCH_COMPONENTS}; "
+        f"ALTER TABLE {MATCH_COMPONENTS} RENAME COLUMN node TO sig_id"
     )
-    con.unregister("match_components_arrow")
+    # nothing was kept before, so nothing is renamed (the incremental run's map)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {COMPONENT_MAP} (node VARCHAR, comp VARCHAR); "
+        f"CREATE OR REPLACE TEMP TABLE {NEW_MEMBERS} (sig_id VARCHAR)"
+    )
 
 
 def update_match_components(
@@ -86,43 +70,57 @@ def update_match_components(
 ) -> None:
     """``match_components`` after this run's strong matches, from ``previous`` (the last run's
     ``match_components``): the components the matches touch are joined under their smallest
-    name, every other row is carried over (a view over the last run's file)."""
+    name (``match_comp_map``: earlier name or new signature → name), every other row is
+    carried over (a view over the last run's file, read once when written)."""
     con.execute(
         f"""
-        CREATE OR REPLACE TEMP TABLE match_comp_edges AS
-        SELECT DISTINCT coalesce(ml.comp, p.sig_l) AS a, coalesce(mr.comp, p.sig_r) AS b
+        CREATE OR REPLACE TEMP TABLE match_comp_sides AS
+        SELECT p.sig_l, p.sig_r, ml.comp AS comp_l, mr.comp AS comp_r
         FROM ({fresh_strong_pairs_sql}) p
         LEFT JOIN {previous} ml ON ml.sig_id = p.sig_l
         LEFT JOIN {previous} mr ON mr.sig_id = p.sig_r
         """
     )
-    con.register("match_comp_map_arrow", _components_of(con, "SELECT a, b FROM match_comp_edges"))
-    # node: an earlier component's name, or a signature on no earlier match
-    con.execute("CREATE OR REPLACE TEMP TABLE match_comp_map AS SELECT * FROM match_comp_map_arrow")
-    con.unregister("match_comp_map_arrow")
+    con.execute(
+        f"""
+        CREATE OR REPLACE TEMP TABLE {NEW_MEMBERS} AS
+        SELECT sig_l AS sig_id FROM match_comp_sides WHERE comp_l IS NULL
+        UNION SELECT sig_r FROM match_comp_sides WHERE comp_r IS NULL
+        """
+    )
+    smallest_node_components(
+        con,
+        "SELECT coalesce(comp_l, sig_l) AS a, coalesce(comp_r, sig_r) AS b FROM match_comp_sides",
+        COMPONENT_MAP,
+    )
+    con.execute("DROP TABLE match_comp_sides")
     _drop(con, MATCH_COMPONENTS)
     con.execute(
         f"""
         CREATE TEMP VIEW {MATCH_COMPONENTS} AS
         SELECT m.sig_id, coalesce(c.comp, m.comp) AS comp
-        FROM {previous} m LEFT JOIN match_comp_map c ON c.node = m.comp
+        FROM {previous} m LEFT JOIN {COMPONENT_MAP} c ON c.node = m.comp
         UNION ALL
-        SELECT c.node, c.comp FROM match_comp_map c
-        -- an earlier component's name is one of its own signatures, so a node not kept as a
-        -- signature is a signature on no earlier match: its row is new
-        ANTI JOIN {previous} e ON e.sig_id = c.node
+        SELECT c.node, c.comp FROM {COMPONENT_MAP} c SEMI JOIN {NEW_MEMBERS} n ON n.sig_id = c.node
         """
     )
 
 
 def block_forwarder_shippers(
-    con: duckdb.DuckDBPyConnection, shippers: str, parties: str, owners: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    shippers: str,
+    parties: str,
+    owners: str | None = None,
+    kept: str = MATCH_COMPONENTS,
 ) -> None:
     """Add to ``infra_blocked_flow`` each of ``shippers`` (party rows: party_id, sig_id, role,
     seller_link) whose match component's own waybills, among ``parties``, name ``MIN_CLIENTS``
     seller accounts or more, or that holds a party of ``owners`` (party_id: those owning a phone
     other names write "c/o" them with, :data:`~redlane.resolve.infrastructure.CARE_OF_OWNERS`);
     ``forwarder_components(comp, n_clients)`` lists those components.
+
+    Components are read as ``kept`` (sig_id, comp) renamed by ``match_comp_map``, each read
+    once: the whole ``match_components`` view would read the last run's file twice.
     """
     care_of = (
         f"""
@@ -136,8 +134,10 @@ def block_forwarder_shippers(
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE fwd_shipper_comp AS
-        SELECT s.party_id, coalesce(m.comp, s.sig_id) AS comp
-        FROM {shippers} s LEFT JOIN {MATCH_COMPONENTS} m USING (sig_id)
+        -- a signature not kept is renamed as a node of the map, else is its own component
+        SELECT s.party_id, coalesce(c.comp, m.comp, s.sig_id) AS comp
+        FROM {shippers} s LEFT JOIN {kept} m USING (sig_id)
+        LEFT JOIN {COMPONENT_MAP} c ON c.node = coalesce(m.comp, s.sig_id)
         WHERE s.role = 'shipper' AND s.seller_link IS NOT NULL
         """
     )
@@ -145,8 +145,16 @@ def block_forwarder_shippers(
         f"""
         CREATE OR REPLACE TEMP TABLE {FORWARDER_COMPONENTS} AS
         WITH wanted AS (SELECT DISTINCT comp FROM fwd_shipper_comp),
+        kept_names AS (
+            SELECT c.node AS comp FROM {COMPONENT_MAP} c SEMI JOIN wanted USING (comp)
+            UNION SELECT comp FROM wanted
+        ),
         member_sigs AS (
-            SELECT m.sig_id, m.comp FROM {MATCH_COMPONENTS} m SEMI JOIN wanted USING (comp)
+            SELECT m.sig_id, coalesce(c.comp, m.comp) AS comp
+            FROM {kept} m SEMI JOIN kept_names USING (comp)
+            LEFT JOIN {COMPONENT_MAP} c ON c.node = m.comp
+            -- the map's nodes: earlier names (kept above too) and signatures new to a match
+            UNION SELECT c.node, c.comp FROM {COMPONENT_MAP} c SEMI JOIN wanted USING (comp)
             -- a component on no match is its one signature
             UNION SELECT comp, comp FROM wanted
         )
@@ -176,10 +184,12 @@ def block_forwarders(
     signatures: str,
     parties: str,
     owners: str | None = None,
+    evidence: str | None = None,
 ) -> None:
     """A full run: the match components of ``parties`` from its matches (``sig_l, sig_r``),
-    and their forwarders' shippers blocked."""
-    find_match_components(con, strong_pairs_sql(pairs_sql, signatures))
+    and their forwarders' shippers blocked; ``evidence`` as for
+    :func:`~redlane.resolve.cluster.assign_party_clusters`."""
+    find_match_components(con, evidence_pairs_sql(pairs_sql, signatures, evidence))
     block_forwarder_shippers(con, parties, parties, owners)
 
 
@@ -193,15 +203,19 @@ def block_forwarders_incrementally(
     shippers: str,
     everyone: str,
     owners: str | None = None,
+    fresh_evidence: str | None = None,
 ) -> None:
     """An incremental run: the components this run's matches (``fresh_pairs_sql``) touch are
     joined, and forwarders are decided only for ``shippers``, those its flow links can read
-    (:data:`redlane.resolve.infra_update.FLOW_SHIPPERS`)."""
+    (:data:`redlane.resolve.infra_update.FLOW_SHIPPERS`); ``fresh_evidence`` names a table of
+    the fresh pairs' :func:`~redlane.resolve.cluster.strong_pairs_sql` when the caller holds it."""
     previous = read_previous_components(
         con, previous_dir, strong_pairs_sql(earlier_pairs_sql, signatures)
     )
-    update_match_components(con, previous, strong_pairs_sql(fresh_pairs_sql, signatures))
-    block_forwarder_shippers(con, shippers, everyone, owners)
+    update_match_components(
+        con, previous, evidence_pairs_sql(fresh_pairs_sql, signatures, fresh_evidence)
+    )
+    block_forwarder_shippers(con, shippers, everyone, owners, kept=previous)
 
 
 def read_previous_components(

@@ -15,20 +15,18 @@ them, and re-reading the link would only have cut them apart again.
 from __future__ import annotations
 
 import duckdb
-import numpy as np
-import pyarrow as pa
 
 from redlane.resolve.cluster import (
     ACTOR_PREFIX,
     NO_LABELS,
-    components,
+    evidence_pairs_sql,
     flow_edges_sql,
     label_pairs_sql,
     majority_actor_sql,
-    strong_pairs_sql,
     weak_importer_sql,
     weak_match_sql,
 )
+from redlane.resolve.graph_components import node_components
 from redlane.resolve.weak import (
     WEAK_PARTY_PREFIX,
     WEAK_SIGS,
@@ -51,6 +49,7 @@ def assign_incremental_actors(
     blocked_flow: str | None = None,
     signatures: str | None = None,
     earlier_pairs_sql: str | None = None,
+    evidence: str | None = None,
 ) -> None:
     """Create ``out(party_id, source_table, record_key, role, actor_id)`` for every party.
 
@@ -61,15 +60,14 @@ def assign_incremental_actors(
     :func:`~redlane.resolve.cluster.flow_edges_sql`. With ``signatures`` (every signature) and
     ``earlier_pairs_sql`` (the earlier runs' matches), a weak signature joins an actor only when
     all its matches, earlier ones included, point to one (:mod:`redlane.resolve.weak`).
+    ``evidence`` as for :func:`~redlane.resolve.cluster.assign_party_clusters`.
     """
     labels_sql = labels or NO_LABELS
     weak = signatures is not None
     if signatures is not None:
         _weak_sources(con, signatures, fresh_pairs_sql, earlier_pairs_sql or NO_PAIRS)
     _day_nodes(con, fresh_pairs_sql, new, earlier, previous, weak)
-    day_pairs = (
-        strong_pairs_sql(fresh_pairs_sql, signatures) if signatures is not None else fresh_pairs_sql
-    )
+    day_pairs = evidence_pairs_sql(fresh_pairs_sql, signatures, evidence)
     _day_edges(con, day_pairs, new, earlier, previous, labels_sql, blocked_flow)
     anchored: set[str] = set()
     weak_sql = None
@@ -81,7 +79,7 @@ def assign_incremental_actors(
     touched = "SELECT a AS node FROM inc_edges UNION SELECT b FROM inc_edges"
     if weak:
         touched += " UNION SELECT a FROM inc_weak UNION SELECT b FROM inc_weak"
-    membership = components(
+    membership = node_components(
         con,
         touched + " ORDER BY 1",
         "SELECT a, b FROM inc_edges",
@@ -89,15 +87,7 @@ def assign_incremental_actors(
         weak_pairs_sql=weak_sql,
         anchored=anchored,
     )
-    con.register(
-        "inc_touched_arrow",
-        pa.table(
-            {
-                "node": pa.array(list(membership.keys()), pa.string()),
-                "comp": pa.array(np.fromiter(membership.values(), np.int64, len(membership))),
-            }
-        ),
-    )
+    con.register("inc_touched_arrow", membership.table("comp"))
     con.execute("CREATE OR REPLACE TEMP TABLE inc_touched AS SELECT * FROM inc_touched_arrow")
     con.unregister("inc_touched_arrow")
     _name_actors(con, new, previous, out)

@@ -26,7 +26,7 @@ from redlane.network.rings import detect_rings
 from redlane.network.risk import compute_risk
 from redlane.resolve import outputs
 from redlane.resolve.actors_table import actors_sql, incremental_named_sql
-from redlane.resolve.cluster import assign_party_clusters, stable_actor_ids
+from redlane.resolve.cluster import assign_party_clusters, stable_actor_ids, strong_pairs_sql
 from redlane.resolve.forwarding import (
     block_forwarders,
     block_forwarders_incrementally,
@@ -226,6 +226,11 @@ def resolve(
                 "SELECT sig_id_l sig_l, sig_id_r sig_r FROM prev_pair_evidence "
                 f"WHERE match_probability >= {threshold}"
             )
+            # the day's evidence matches, read by the forwarders and the clustering alike
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE evidence_fresh AS "
+                + strong_pairs_sql(fresh_pairs, "signatures_all")
+            )
             block_forwarders_incrementally(
                 con,
                 previous_dir,
@@ -235,6 +240,7 @@ def resolve(
                 shippers=FLOW_SHIPPERS,
                 everyone="parties_all",
                 owners=CARE_OF_OWNERS,
+                fresh_evidence="evidence_fresh",
             )
             # Only what the day touches is clustered; the population keeps its actors.
             assign_incremental_actors(
@@ -244,6 +250,7 @@ def resolve(
                 blocked_flow=BLOCKED_FLOW,
                 signatures="signatures_all",
                 earlier_pairs_sql=earlier_pairs,
+                evidence="evidence_fresh",
             )
             # The model is carried over unchanged; `redlane resolve --full` retrains.
             model_source: Path | None = previous_dir / "model.json"
@@ -281,7 +288,18 @@ def resolve(
                 "SELECT sig_id_l sig_l, sig_id_r sig_r FROM pairs_all "
                 f"WHERE match_probability >= {threshold}"
             )
-            block_forwarders(con, matched, "signatures_all", "parties_all", CARE_OF_OWNERS)
+            con.execute(
+                "CREATE OR REPLACE TEMP TABLE evidence_all AS "
+                + strong_pairs_sql(matched, "signatures_all")
+            )
+            block_forwarders(
+                con,
+                matched,
+                "signatures_all",
+                "parties_all",
+                CARE_OF_OWNERS,
+                evidence="evidence_all",
+            )
             assign_party_clusters(
                 con,
                 matched,
@@ -289,6 +307,7 @@ def resolve(
                 labels=labels_sql,
                 blocked_flow=BLOCKED_FLOW,
                 signatures="signatures_all",
+                evidence="evidence_all",
             )
             stable_actor_ids(con, previous=previous)
             model_source = None
