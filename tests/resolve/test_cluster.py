@@ -12,11 +12,11 @@ import pytest
 
 from redlane.resolve.cluster import (
     assign_party_clusters,
-    components,
     majority_actor_sql,
     stable_actor_ids,
 )
 from redlane.resolve.evaluate import evaluate_assignments
+from redlane.resolve.graph_components import node_components
 
 
 def _con_with_chain() -> duckdb.DuckDBPyConnection:
@@ -28,9 +28,9 @@ def _con_with_chain() -> duckdb.DuckDBPyConnection:
 
 def test_components_and_cannot_link_cut():
     con = _con_with_chain()
-    plain = components(con, "SELECT node FROM n", "SELECT l, r FROM e")
+    plain = node_components(con, "SELECT node FROM n", "SELECT l, r FROM e").as_dict()
     assert len(set(plain.values())) == 1
-    cut = components(con, "SELECT node FROM n", "SELECT l, r FROM e", [("a", "d")])
+    cut = node_components(con, "SELECT node FROM n", "SELECT l, r FROM e", [("a", "d")]).as_dict()
     assert cut["a"] != cut["d"]
     # the minimum cut removes one edge of the chain, not everything
     assert len(set(cut.values())) == 2

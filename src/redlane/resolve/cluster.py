@@ -139,20 +139,6 @@ def label_pairs_sql(labels_sql: str, nodes: str, label: str) -> str:
     """
 
 
-def components(
-    con: duckdb.DuckDBPyConnection,
-    nodes_sql: str,
-    edges_sql: str,
-    cannot_link: Sequence[tuple[str, str]] = (),
-    weak_pairs_sql: str | None = None,
-    anchored: set[str] | None = None,
-) -> dict[str, int]:
-    """Connected components: node id → component number (:func:`node_components`)."""
-    return node_components(
-        con, nodes_sql, edges_sql, cannot_link, weak_pairs_sql, anchored
-    ).as_dict()
-
-
 def _node_clusters(
     con: duckdb.DuckDBPyConnection,
     edges_sql: str,
