@@ -150,12 +150,29 @@ def _attached_weak(
     anchored: set[str],
 ) -> tuple[np.ndarray, np.ndarray]:
     """The edges by which weak nodes join the components of the evidence edges."""
-    weak = con.execute(
-        f"""
-        SELECT w.a, w.b, wa.i AS ia, wb.i AS ib FROM ({weak_pairs_sql}) w(a, b)
-        JOIN {_INDEX} wa ON wa.node = w.a LEFT JOIN {_INDEX} wb ON wb.node = w.b
-        """
-    ).fetchall()
+    # In the query's order: a weak node attaches by its first match, and where a non-match is
+    # cut later, which edge that is decides the side the weak node ends on.
+    pairs = con.sql(weak_pairs_sql).to_arrow_table()
+    con.register(
+        "weak_pairs_arrow",
+        pa.table(
+            {
+                "k": np.arange(pairs.num_rows, dtype=np.int64),
+                "a": pairs.column(0).cast(pa.string()),
+                "b": pairs.column(1).cast(pa.string()),
+            }
+        ),
+    )
+    try:
+        weak = con.execute(
+            f"""
+            SELECT w.a, w.b, wa.i AS ia, wb.i AS ib FROM weak_pairs_arrow w
+            JOIN {_INDEX} wa ON wa.node = w.a LEFT JOIN {_INDEX} wb ON wb.node = w.b
+            ORDER BY w.k
+            """
+        ).fetchall()
+    finally:
+        con.unregister("weak_pairs_arrow")
     if not weak:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     first = component_labels(n_nodes, left, right)
