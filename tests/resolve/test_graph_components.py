@@ -3,6 +3,8 @@ numbered as igraph numbers them (the cluster step's actors depend on that order)
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import duckdb
 import igraph as ig
 import networkx as nx
@@ -62,15 +64,18 @@ def test_no_edges_names_nothing() -> None:
     assert con.execute("SELECT count(*) FROM named").fetchall() == [(0,)]
 
 
-def _reference_components(
-    nodes: list[str],
-    edges: list[tuple[str, str]],
-    cannot_link: list[tuple[str, str]],
-    weak: list[tuple[str, str]] | None,
-    anchored: set[str],
-) -> dict[str, int]:
+class Case(NamedTuple):
+    nodes: list[str]
+    edges: list[tuple[str, str]]
+    cannot_link: list[tuple[str, str]]
+    weak: list[tuple[str, str]] | None
+    anchored: set[str]
+
+
+def _reference_components(case: Case) -> dict[str, int]:
     """The per-edge igraph code the cluster step ran until 2026-12-07 (`05ba8b9`), but for the
     order of the edges a minimum cut is taken over."""
+    nodes, edges, cannot_link, weak, anchored = case
     index = {node: i for i, node in enumerate(nodes)}
     kept = [(index[a], index[b]) for a, b in edges if a in index and b in index and a != b]
     graph = ig.Graph(n=len(nodes), edges=kept)
@@ -100,36 +105,36 @@ node_names = st.sampled_from([f"n{i}" for i in range(12)])
 node_pairs = st.lists(st.tuples(node_names, node_names), max_size=25)
 
 
-@settings(max_examples=150, deadline=None)
-# a weak node matching both sides of a non-match attaches by its first match, and stays there
-@example(["n0", "n1", "n2"], [("n0", "n1")], [("n0", "n1")], [("n2", "n0"), ("n2", "n1")], set())
-@given(
+cases = st.builds(
+    Case,
     st.lists(node_names, unique=True, min_size=1),
     node_pairs,
     st.lists(st.tuples(node_names, node_names), max_size=3),
     st.none() | node_pairs,
     st.sets(node_names, max_size=3),
 )
-def test_node_components_match_the_per_edge_code(
-    nodes: list[str],
-    edges: list[tuple[str, str]],
-    cannot_link: list[tuple[str, str]],
-    weak: list[tuple[str, str]] | None,
-    anchored: set[str],
-) -> None:
+
+
+@settings(max_examples=150, deadline=None)
+# a weak node matching both sides of a non-match attaches by its first match, and stays there
+@example(
+    Case(["n0", "n1", "n2"], [("n0", "n1")], [("n0", "n1")], [("n2", "n0"), ("n2", "n1")], set())
+)
+@given(cases)
+def test_node_components_match_the_per_edge_code(case: Case) -> None:
     con = duckdb.connect()
-    con.register("nodes_arrow", pa.table({"node": pa.array(nodes, pa.string())}))
-    con.register("edges_arrow", _pair_table(edges))
-    con.register("weak_arrow", _pair_table(weak or []))
+    con.register("nodes_arrow", pa.table({"node": pa.array(case.nodes, pa.string())}))
+    con.register("edges_arrow", _pair_table(case.edges))
+    con.register("weak_arrow", _pair_table(case.weak or []))
     got = node_components(
         con,
         "SELECT node FROM nodes_arrow",
         "SELECT a, b FROM edges_arrow",
-        cannot_link,
-        weak_pairs_sql=None if weak is None else "SELECT a, b FROM weak_arrow",
-        anchored=anchored,
+        case.cannot_link,
+        weak_pairs_sql=None if case.weak is None else "SELECT a, b FROM weak_arrow",
+        anchored=case.anchored,
     )
-    assert got.as_dict() == _reference_components(nodes, edges, cannot_link, weak, anchored)
+    assert got.as_dict() == _reference_components(case)
 
 
 def _pair_table(pairs: list[tuple[str, str]]) -> pa.Table:

@@ -59,10 +59,7 @@ def find_match_components(con: duckdb.DuckDBPyConnection, evidence_pairs_sql: st
         f"ALTER TABLE {MATCH_COMPONENTS} RENAME COLUMN node TO sig_id"
     )
     # nothing was kept before, so nothing is renamed (the incremental run's map)
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {COMPONENT_MAP} (node VARCHAR, comp VARCHAR); "
-        f"CREATE OR REPLACE TEMP TABLE {NEW_MEMBERS} (sig_id VARCHAR)"
-    )
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {COMPONENT_MAP} (node VARCHAR, comp VARCHAR)")
 
 
 def update_match_components(
