@@ -6,8 +6,9 @@ network stay on the driver, so both engines publish the same kind of run.
 
 **Same settings, same parameters.** The Spark linker is built from ``settings.json`` by the same
 ``build_settings`` as DuckDB's (Splink writes each engine's SQL), then given the trained λ, m and
-u of the run's ``model.json``; a model whose comparisons or levels differ from the settings is
-refused. The model file itself holds DuckDB SQL, so it is never handed to Spark as is.
+u of the run's ``model.json`` (``splink_model.model_settings``); a model whose comparisons or
+levels differ from the settings is refused. The model file itself holds DuckDB SQL, so it is
+never handed to Spark as is.
 
 **Same similarity.** Splink's Spark jar computes Jaro-Winkler differently from DuckDB on long
 strings (e.g. 0.8488 against 0.8538 for "guangzhou longjin trading" / "guang zhou long jin mao
@@ -19,7 +20,6 @@ Splink's other functions.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,9 +29,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from redlane.engine.spark import spark_session, spark_settings
-from redlane.errors import RedlaneError
 from redlane.names.duckdb_udf import register_spark
-from redlane.resolve.splink_model import build_settings, load_settings, tf_columns
+from redlane.resolve.splink_model import load_settings, model_settings, tf_columns
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
@@ -67,31 +66,6 @@ def register_similarity_functions(spark: SparkSession) -> None:
     spark.udf.register("jaro_winkler", arrow_udf(jaro_winkler_arrow, "double"))
     # redlane's name comparator, for the name-score levels (settings.json "name_score").
     register_spark(spark)
-
-
-def spark_model_settings(model_path: Path, data: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Splink settings in Spark SQL from ``settings.json``, with the trained parameters of
-    ``model_path`` (a DuckDB run's ``model.json``)."""
-    settings = build_settings(data or load_settings()).create_settings_dict("spark")
-    model = json.loads(model_path.read_text(encoding="utf-8"))
-    settings["probability_two_random_records_match"] = model["probability_two_random_records_match"]
-    ours, theirs = settings["comparisons"], model["comparisons"]
-    if [c["output_column_name"] for c in ours] != [c["output_column_name"] for c in theirs]:
-        raise RedlaneError(f"{model_path}: its comparisons differ from settings.json; run --full")
-    for mine, trained in zip(ours, theirs, strict=True):
-        labels = [level["label_for_charts"] for level in mine["comparison_levels"]]
-        if labels != [level["label_for_charts"] for level in trained["comparison_levels"]]:
-            raise RedlaneError(
-                f"{model_path}: the levels of {mine['output_column_name']!r} differ from"
-                " settings.json; run `redlane resolve --full`"
-            )
-        for level, fitted in zip(
-            mine["comparison_levels"], trained["comparison_levels"], strict=True
-        ):
-            for key in ("m_probability", "u_probability"):
-                if key in fitted:
-                    level[key] = fitted[key]
-    return settings
 
 
 def _spark_api(spark: SparkSession) -> SparkAPI:
@@ -145,7 +119,7 @@ def spark_pairs(
     """Score every blocked pair of ``signatures`` on Spark; returns a table on ``con`` (like
     the DuckDB path's ``pairs_all`` before renaming) of pairs with probability ≥ ``floor``."""
     db = _spark_api(spark_session())
-    linker = _linker(db, _arrow(con, signatures), spark_model_settings(model_path, data))
+    linker = _linker(db, _arrow(con, signatures), model_settings(model_path, "spark", data))
     predictions = linker.inference.predict(threshold_match_probability=floor)
     scored = predictions.as_spark_dataframe().select(*PAIR_COLUMNS).toArrow()
     return _to_duckdb(con, "pairs_spark", [scored])
@@ -167,7 +141,7 @@ def spark_new_pairs(
     if not con.execute("SELECT count(*) FROM sigs_new_only").fetchall()[0][0]:
         return _to_duckdb(con, "pairs_new", [])
     db = _spark_api(spark_session())
-    linker = _linker(db, _arrow(con, "signatures_all"), spark_model_settings(model_path, data))
+    linker = _linker(db, _arrow(con, "signatures_all"), model_settings(model_path, "spark", data))
     for column in tf_columns(data):
         linker.table_management.compute_tf_table(column)
     new_sdf = db.register(_arrow(con, "sigs_new_only"), dataset_display_name="new")

@@ -13,9 +13,13 @@ import duckdb
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 from splink import comparison_level_library as cll
 from splink import comparison_library as cl
+from splink.internals.column_expression import ColumnExpression
 from splink.internals.comparison_creator import ComparisonCreator
+from splink.internals.comparison_level_creator import ComparisonLevelCreator
+from splink.internals.dialects import SplinkDialect
 from splink.internals.exceptions import SplinkException
 
+from redlane.errors import RedlaneError
 from redlane.names.duckdb_udf import FUNCTION_NAME, register_duckdb
 from redlane.resolve.infrastructure import KINDS as INFRA_COLUMNS
 from redlane.resolve.infrastructure import scoped_level_sql
@@ -50,15 +54,62 @@ STREET_MAX_EDITS = 2
 OTHER_NUMBER_U = 0.08
 
 
-def other_number_sql(column: str) -> str:
+def within_edits_sql(left: str, right: str, edits: int, dialect: str = "duckdb") -> str:
+    """``levenshtein(left, right) <= edits``, the lengths compared first.
+
+    The distance is never less than the difference in length, so the result is the same; but
+    DuckDB's ``levenshtein`` fills the whole table whatever the bound, and on the address
+    levels it was two thirds of the score step (a 1 M-parcel day, docs/performance.md). Inside
+    a level's CASE, DuckDB computes the right side of an AND only where the left side holds.
+    DuckDB's distance counts bytes, Spark's characters; each is bounded by its own length.
+    """
+    length = "strlen" if dialect == "duckdb" else "length"
+    return (
+        f"(abs({length}({left}) - {length}({right})) <= {edits} "
+        f"AND levenshtein({left}, {right}) <= {edits})"
+    )
+
+
+def other_number_sql(column: str, dialect: str = "duckdb") -> str:
     """Both house numbers known and different, and the addresses otherwise pass the street test
     or one of the edit-distance levels after this one."""
+    letters = within_edits_sql("address_letters_l", "address_letters_r", STREET_MAX_EDITS, dialect)
+    address = within_edits_sql(f"{column}_l", f"{column}_r", ADDRESS_MAX_EDITS, dialect)
     return (
-        "address_number_l <> address_number_r AND ("
-        f"levenshtein(address_letters_l, address_letters_r) <= {STREET_MAX_EDITS} "
-        f"OR levenshtein({column}_l, {column}_r) <= {ADDRESS_MAX_EDITS} "
+        f"address_number_l <> address_number_r AND ({letters} OR {address} "
         f"OR jaro_winkler_similarity({column}_l, {column}_r) >= {ADDRESS_JW})"
     )
+
+
+class OtherNumberLevel(ComparisonLevelCreator):
+    """The "similar address, other house number" level in each engine's SQL."""
+
+    def __init__(self, column: str) -> None:
+        self.column = column
+
+    def create_sql(self, sql_dialect: SplinkDialect) -> str:
+        return other_number_sql(self.column, sql_dialect.sql_dialect_str)
+
+    def create_label_for_charts(self) -> str:
+        return OTHER_NUMBER_LABEL
+
+
+class WithinEditsLevel(ComparisonLevelCreator):
+    """Splink's ``LevenshteinLevel`` (same label, so saved models, explanations and the live
+    matcher read it alike), with the length test of :func:`within_edits_sql` first."""
+
+    def __init__(self, column: str, edits: int) -> None:
+        self.column = ColumnExpression.instantiate_if_str(column)
+        self.edits = edits
+
+    def create_sql(self, sql_dialect: SplinkDialect) -> str:
+        self.column.sql_dialect = sql_dialect
+        return within_edits_sql(
+            self.column.name_l, self.column.name_r, self.edits, sql_dialect.sql_dialect_str
+        )
+
+    def create_label_for_charts(self) -> str:
+        return f"Levenshtein distance of {self.column.label} <= {self.edits}"
 
 
 def load_settings() -> dict[str, Any]:
@@ -167,13 +218,13 @@ def _address_comparison(column: str, tf: bool) -> ComparisonCreator:
         comparison_levels=[
             *_agreement_levels(column, tf),
             # Before the edit-distance levels, which a changed house number also passes.
-            cll.CustomLevel(other_number_sql(column), OTHER_NUMBER_LABEL).configure(
+            OtherNumberLevel(column).configure(
                 m_probability=OTHER_NUMBER_M,
                 u_probability=OTHER_NUMBER_U,
                 fix_m_probability=True,
                 fix_u_probability=True,
             ),
-            cll.LevenshteinLevel(column, ADDRESS_MAX_EDITS),
+            WithinEditsLevel(column, ADDRESS_MAX_EDITS),
             cll.JaroWinklerLevel(column, ADDRESS_JW),
             cll.ElseLevel(),
         ],
@@ -309,6 +360,48 @@ def tf_columns(data: dict[str, Any]) -> list[str]:
     return columns
 
 
+def model_settings(
+    model_path: Path, dialect: str, data: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Splink settings in ``dialect``'s SQL from ``settings.json``, with the trained λ, m and u
+    of ``model_path`` (a run's ``model.json``).
+
+    The SQL comes from this code, the parameters from the file: a model trained before a level's
+    SQL was made cheaper (its label, and so its meaning, the same) is scored with the cheaper SQL.
+    A model whose comparisons or levels differ from the settings is refused (RedlaneError).
+    """
+    settings = build_settings(data or load_settings()).create_settings_dict(dialect)
+    model = json.loads(model_path.read_text(encoding="utf-8"))
+    settings["probability_two_random_records_match"] = model["probability_two_random_records_match"]
+    ours, theirs = settings["comparisons"], model["comparisons"]
+    if [c["output_column_name"] for c in ours] != [c["output_column_name"] for c in theirs]:
+        raise RedlaneError(f"{model_path}: its comparisons differ from settings.json; run --full")
+    for mine, trained in zip(ours, theirs, strict=True):
+        labels = [level["label_for_charts"] for level in mine["comparison_levels"]]
+        if labels != [level["label_for_charts"] for level in trained["comparison_levels"]]:
+            raise RedlaneError(
+                f"{model_path}: the levels of {mine['output_column_name']!r} differ from"
+                " settings.json; run `redlane resolve --full`"
+            )
+        for level, fitted in zip(
+            mine["comparison_levels"], trained["comparison_levels"], strict=True
+        ):
+            for key in ("m_probability", "u_probability"):
+                if key in fitted:
+                    level[key] = fitted[key]
+    return settings
+
+
+def _saved_model(model_path: Path, data: dict[str, Any]) -> dict[str, Any] | str:
+    """The model for DuckDB: this code's SQL with the file's parameters, or the file as it is
+    when its levels are older than this code's (it keeps the SQL it was trained with)."""
+    try:
+        return model_settings(model_path, "duckdb", data)
+    except RedlaneError as exc:
+        logger.info("scoring with the saved model's own SQL: %s", exc)
+        return str(model_path)
+
+
 def new_pairs(
     con: duckdb.DuckDBPyConnection,
     model_path: Path,
@@ -337,7 +430,8 @@ def new_pairs(
         register_duckdb(con)
     db = DuckDBAPI(connection=con)
     linker = Linker(
-        db.register("signatures_all", dataset_display_name="signatures_all"), str(model_path)
+        db.register("signatures_all", dataset_display_name="signatures_all"),
+        _saved_model(model_path, data),
     )
     for column in tf_columns(data):
         linker.table_management.compute_tf_table(column)
