@@ -13,7 +13,6 @@ import duckdb
 from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 from splink import comparison_level_library as cll
 from splink import comparison_library as cl
-from splink.internals.column_expression import ColumnExpression
 from splink.internals.comparison_creator import ComparisonCreator
 from splink.internals.comparison_level_creator import ComparisonLevelCreator
 from splink.internals.dialects import SplinkDialect
@@ -94,22 +93,16 @@ class OtherNumberLevel(ComparisonLevelCreator):
         return OTHER_NUMBER_LABEL
 
 
-class WithinEditsLevel(ComparisonLevelCreator):
-    """Splink's ``LevenshteinLevel`` (same label, so saved models, explanations and the live
-    matcher read it alike), with the length test of :func:`within_edits_sql` first."""
-
-    def __init__(self, column: str, edits: int) -> None:
-        self.column = ColumnExpression.instantiate_if_str(column)
-        self.edits = edits
+class WithinEditsLevel(cll.LevenshteinLevel):
+    """Splink's ``LevenshteinLevel`` with the length test of :func:`within_edits_sql` first. Its
+    label stays Splink's: saved models, explanations and the live matcher read levels by label."""
 
     def create_sql(self, sql_dialect: SplinkDialect) -> str:
-        self.column.sql_dialect = sql_dialect
+        self.col_expression.sql_dialect = sql_dialect
+        column = self.col_expression
         return within_edits_sql(
-            self.column.name_l, self.column.name_r, self.edits, sql_dialect.sql_dialect_str
+            column.name_l, column.name_r, self.distance_threshold, sql_dialect.sql_dialect_str
         )
-
-    def create_label_for_charts(self) -> str:
-        return f"Levenshtein distance of {self.column.label} <= {self.edits}"
 
 
 def load_settings() -> dict[str, Any]:
