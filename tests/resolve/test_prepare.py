@@ -134,3 +134,33 @@ def test_a_broken_pool_falls_back_to_serial() -> None:
         assert pool is not None
         assert pool.map_rows(_dies_in_a_worker, rows) == [f"V{i}" for i in range(50)]
         assert pool.map_rows(normalize.country, [("de",)]) == ["DE"]  # serial from now on
+
+
+def test_kept_values_are_reused_and_only_new_ones_are_fresh():
+    """With the previous run's normalised values (``kept``), a value found there is not
+    normalised again, and only the values normalised here are written as the run's own."""
+    con = duckdb.connect()
+    _raw(con, "raw_parties", [OLD, SAME_PHONE, NEW_PHONE, ALT_ONLY])
+    con.execute("CREATE TABLE raw_old AS SELECT * FROM raw_parties WHERE party_id = 'p1'")
+    prepare_parties(con, "raw_old", "prev_parties", "prev_signatures")
+    con.execute(
+        "CREATE TABLE kept AS SELECT * FROM ("
+        + prepare.normalised_values_sql(fresh_only=False)
+        + ")"
+    )
+    # A value only the kept table could have produced shows that it was reused, not redone.
+    con.execute("UPDATE kept SET value = 'from-kept' WHERE map = 'map_phone'")
+    con.execute("CREATE TABLE raw_new AS SELECT * FROM raw_parties WHERE party_id <> 'p1'")
+
+    prepare_parties(con, "raw_new", "parties_new", "signatures_new", kept="kept")
+
+    reused = _normalised(con, "parties_new")
+    assert reused["p2"][1] == "from-kept"
+    assert reused["p3"][1] == normalize.phone("020 7946 0111", "GB")
+    fresh = con.execute(
+        "SELECT map, v, c, value FROM (" + prepare.normalised_values_sql(fresh_only=True) + ")"
+    ).fetchall()
+    assert ("map_phone", "020 7946 0111", "GB", reused["p3"][1]) in fresh
+    assert not [row for row in fresh if row[1] in ("+44 20 7946 0958", "GB")]
+    # "Acme Trading Ltd" was seen before (p1); "ACME TRADING" was not
+    assert [row[1] for row in fresh if row[0] == "map_name"] == ["ACME TRADING"]

@@ -12,8 +12,10 @@ import duckdb
 import pytest
 from typer.testing import CliRunner
 
+from redlane import normalize
 from redlane.cli import app
 from redlane.config import get_settings
+from redlane.resolve import prepare
 from redlane.resolve.evaluate import evaluate_assignments
 from redlane.resolve.outputs import current_run_dir, register_resolution_views, table_source
 
@@ -350,3 +352,91 @@ def test_an_incremental_run_reading_only_new_batches_matches_one_reading_all(
     _same_table(
         fast_dir, slow_dir, "actors", "actor_id, n_parties, n_sources, first_seen, last_seen"
     )
+
+
+# Each map of the normalised values and the normaliser that made its values (v, c).
+_NORMALISERS = {
+    "map_name": lambda v, c: prepare.name_key(v),
+    "map_addr": lambda v, c: normalize.address_core(v),
+    "map_phone": normalize.phone,
+    "map_email": lambda v, c: normalize.email(v),
+}
+# The raw columns (v, c) of party_raw each map normalises.
+_RAW_OF_MAP = {
+    "map_name": ("name", "NULL"),
+    "map_addr": ("address", "NULL"),
+    "map_country": ("country", "NULL"),
+    "map_phone": ("phone", "country"),
+    "map_email": ("email", "NULL"),
+}
+
+
+def _values(run: Path) -> dict[tuple[str, str, str | None], str | None]:
+    """The run's normalised values by (map, v, c); fails on a key held twice."""
+    rows = duckdb.sql(
+        f"SELECT map, v, c, value FROM {table_source(run, 'normalised_values')}"
+    ).fetchall()
+    values = {(m, v, c): value for m, v, c, value in rows}
+    assert len(values) == len(rows), "a value is kept twice"
+    return values
+
+
+def test_values_normalised_before_are_kept_and_runs_without_them_resolve_the_same(
+    world: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """Every run keeps the values it normalised (``normalised_values``): the next run appends
+    only the values it has not seen, each the normaliser's own answer. A run after one that
+    kept none (older code) looks values up in the parties instead: the same outputs."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("REDLANE_HOME", str(home))
+    get_settings.cache_clear()
+    first = tmp_path / "first"
+    shutil.copytree(world, first, ignore=shutil.ignore_patterns("truth"))
+    for path in sorted((first / "carrier").glob("aed_*.csv"))[3:]:
+        path.unlink()
+    _run("ingest", str(first))
+    _run("resolve")
+    full = current_run_dir(home)
+    assert full is not None
+    before = _values(full)
+    _run("ingest", str(world))
+    older = tmp_path / "older"
+    shutil.copytree(home, older)
+    older_previous = current_run_dir(older)
+    assert older_previous is not None
+    shutil.rmtree(older_previous / "normalised_values")  # as a run made before they were kept
+
+    runs = []
+    for each in (home, older):
+        monkeypatch.setenv("REDLANE_HOME", str(each))
+        get_settings.cache_clear()
+        assert json.loads(_run("resolve", "--json"))["mode"] == "incremental"
+        run = current_run_dir(each)
+        assert run is not None
+        runs.append(run)
+    kept_run, older_run = runs
+    for table in ("parties", "signatures", "pair_evidence", "party_actors", "actor_edges"):
+        _same_table(kept_run, older_run, table)
+
+    # Appended: the full run's values as they were (the same file), plus the day's new ones.
+    segments = sorted((kept_run / "normalised_values").glob("*.parquet"))
+    [earlier] = sorted((full / "normalised_values").glob("*.parquet"))
+    assert len(segments) == 2 and earlier.stat().st_ino in {s.stat().st_ino for s in segments}
+    after, from_older = _values(kept_run), _values(older_run)
+    assert before.items() <= after.items() and len(after) > len(before)
+    # Every value the parties hold is kept, once.
+    for name, (column, country) in _RAW_OF_MAP.items():
+        raw = duckdb.sql(
+            f"SELECT DISTINCT {column}, {country} FROM {table_source(kept_run, 'party_raw')}"
+            f" WHERE {column} IS NOT NULL"
+        ).fetchall()
+        assert raw and all((name, v, c) in after for v, c in raw), name
+    # Each value is the normaliser's (a sample of each map), and the older run's agree.
+    for name, normaliser in _NORMALISERS.items():
+        keys = sorted(k for k in after if k[0] == name)[::50]
+        assert keys, name
+        for key in keys:
+            assert after[key] == normaliser(key[1], key[2]), key
+    common = after.keys() & from_older.keys()
+    assert len(common) > len(after) // 2
+    assert all(after[k] == from_older[k] for k in common)

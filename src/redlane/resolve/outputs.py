@@ -20,9 +20,11 @@ Output tables (columns are a contract for the rest of the package):
 
 A run folder also holds ``signatures`` and Splink's trained ``model.json``, which incremental
 runs, live matching and explanations reuse, ``party_raw`` (each party's raw values, so the next
-incremental run reads only new warehouse batches), ``infra_counts``, ``shipper_clients`` and
-``infra_held`` (who holds each phone, e-mail and address, so the next run finds shared
-infrastructure from its own parties: :mod:`redlane.resolve.infra_update`) and ``run.json``.
+incremental run reads only new warehouse batches), ``normalised_values`` (every raw value
+normalised so far, so the next run normalises only the values it has not seen),
+``infra_counts``, ``shipper_clients`` and ``infra_held`` (who holds each phone, e-mail and
+address, so the next run finds shared infrastructure from its own parties:
+:mod:`redlane.resolve.infra_update`) and ``run.json``.
 ``actors`` also carries ``seizures`` and ``takedowns``; ``parties`` also the normalised columns
 used for matching.
 
@@ -63,6 +65,8 @@ SEGMENTED: Final = frozenset(
         "signatures",
         "pair_evidence",
         "party_raw",
+        # the values normalised so far (resolve/prepare.py NORMALISED_VALUES)
+        "normalised_values",
         # counts kept for the next run's infrastructure (resolve/infra_update.py)
         "infra_counts",
         "shipper_clients",

@@ -22,6 +22,7 @@ import pyarrow as pa
 
 from redlane import normalize
 from redlane.config import NormaliseSettings, env_name
+from redlane.engine.sql import quote_literal
 from redlane.engine.workers import worker_context
 from redlane.resolve.parties import IDENTIFIER_FIELDS
 
@@ -87,9 +88,24 @@ KNOWN_VALUES: dict[str, tuple[str, str]] = {
 }
 
 
-def _known_sql(name: str, known: str | None) -> str | None:
-    """SQL of (inputs..., value) already normalised for map ``name``; ``known`` joins the raw
-    parties ``r`` with their previous normalised rows ``p`` (see :data:`KNOWN_VALUES`)."""
+def _known_sql(name: str, known: str | None, kept: str | None = None) -> str | None:
+    """SQL of (inputs..., value) already normalised for map ``name``: from ``kept`` (the
+    values earlier runs normalised, :data:`NORMALISED_VALUES`), else from ``known``, which joins
+    the raw parties ``r`` with their previous normalised rows ``p`` (see :data:`KNOWN_VALUES`).
+
+    Read from ``kept``, only the values the day holds (``{name}_wanted``) are looked up: joining
+    every earlier party's raw and normalised rows, once per map, took 13 s of a 1 M-parcel
+    day's incremental run (4.6 M earlier parties).
+    """
+    if kept is not None:
+        keys = KNOWN_VALUES[name][1]
+        inputs = [k.strip() for k in keys.split(",")]
+        held = " AND ".join(f"kv.{c} IS NOT DISTINCT FROM w.{c}" for c in inputs)
+        return (
+            f"SELECT {keys}, any_value(value) AS value FROM (SELECT kv.* FROM {kept} kv "
+            f"SEMI JOIN {name}_wanted w ON {held} WHERE kv.map = {quote_literal(name)}) "
+            f"GROUP BY {keys}"
+        )
     if known is None:
         return None
     sql, keys = KNOWN_VALUES[name]
@@ -97,6 +113,30 @@ def _known_sql(name: str, known: str | None) -> str | None:
         f"SELECT {keys}, any_value(value) AS value FROM ({sql.format(j=known)}) "
         f"WHERE v IS NOT NULL GROUP BY {keys}"
     )
+
+
+# The values a run normalised (map, v, c, value; ``c`` is the phone's country, NULL for the
+# other maps), kept with its outputs so that the next run looks up the values it has seen
+# instead of normalising them again or joining every earlier party to find them.
+NORMALISED_VALUES: Final = "normalised_values"
+
+
+def normalised_values_sql(*, fresh_only: bool, known: str | None = None) -> str:
+    """The rows of :data:`NORMALISED_VALUES` from the maps :func:`prepare_parties` left on this
+    connection: only the values normalised here (``fresh_only``: the previous run's table
+    holds the others); else every value of the maps (a full run), and with ``known`` (the join
+    :func:`prepare_parties` took, when the previous run kept no such table) every value the
+    earlier parties hold as well, so that from the next run on no value is looked up there."""
+    parts = []
+    for name, (_, keys) in KNOWN_VALUES.items():
+        country = "c" if "c" in keys else "NULL::VARCHAR"
+        label = quote_literal(name)
+        fresh = " WHERE fresh" if fresh_only or known is not None else ""
+        parts.append(f"SELECT {label} AS map, v, {country} AS c, value FROM {name}{fresh}")
+        earlier = None if fresh_only else _known_sql(name, known)
+        if earlier is not None:
+            parts.append(f"SELECT {label}, v, {country}, value FROM ({earlier})")
+    return " UNION ALL ".join(parts)
 
 
 # Parallel normalisation. Starting the workers costs one import of the normalisers (about 2.1 CPU
@@ -236,15 +276,20 @@ def _write_map(
     values: list[str | None],
     known_sql: str | None,
 ) -> None:
-    """Create table ``name`` (inputs..., value) from ``rows`` and their ``values``, plus the
-    known values that :func:`_wanted_rows` set aside."""
+    """Create table ``name`` (inputs..., value, fresh) from ``rows`` and their ``values``
+    (``fresh``), plus the known values that :func:`_wanted_rows` set aside."""
     cols = ", ".join(inputs)
     data: dict[str, list[str | None]] = {c: [r[i] for r in rows] for i, c in enumerate(inputs)}
     data["value"] = values
     arrow = pa.table({k: pa.array(v, type=pa.string()) for k, v in data.items()})
     con.register(f"{name}_arrow", arrow)
-    reused = "" if known_sql is None else f" UNION ALL SELECT {cols}, value FROM {name}_known"
-    con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT {cols}, value FROM {name}_arrow{reused}")
+    reused = (
+        "" if known_sql is None else f" UNION ALL SELECT {cols}, value, false FROM {name}_known"
+    )
+    con.execute(
+        f"CREATE OR REPLACE TABLE {name} AS SELECT {cols}, value, true AS fresh "
+        f"FROM {name}_arrow{reused}"
+    )
     con.unregister(f"{name}_arrow")
     if known_sql is not None:
         con.execute(f"DROP TABLE {name}_wanted; DROP TABLE {name}_known")
@@ -256,12 +301,15 @@ def prepare_parties(
     parties_out: str = "parties_norm",
     signatures_out: str = "signatures",
     known: str | None = None,
+    kept: str | None = None,
 ) -> None:
     """From ``raw``: ``parties_out`` (a row per party, with ``sig_id``) and ``signatures_out``.
 
-    ``known`` (incremental runs): a join of raw parties ``r`` with their previously normalised
-    rows ``p``, e.g. ``raw_parties r JOIN prev_parties p USING (party_id)``; values seen there
-    reuse their normalisation instead of calling the normaliser again.
+    ``kept`` (incremental runs): the previous run's :data:`NORMALISED_VALUES`; values found
+    there reuse their normalisation instead of calling the normaliser again. Without it,
+    ``known``: a join of raw parties ``r`` with their previously normalised rows ``p``, e.g.
+    ``raw_parties r JOIN prev_parties p USING (party_id)``, read the same way. The maps
+    (``map_name`` and the like) stay on the connection for :func:`normalised_values_sql`.
     """
     names_sql = f"SELECT name AS v FROM {raw} UNION SELECT alt_name FROM {raw}"
     maps: list[tuple[str, list[str], Callable[..., str | None], str]] = [
@@ -277,7 +325,7 @@ def prepare_parties(
         (f"SELECT registry_id AS v FROM {raw}", ["v"], registry_key, "map_regid"),
     ]
     wanted = [
-        (inputs, fn, name, _wanted_rows(con, sql, inputs, name, _known_sql(name, known)))
+        (inputs, fn, name, _wanted_rows(con, sql, inputs, name, _known_sql(name, known, kept)))
         for sql, inputs, fn, name in maps
     ]
     with normaliser_pool() as pool:
@@ -286,7 +334,7 @@ def prepare_parties(
         # Smallest first, so the pool is warm when the large maps come; no output depends on it.
         for inputs, fn, name, rows in sorted(wanted, key=lambda w: len(w[3])):
             values = _normalise_rows(fn, rows, pool)
-            _write_map(con, inputs, name, rows, values, _known_sql(name, known))
+            _write_map(con, inputs, name, rows, values, _known_sql(name, known, kept))
     con.execute(
         f"""
         CREATE OR REPLACE TABLE {parties_out} AS

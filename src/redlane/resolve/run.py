@@ -49,7 +49,7 @@ from redlane.resolve.infrastructure import (
 )
 from redlane.resolve.labels import register_labels
 from redlane.resolve.parties import PARTY_COLUMNS, PARTY_SOURCES, load_raw_parties
-from redlane.resolve.prepare import prepare_parties
+from redlane.resolve.prepare import NORMALISED_VALUES, normalised_values_sql, prepare_parties
 from redlane.resolve.splink_model import load_settings, new_pairs, train_linker
 
 Step = Callable[[str], None]
@@ -185,9 +185,13 @@ def resolve(
             assert previous_dir is not None
             _read_previous(con, previous_dir)
             known, raw_reused = _load_new_raw_parties(con, warehouse, seq, previous_dir)
+            kept = _read_normalised_values(con, previous_dir)
+            values_from: tuple[Path | None, str | None] = (
+                (previous_dir, None) if kept is not None else (None, known)
+            )
             step("parties")
             # Spellings resolved before keep their normalisation: no normaliser call for them.
-            prepare_parties(con, "raw_new", "parties_new", "signatures_new", known=known)
+            prepare_parties(con, "raw_new", "parties_new", "signatures_new", known=known, kept=kept)
             # Views over the previous run's files plus the day: the population is never
             # copied into memory (350 MB less at a 100 k-parcel day, no slower).
             con.execute(
@@ -259,6 +263,7 @@ def resolve(
             raw_reused = False
             step("parties")
             prepare_parties(con, "raw_parties", "parties_all", "signatures_all")
+            values_from = (None, None)
             find_infrastructure(con, "parties_all")
             infra_appended = False
             scope_signatures(con, "signatures_all")
@@ -327,6 +332,7 @@ def resolve(
         appended_from = previous_dir if incremental else None
         _write_outputs(con, run_dir, model_source, appended_from)
         _write_party_raw(con, run_dir, previous_dir if raw_reused else None)
+        _write_normalised_values(con, run_dir, *values_from)
         write_kept_tables(con, run_dir, previous_dir if infra_appended else None)
         write_match_components(con, run_dir)
         write_atomic(run_dir / RUN_INFO, json.dumps({"run_id": run_id, "warehouse_seq": seq}))
@@ -351,6 +357,29 @@ def resolve(
     finally:
         con.close()
     return summary
+
+
+def _read_normalised_values(con: duckdb.DuckDBPyConnection, previous_dir: Path) -> str | None:
+    """``prev_normalised_values``, the values earlier runs normalised, when the previous run
+    kept them (runs before it did not: their successor looks values up in the parties)."""
+    if not outputs.table_paths(previous_dir, NORMALISED_VALUES):
+        return None
+    source = outputs.table_source(previous_dir, NORMALISED_VALUES)
+    con.execute(f"CREATE OR REPLACE VIEW prev_{NORMALISED_VALUES} AS SELECT * FROM {source}")
+    return f"prev_{NORMALISED_VALUES}"
+
+
+def _write_normalised_values(
+    con: duckdb.DuckDBPyConnection,
+    run_dir: Path,
+    appended_from: Path | None,
+    known: str | None = None,
+) -> None:
+    """The values this run normalised, appended to ``appended_from``'s (a previous run that
+    kept them); else every value of this run's maps, and with ``known`` (an incremental run
+    after one that kept none) every value the earlier parties hold."""
+    sql = normalised_values_sql(fresh_only=appended_from is not None, known=known)
+    outputs.write_segment(con, sql, run_dir, NORMALISED_VALUES, appended_from)
 
 
 def _write_party_raw(
