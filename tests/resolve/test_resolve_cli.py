@@ -404,7 +404,8 @@ def test_values_normalised_before_are_kept_and_runs_without_them_resolve_the_sam
     shutil.copytree(home, older)
     older_previous = current_run_dir(older)
     assert older_previous is not None
-    shutil.rmtree(older_previous / "normalised_values")  # as a run made before they were kept
+    # as a run made before they were kept
+    shutil.rmtree(older_previous / "normalised_values")
 
     runs = []
     for each in (home, older):
@@ -417,6 +418,8 @@ def test_values_normalised_before_are_kept_and_runs_without_them_resolve_the_sam
     kept_run, older_run = runs
     for table in ("parties", "signatures", "pair_evidence", "party_actors", "actor_edges"):
         _same_table(kept_run, older_run, table)
+    named = "actor_id, display_name, n_parties, n_sources, first_seen, last_seen"
+    _same_table(kept_run, older_run, "actors", named)
 
     # Appended: the full run's values as they were (the same file), plus the day's new ones.
     segments = sorted((kept_run / "normalised_values").glob("*.parquet"))
