@@ -298,11 +298,8 @@ def _same_table(left: Path, right: Path, table: str, columns: str = "*") -> None
         assert not extra, (table, extra)
 
 
-def test_an_incremental_run_reading_only_new_batches_matches_one_reading_all(
-    world: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-):
-    """The next run reads only batches committed after the previous run (its ``run.json``);
-    without that record it reads the whole warehouse. Both give the same outputs."""
+def _resolved_first_days(world: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A home (set as REDLANE_HOME) with the world's first three carrier days resolved."""
     home = tmp_path / "home"
     monkeypatch.setenv("REDLANE_HOME", str(home))
     get_settings.cache_clear()
@@ -312,6 +309,15 @@ def test_an_incremental_run_reading_only_new_batches_matches_one_reading_all(
         path.unlink()
     _run("ingest", str(first))
     _run("resolve")
+    return home
+
+
+def test_an_incremental_run_reading_only_new_batches_matches_one_reading_all(
+    world: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """The next run reads only batches committed after the previous run (its ``run.json``);
+    without that record it reads the whole warehouse. Both give the same outputs."""
+    home = _resolved_first_days(world, tmp_path, monkeypatch)
     _run("ingest", str(world))
     whole = tmp_path / "whole"
     shutil.copytree(home, whole)
@@ -387,15 +393,7 @@ def test_values_normalised_before_are_kept_and_runs_without_them_resolve_the_sam
     """Every run keeps the values it normalised (``normalised_values``): the next run appends
     only the values it has not seen, each the normaliser's own answer. A run after one that
     kept none (older code) looks values up in the parties instead: the same outputs."""
-    home = tmp_path / "home"
-    monkeypatch.setenv("REDLANE_HOME", str(home))
-    get_settings.cache_clear()
-    first = tmp_path / "first"
-    shutil.copytree(world, first, ignore=shutil.ignore_patterns("truth"))
-    for path in sorted((first / "carrier").glob("aed_*.csv"))[3:]:
-        path.unlink()
-    _run("ingest", str(first))
-    _run("resolve")
+    home = _resolved_first_days(world, tmp_path, monkeypatch)
     full = current_run_dir(home)
     assert full is not None
     before = _values(full)
