@@ -143,11 +143,7 @@ def test_kept_values_are_reused_and_only_new_ones_are_fresh():
     _raw(con, "raw_parties", [OLD, SAME_PHONE, NEW_PHONE, ALT_ONLY])
     con.execute("CREATE TABLE raw_old AS SELECT * FROM raw_parties WHERE party_id = 'p1'")
     prepare_parties(con, "raw_old", "prev_parties", "prev_signatures")
-    con.execute(
-        "CREATE TABLE kept AS SELECT * FROM ("
-        + prepare.normalised_values_sql(fresh_only=False)
-        + ")"
-    )
+    con.execute("CREATE TABLE kept AS SELECT * FROM (" + prepare.normalised_values_sql() + ")")
     # A value only the kept table could have produced shows that it was reused, not redone.
     con.execute("UPDATE kept SET value = 'from-kept' WHERE map = 'map_phone'")
     con.execute("CREATE TABLE raw_new AS SELECT * FROM raw_parties WHERE party_id <> 'p1'")
@@ -158,7 +154,7 @@ def test_kept_values_are_reused_and_only_new_ones_are_fresh():
     assert reused["p2"][1] == "from-kept"
     assert reused["p3"][1] == normalize.phone("020 7946 0111", "GB")
     fresh = con.execute(
-        "SELECT map, v, c, value FROM (" + prepare.normalised_values_sql(fresh_only=True) + ")"
+        "SELECT map, v, c, value FROM (" + prepare.normalised_values_sql() + ")"
     ).fetchall()
     assert ("map_phone", "020 7946 0111", "GB", reused["p3"][1]) in fresh
     assert not [row for row in fresh if row[1] in ("+44 20 7946 0958", "GB")]

@@ -88,6 +88,11 @@ KNOWN_VALUES: dict[str, tuple[str, str]] = {
 }
 
 
+def _map_inputs(name: str) -> list[str]:
+    """The input columns of map ``name``: ``v``, and ``c`` (the country) for phones."""
+    return [key.strip() for key in KNOWN_VALUES[name][1].split(",")]
+
+
 def _known_sql(name: str, known: str | None, kept: str | None = None) -> str | None:
     """SQL of (inputs..., value) already normalised for map ``name``: from ``kept`` (the
     values earlier runs normalised, :data:`NORMALISED_VALUES`), else from ``known``, which joins
@@ -99,8 +104,7 @@ def _known_sql(name: str, known: str | None, kept: str | None = None) -> str | N
     """
     if kept is not None:
         keys = KNOWN_VALUES[name][1]
-        inputs = [k.strip() for k in keys.split(",")]
-        held = " AND ".join(f"kv.{c} IS NOT DISTINCT FROM w.{c}" for c in inputs)
+        held = " AND ".join(f"kv.{c} IS NOT DISTINCT FROM w.{c}" for c in _map_inputs(name))
         return (
             f"SELECT {keys}, any_value(value) AS value FROM (SELECT kv.* FROM {kept} kv "
             f"SEMI JOIN {name}_wanted w ON {held} WHERE kv.map = {quote_literal(name)}) "
@@ -121,19 +125,18 @@ def _known_sql(name: str, known: str | None, kept: str | None = None) -> str | N
 NORMALISED_VALUES: Final = "normalised_values"
 
 
-def normalised_values_sql(*, fresh_only: bool, known: str | None = None) -> str:
+def normalised_values_sql(known: str | None = None) -> str:
     """The rows of :data:`NORMALISED_VALUES` from the maps :func:`prepare_parties` left on this
-    connection: only the values normalised here (``fresh_only``: the previous run's table
-    holds the others); else every value of the maps (a full run), and with ``known`` (the join
-    :func:`prepare_parties` took, when the previous run kept no such table) every value the
-    earlier parties hold as well, so that from the next run on no value is looked up there."""
+    connection: the values normalised there (every value of a full run's maps), and with
+    ``known`` (the join :func:`prepare_parties` took, when the previous run kept no such table)
+    every value the earlier parties hold as well, so that from the next run on no value is
+    looked up there."""
     parts = []
-    for name, (_, keys) in KNOWN_VALUES.items():
-        country = "c" if "c" in keys else "NULL::VARCHAR"
+    for name in KNOWN_VALUES:
+        country = "c" if "c" in _map_inputs(name) else "NULL::VARCHAR"
         label = quote_literal(name)
-        fresh = " WHERE fresh" if fresh_only or known is not None else ""
-        parts.append(f"SELECT {label} AS map, v, {country} AS c, value FROM {name}{fresh}")
-        earlier = None if fresh_only else _known_sql(name, known)
+        parts.append(f"SELECT {label} AS map, v, {country} AS c, value FROM {name} WHERE fresh")
+        earlier = _known_sql(name, known)
         if earlier is not None:
             parts.append(f"SELECT {label}, v, {country}, value FROM ({earlier})")
     return " UNION ALL ".join(parts)

@@ -376,9 +376,9 @@ def _write_normalised_values(
     known: str | None = None,
 ) -> None:
     """The values this run normalised, appended to ``appended_from``'s (a previous run that
-    kept them); else every value of this run's maps, and with ``known`` (an incremental run
-    after one that kept none) every value the earlier parties hold."""
-    sql = normalised_values_sql(fresh_only=appended_from is not None, known=known)
+    kept them); with ``known`` (an incremental run after one that kept none), every value the
+    earlier parties hold as well."""
+    sql = normalised_values_sql(known)
     outputs.write_segment(con, sql, run_dir, NORMALISED_VALUES, appended_from)
 
 
