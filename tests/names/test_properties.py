@@ -55,3 +55,18 @@ def test_a_name_matches_itself(a: str, schema: str) -> None:
 @pytest.mark.parametrize("schema", sorted(SCHEMAS))
 def test_non_strings_are_no_names(schema: str) -> None:
     assert compare(None, "x", schema).score == 0.0  # type: ignore[arg-type]
+
+
+INITIALS = st.lists(st.sampled_from("ABCDEFGHJKMNPRSTWÖŞ"), min_size=2, max_size=4)
+FAMILY = st.sampled_from(["Khan", "Smith", "Öztürk", "Tolkien", "Nguyen"])
+
+
+@SETTINGS
+@given(letters=INITIALS, family=FAMILY, other=NAMES)
+@example(letters=["M", "A"], family="Khan", other="Muhammad Ali Khan")
+def test_joined_initials_score_as_spaced_ones(letters: list[str], family: str, other: str) -> None:
+    """A person's initials written together ("M.A. Khan") are the same words as written apart
+    ("M. A. Khan"), whatever the other name."""
+    joined = "".join(f"{letter}." for letter in letters) + f" {family}"
+    spaced = " ".join(f"{letter}." for letter in letters) + f" {family}"
+    assert compare(joined, other, "Person").score == compare(spaced, other, "Person").score

@@ -59,6 +59,8 @@ _CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z][a-z])")
 _DOTTED_WORD = re.compile(r"(\w{3,})\.")
 _DOTTED_LETTERS = re.compile(r"(?<!\w)(?:\w\.){2,}")
 _LETTERS = re.compile(r"[^\W\d_]+")
+# "M.A." in a person's name: initials written together, each a word ("M. A. Khan").
+_JOINED_INITIALS = re.compile(r"(?<!\w)((?:[^\W\d_]\.){2,})")
 
 
 class Token(NamedTuple):
@@ -190,6 +192,8 @@ def _empty(raw: str, titled: bool = False) -> Prepared:
 @lru_cache(maxsize=65_536)
 def prepare(name: str, family: Family) -> Prepared:
     """Analyse ``name`` as a name of the given family (cached)."""
+    if family == "person" and "." in name:
+        name = _JOINED_INITIALS.sub(_spaced_initials, name)
     raw = clean_text(name[: _MAX_NAME * 2], casefold=True)
     if raw is None:
         return _empty("")
@@ -263,6 +267,10 @@ def prepare(name: str, family: Family) -> Prepared:
         parts=parts,
         org=org,
     )
+
+
+def _spaced_initials(found: re.Match[str]) -> str:
+    return " ".join(f"{letter}." for letter in found[1].split(".") if letter) + " "
 
 
 def _as_generation(tokens: list[Token], roles: tuple[str, ...]) -> list[Token]:
