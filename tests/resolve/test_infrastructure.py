@@ -48,6 +48,10 @@ CLIENTS = [
     ("Jinan Springwell Pumps Co Ltd", "CN"),
 ]
 NAMESAKE = "Maria Garcia Lopez"
+# Two people of one family name at one address: one with a phone and an e-mail, the other
+# writing a name and the address only ("same family word, other names" counts against).
+RELATIVES = ("Liu Nan", "Liu Xiufang")
+RELATIVES_ADDRESS = "41 Hoi Bun Road, Kwun Tong, Kowloon, Hong Kong"
 SQUATTED = "Shenzhen Brightway Electronics Co Ltd"
 # Two unrelated firms of one name (Hanoi and Hai Phong), each with its seller account, and a
 # waybill of each written with the name and a country only, naming its own account: one
@@ -143,6 +147,14 @@ def _scenario(part: int) -> tuple[list[dict], list[dict]]:
             ]
         ):
             person = (NAMESAKE, address, "ES", phone, f"mgarcia{n}@mail{n}.example.es")
+            for _ in range(3):
+                hawb += 1
+                rows.append(_aed(f"EXF{hawb:08d}", person))
+        relatives = [
+            (RELATIVES[0], RELATIVES_ADDRESS, "HK", "+852 2345 6789", "liunan@mail.example.hk"),
+            (RELATIVES[1], RELATIVES_ADDRESS, "HK", "", ""),
+        ]
+        for person in relatives:
             for _ in range(3):
                 hawb += 1
                 rows.append(_aed(f"EXF{hawb:08d}", person))
@@ -276,6 +288,11 @@ def _check(home: Path) -> None:
         if row["shipper_name"] == NAMESAKE
     ]
     assert len(set(namesakes)) == 3, "three namesakes with their own phones stay three"
+    relatives = {name: _shipper_actor(actors, rows, name) for name in RELATIVES}
+    assert all(len(a) == 1 for a in relatives.values()), "each relative's parcels are one actor"
+    assert not relatives[RELATIVES[0]] & relatives[RELATIVES[1]], (
+        "two people of one family name at one address stay two"
+    )
     firm = actors[("mp_sellers", "S-BRIGHT1", "seller")]
     front = actors[("mp_sellers", "S-FAKE01", "seller")]
     assert firm != front, "a front trading under a firm's name does not absorb the firm"

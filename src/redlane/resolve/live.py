@@ -32,6 +32,7 @@ from redlane.resolve.splink_model import (
     ADDRESS_MAX_EDITS,
     INFRA_LEVEL_LABEL,
     NAME_SCORE_SCHEMA,
+    OTHER_GIVEN_LABEL,
     OTHER_NUMBER_LABEL,
     STREET_MAX_EDITS,
     STREET_NUMBER_LABEL,
@@ -146,6 +147,19 @@ def _other_number(column: str) -> Predicate:
     return check
 
 
+def _other_word(a: str, b: str) -> bool:
+    return len(a) > 1 and len(b) > 1 and 2 * Levenshtein.distance(a, b) > max(len(a), len(b))
+
+
+def _other_given(a: str, b: str) -> bool:
+    """splink_model.other_given_sql in Python (names normalised: one space between words)."""
+    left, right = a.split(" "), b.split(" ")
+    if len(left) != len(right):
+        return False
+    places = list(zip(left, right, strict=True))
+    return any(x == y for x, y in places) and any(_other_word(x, y) for x, y in places)
+
+
 _EXACT = re.compile(r"^Exact match on (\w+)$")
 _JW = re.compile(r"^Jaro-Winkler distance of (\w+) >= ([0-9.]+)$")
 _LEV = re.compile(r"^Levenshtein distance of (\w+) <= ([0-9]+)$")
@@ -170,6 +184,8 @@ def level_predicate(label: str, column: str) -> Predicate:
         return _other_number(column)
     if label == STREET_NUMBER_LABEL:
         return _same_street_other_number
+    if label == OTHER_GIVEN_LABEL:
+        return _both(column, _other_given)
     if label == INFRA_LEVEL_LABEL:
         return lambda q, c: is_scoped(q.get(column)) or is_scoped(c.get(column))
     if label == "same mailbox name, other domain":
