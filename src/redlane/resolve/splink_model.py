@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -97,19 +98,6 @@ def other_given_sql(column: str, dialect: str = "duckdb") -> str:
     )
 
 
-class OtherGivenLevel(ComparisonLevelCreator):
-    """The "same family word, other names" level in each engine's SQL."""
-
-    def __init__(self, column: str) -> None:
-        self.column = column
-
-    def create_sql(self, sql_dialect: SplinkDialect) -> str:
-        return other_given_sql(self.column, sql_dialect.sql_dialect_str)
-
-    def create_label_for_charts(self) -> str:
-        return OTHER_GIVEN_LABEL
-
-
 def within_edits_sql(left: str, right: str, edits: int, dialect: str = "duckdb") -> str:
     """``levenshtein(left, right) <= edits``, the lengths compared first.
 
@@ -137,17 +125,26 @@ def other_number_sql(column: str, dialect: str = "duckdb") -> str:
     )
 
 
-class OtherNumberLevel(ComparisonLevelCreator):
-    """The "similar address, other house number" level in each engine's SQL."""
+class StatedLevel(ComparisonLevelCreator):
+    """A level this module writes in each engine's SQL (``sql(column, dialect)``), whose m and u
+    are stated rather than trained: "similar address, other house number", "same family word,
+    other names"."""
 
-    def __init__(self, column: str) -> None:
+    def __init__(self, column: str, sql: Callable[[str, str], str], label: str) -> None:
         self.column = column
+        self.sql = sql
+        self.label = label
 
     def create_sql(self, sql_dialect: SplinkDialect) -> str:
-        return other_number_sql(self.column, sql_dialect.sql_dialect_str)
+        return self.sql(self.column, sql_dialect.sql_dialect_str)
 
     def create_label_for_charts(self) -> str:
-        return OTHER_NUMBER_LABEL
+        return self.label
+
+    def stated(self, m: float, u: float) -> Any:
+        return self.configure(
+            m_probability=m, u_probability=u, fix_m_probability=True, fix_u_probability=True
+        )
 
 
 class WithinEditsLevel(cll.LevenshteinLevel):
@@ -224,11 +221,8 @@ def _name_comparison(column: str, tf: bool) -> ComparisonCreator:
         comparison_levels=[
             *_name_exact_levels(column, tf),
             # Before the Jaro-Winkler levels, which a shared first word passes.
-            OtherGivenLevel(column).configure(
-                m_probability=OTHER_GIVEN_M,
-                u_probability=OTHER_GIVEN_U,
-                fix_m_probability=True,
-                fix_u_probability=True,
+            StatedLevel(column, other_given_sql, OTHER_GIVEN_LABEL).stated(
+                OTHER_GIVEN_M, OTHER_GIVEN_U
             ),
             cll.JaroWinklerLevel(column, NAME_JW_STRONG),
             cll.JaroWinklerLevel("name_sorted", NAME_SORTED_JW),
@@ -275,11 +269,8 @@ def _address_comparison(column: str, tf: bool) -> ComparisonCreator:
         comparison_levels=[
             *_agreement_levels(column, tf),
             # Before the edit-distance levels, which a changed house number also passes.
-            OtherNumberLevel(column).configure(
-                m_probability=OTHER_NUMBER_M,
-                u_probability=OTHER_NUMBER_U,
-                fix_m_probability=True,
-                fix_u_probability=True,
+            StatedLevel(column, other_number_sql, OTHER_NUMBER_LABEL).stated(
+                OTHER_NUMBER_M, OTHER_NUMBER_U
             ),
             WithinEditsLevel(column, ADDRESS_MAX_EDITS),
             cll.JaroWinklerLevel(column, ADDRESS_JW),
